@@ -1,0 +1,34 @@
+import * as t from "io-ts";
+
+/** A dependency map as written in package.json: name -> spec. Non-string specs are invalid. */
+export const DependencyMap = t.record(t.string, t.string, "DependencyMap");
+export type DependencyMap = t.TypeOf<typeof DependencyMap>;
+
+/**
+ * A plugin's package.json. Host-specific sections (e.g. `openclaw`) are read by the host adapter
+ * with its own codec; this one declares only what every host shares.
+ */
+export const PluginPackageJson = t.partial(
+  {
+    name: t.string,
+    version: t.string,
+    dependencies: DependencyMap,
+    optionalDependencies: DependencyMap,
+  },
+  "PluginPackageJson",
+);
+export type PluginPackageJson = t.TypeOf<typeof PluginPackageJson>;
+
+/** The host's own package.json: its identity. */
+export const HostPackageJson = t.type({ name: t.string, version: t.string }, "HostPackageJson");
+export type HostPackageJson = t.TypeOf<typeof HostPackageJson>;
+
+/** An installed package's package.json, as far as validation needs it. */
+export const InstalledPackageJson = t.intersection(
+  [
+    t.type({ name: t.string, version: t.string }),
+    t.partial({ main: t.string, exports: t.unknown, bin: t.unknown }),
+  ],
+  "InstalledPackageJson",
+);
+export type InstalledPackageJson = t.TypeOf<typeof InstalledPackageJson>;
