@@ -27,7 +27,13 @@ export type HostPackageJson = t.TypeOf<typeof HostPackageJson>;
 export const InstalledPackageJson = t.intersection(
   [
     t.type({ name: t.string, version: t.string }),
-    t.partial({ main: t.string, exports: t.unknown, bin: t.unknown }),
+    t.partial({
+      main: t.string,
+      exports: t.unknown,
+      bin: t.unknown,
+      dependencies: t.unknown,
+      optionalDependencies: t.unknown,
+    }),
   ],
   "InstalledPackageJson",
 );

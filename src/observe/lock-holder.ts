@@ -1,0 +1,95 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as E from "fp-ts/lib/Either.js";
+import { errnoCode } from "../model/errors.js";
+import { LockOwner } from "../model/lock.js";
+import type { LockHolder } from "../model/plan.js";
+import { parseJson } from "../util/read-json.js";
+import { isPidAlive, readStartTime } from "./process-info.js";
+
+/** `<versioned root>.lock`: beside the root, so swapping the root never moves the lock. */
+export const lockPathFor = (root: string): string => `${root}.lock`;
+export const OWNER_FILE = "owner.json";
+
+/**
+ * A lock with no usable owner record (garbage, truncated, missing) is reclaimed only once the lock
+ * directory is this old (openclaw #74948: evidence-less locks were never reclaimed). A live holder
+ * refreshes the directory's mtime, so this never expires a working lock.
+ */
+export const OWNERLESS_STALE_AFTER_MS = 2 * 60_000;
+
+export interface LockFacts {
+  readonly hostname: string;
+  readonly now: number;
+  readonly isAlive: (pid: number) => boolean;
+  readonly startTime: (pid: number) => number | null;
+}
+
+export const realLockFacts = (): LockFacts => ({
+  hostname: os.hostname(),
+  now: Date.now(),
+  isAlive: isPidAlive,
+  startTime: readStartTime,
+});
+
+export type LockVerdict = { readonly state: "live" | "stale" | "unknown"; readonly detail: string };
+
+/**
+ * Is the holder of a lock still there? Pure given the facts. The rules (SPEC §4.7), in order:
+ * - no owner evidence: only the filesystem age decides;
+ * - another hostname: we cannot see its processes (network filesystem), so age decides;
+ * - pid not running: stale at once;
+ * - pid running with another start time: the pid was recycled, stale at once;
+ * - pid running with the recorded start time: live, however old (openclaw #74818 was the
+ *   opposite failure: never expire a live holder by age alone).
+ */
+export const assessLockOwner = (owner: LockOwner | null, mtimeMs: number, facts: LockFacts): LockVerdict => {
+  const ageMs = Math.max(0, facts.now - mtimeMs);
+  const age = `${Math.round(ageMs / 1000)}s old`;
+  const byAge = (why: string): LockVerdict =>
+    ageMs > OWNERLESS_STALE_AFTER_MS
+      ? { state: "stale", detail: `${why}; lock is ${age}, older than ${OWNERLESS_STALE_AFTER_MS / 1000}s` }
+      : { state: "unknown", detail: `${why}; lock is ${age}, reclaimable after ${OWNERLESS_STALE_AFTER_MS / 1000}s` };
+  if (owner === null) return byAge("no valid owner record");
+  if (owner.hostname !== facts.hostname) return byAge(`held on another host (${owner.hostname})`);
+  if (!facts.isAlive(owner.pid)) return { state: "stale", detail: `pid ${owner.pid} is not running` };
+  const now = facts.startTime(owner.pid);
+  if (owner.starttime === null || now === null) return byAge(`pid ${owner.pid} is running but its start time is unknown`);
+  if (now !== owner.starttime) {
+    return {
+      state: "stale",
+      detail: `pid ${owner.pid} was recycled (start time ${now}, lock recorded ${owner.starttime})`,
+    };
+  }
+  return { state: "live", detail: `pid ${owner.pid} is running (${owner.command})` };
+};
+
+/** Reads the lock beside a root, if any. Read-only: never creates or removes anything. */
+export const readLockHolder = (root: string, facts: LockFacts): LockHolder | null => {
+  const lockDir = lockPathFor(root);
+  let mtimeMs: number;
+  try {
+    const st = fs.lstatSync(lockDir);
+    mtimeMs = st.mtimeMs;
+  } catch (err) {
+    if (errnoCode(err) === "ENOENT") return null;
+    return { path: lockDir, owner: null, state: "unknown", detail: `cannot inspect lock: ${errnoCode(err)}` };
+  }
+  const owner = readOwner(path.join(lockDir, OWNER_FILE));
+  const verdict = assessLockOwner(owner, mtimeMs, facts);
+  return { path: lockDir, owner, state: verdict.state, detail: verdict.detail };
+};
+
+const readOwner = (file: string): LockOwner | null => {
+  try {
+    const st = fs.lstatSync(file);
+    if (!st.isFile() || st.size > 64 * 1024) return null; // a symlink or a huge file is no evidence
+    const parsed = parseJson(file, fs.readFileSync(file, "utf8"));
+    if (E.isLeft(parsed)) return null;
+    const decoded = LockOwner.decode(parsed.right);
+    return E.isRight(decoded) ? decoded.right : null;
+  } catch {
+    return null;
+  }
+};

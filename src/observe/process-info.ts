@@ -1,0 +1,31 @@
+import * as fs from "node:fs";
+import { errnoCode } from "../model/errors.js";
+
+/** Is a process with this pid running on this machine? EPERM means "exists, not ours". */
+export const isPidAlive = (pid: number): boolean => {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return errnoCode(err) === "EPERM";
+  }
+};
+
+/**
+ * Field 22 of /proc/<pid>/stat: the process start time in clock ticks since boot. With the pid it
+ * identifies a process uniquely, so a recycled pid (openclaw #74346, #75028: PID 1 in a restarted
+ * container) is told apart from the original holder. Null where /proc is not readable.
+ */
+export const readStartTime = (pid: number): number | null => {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) is in parentheses and may itself contain spaces or ')'.
+    const afterComm = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // afterComm[0] is field 3 (state), so field 22 is at index 19.
+    const value = Number(afterComm[19]);
+    return Number.isFinite(value) ? value : null;
+  } catch {
+    return null;
+  }
+};
