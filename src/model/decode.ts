@@ -32,7 +32,8 @@ const toProblem = (error: t.ValidationError): Problem => {
   return { path, expected: last ? expectedName(last) : "value", got: describe(error.value) };
 };
 
-const renderProblem = (p: Problem): string => `${p.path === "" ? "(root)" : p.path}: expected ${p.expected}, got ${p.got}`;
+const renderProblem = (p: Problem): string =>
+  `${p.path === "" ? "(root)" : p.path}: expected ${p.expected}, got ${p.got}`;
 
 const propertySegment = (key: string, first: boolean): string =>
   /^[A-Za-z0-9_$-]+$/.test(key) ? (first ? key : `.${key}`) : `[${JSON.stringify(key)}]`;
@@ -83,7 +84,9 @@ const mergeProblems = (problems: readonly Problem[]): string[] => {
     if (group === undefined) groups.set(key, { path: p.path, got: p.got, expected: [p.expected] });
     else if (!group.expected.includes(p.expected)) group.expected.push(p.expected);
   }
-  return [...groups.values()].map((g) => renderProblem({ path: g.path, got: g.got, expected: g.expected.join(" or ") }));
+  return [...groups.values()].map((g) =>
+    renderProblem({ path: g.path, got: g.got, expected: g.expected.join(" or ") }),
+  );
 };
 
 /** Decodes with a codec and turns failures into a DecodeError naming every bad key path. */

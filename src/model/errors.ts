@@ -19,7 +19,11 @@ export type PlugdepsError =
   | { readonly _tag: "ProfileInvalid"; readonly path: string; readonly message: string }
   | {
       readonly _tag: "NoWritableStageBase";
-      readonly candidates: readonly { readonly path: string; readonly source: string; readonly error: string }[];
+      readonly candidates: readonly {
+        readonly path: string;
+        readonly source: string;
+        readonly error: string;
+      }[];
       readonly message: string;
     }
   | {
@@ -40,17 +44,19 @@ export const configNotFound = (path: string, how: string): PlugdepsError => ({
   message: `config file not found: ${path} (${how}). Fix: create it, or point --config / OPENCLAW_CONFIG_PATH at the right file.`,
 });
 
+/** A syntax error in a JSON or JSON5 file; `what` names the kind of file ("JSON5", "JSON"). */
 export const configParseError = (
   path: string,
   line: number,
   column: number,
   detail: string,
+  what = "JSON5",
 ): PlugdepsError => ({
   _tag: "ConfigParseError",
   path,
   line,
   column,
-  message: `${path}:${line}:${column}: config is not valid JSON5: ${detail}. Fix the syntax at that position.`,
+  message: `${path}:${line}:${column}: not valid ${what}: ${detail}. Fix the syntax at that position.`,
 });
 
 export const decodeError = (path: string, what: string, problems: readonly string[]): PlugdepsError => ({

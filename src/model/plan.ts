@@ -10,7 +10,10 @@ import { LockOwner } from "./lock.js";
 
 const nullable = <C extends t.Mixed>(codec: C) => t.union([codec, t.null]);
 
-export const ActionType = t.keyof({ reuse: null, install: null, prune: null, "clean-legacy": null }, "ActionType");
+export const ActionType = t.keyof(
+  { reuse: null, install: null, prune: null, "clean-legacy": null },
+  "ActionType",
+);
 export type ActionType = t.TypeOf<typeof ActionType>;
 
 export const PlanHost = t.type({
@@ -141,7 +144,11 @@ export const Observed = t.type({
 });
 export type Observed = t.TypeOf<typeof Observed>;
 
-export const ActionPackage = t.type({ name: t.string, spec: nullable(t.string), version: nullable(t.string) });
+export const ActionPackage = t.type({
+  name: t.string,
+  spec: nullable(t.string),
+  version: nullable(t.string),
+});
 export type ActionPackage = t.TypeOf<typeof ActionPackage>;
 
 export const Action = t.type({

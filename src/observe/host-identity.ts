@@ -29,7 +29,9 @@ export const readHostIdentity = (packageRoot: string): E.Either<PlugdepsError, H
     real = fs.realpathSync(packageRoot);
     bytes = fs.readFileSync(path.join(real, "package.json"));
   } catch (err) {
-    return E.left(fsError("read host package.json", manifest, err, "pass --package-root DIR of the installed host"));
+    return E.left(
+      fsError("read host package.json", manifest, err, "pass --package-root DIR of the installed host"),
+    );
   }
   const file = path.join(real, "package.json");
   return E.map((pkg: HostPackageJson) => ({

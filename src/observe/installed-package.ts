@@ -43,8 +43,10 @@ export const readInstalled = (nodeModulesDir: string, name: string): Installed =
   const parsed = E.chain(InstalledPackageJsonDecode)(parseJson(manifestPath, text));
   if (E.isLeft(parsed)) return { _tag: "Broken", dir, reason: "package.json is not valid" };
   const pkg = parsed.right;
-  if (pkg.name !== name) return { _tag: "Broken", dir, reason: `package.json names ${pkg.name}, expected ${name}` };
-  if (semver.valid(pkg.version) === null) return { _tag: "Broken", dir, reason: `invalid version ${pkg.version}` };
+  if (pkg.name !== name)
+    return { _tag: "Broken", dir, reason: `package.json names ${pkg.name}, expected ${name}` };
+  if (semver.valid(pkg.version) === null)
+    return { _tag: "Broken", dir, reason: `invalid version ${pkg.version}` };
   const entry = checkEntry(dir, pkg);
   if (entry !== null) return { _tag: "Broken", dir, reason: entry };
   return {
@@ -76,7 +78,8 @@ export const checkEntry = (dir: string, pkg: InstalledPackageJson): string | nul
   if (targets === "no-root-export") return null; // subpath-only exports: nothing bare to import
   for (const target of targets) {
     const resolved = path.resolve(dir, target);
-    if (resolved !== dir && !resolved.startsWith(dir + path.sep)) return `entry ${target} points outside the package`;
+    if (resolved !== dir && !resolved.startsWith(dir + path.sep))
+      return `entry ${target} points outside the package`;
     if (isFile(resolved)) return null;
   }
   return `entry file missing (${targets[0] ?? "index.js"})`;
@@ -93,7 +96,15 @@ const entryTargets = (pkg: InstalledPackageJson): string[] | "no-root-export" =>
   const main = typeof pkg.main === "string" && pkg.main !== "" ? pkg.main : null;
   if (main === null) return ["index.js", "index.json", "index.node"];
   const asDir = path.join(main, "index");
-  return [main, `${main}.js`, `${main}.json`, `${main}.node`, `${asDir}.js`, `${asDir}.json`, `${asDir}.node`];
+  return [
+    main,
+    `${main}.js`,
+    `${main}.json`,
+    `${main}.node`,
+    `${asDir}.js`,
+    `${asDir}.json`,
+    `${asDir}.node`,
+  ];
 };
 
 const rootExport = (exports: unknown): unknown => {

@@ -50,12 +50,16 @@ export const assessLockOwner = (owner: LockOwner | null, mtimeMs: number, facts:
   const byAge = (why: string): LockVerdict =>
     ageMs > OWNERLESS_STALE_AFTER_MS
       ? { state: "stale", detail: `${why}; lock is ${age}, older than ${OWNERLESS_STALE_AFTER_MS / 1000}s` }
-      : { state: "unknown", detail: `${why}; lock is ${age}, reclaimable after ${OWNERLESS_STALE_AFTER_MS / 1000}s` };
+      : {
+          state: "unknown",
+          detail: `${why}; lock is ${age}, reclaimable after ${OWNERLESS_STALE_AFTER_MS / 1000}s`,
+        };
   if (owner === null) return byAge("no valid owner record");
   if (owner.hostname !== facts.hostname) return byAge(`held on another host (${owner.hostname})`);
   if (!facts.isAlive(owner.pid)) return { state: "stale", detail: `pid ${owner.pid} is not running` };
   const now = facts.startTime(owner.pid);
-  if (owner.starttime === null || now === null) return byAge(`pid ${owner.pid} is running but its start time is unknown`);
+  if (owner.starttime === null || now === null)
+    return byAge(`pid ${owner.pid} is running but its start time is unknown`);
   if (now !== owner.starttime) {
     return {
       state: "stale",

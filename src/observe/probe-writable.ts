@@ -28,7 +28,12 @@ export const probeWritable = (dir: string, mode: ProbeMode): ProbeResult => {
     return { writable: false, probedAt: dir, code: "ENOENT", error: `no existing ancestor of ${dir}` };
   }
   if (!existing.isDir) {
-    return { writable: false, probedAt: existing.path, code: "ENOTDIR", error: `${existing.path} is not a directory` };
+    return {
+      writable: false,
+      probedAt: existing.path,
+      code: "ENOTDIR",
+      error: `${existing.path} is not a directory`,
+    };
   }
   try {
     if (mode === "access") {

@@ -37,16 +37,26 @@ const PROTOCOL = /^([a-z][a-z0-9+.-]*):/i;
 export const checkSpec = (spec: string): SpecVerdict => {
   const trimmed = spec.trim();
   const protocol = PROTOCOL.exec(trimmed)?.[1]?.toLowerCase();
-  if (protocol === "workspace") return { _tag: "Skipped", reason: "workspace: spec (provided by the host workspace)" };
+  if (protocol === "workspace")
+    return { _tag: "Skipped", reason: "workspace: spec (provided by the host workspace)" };
   if (protocol !== undefined) {
-    return { _tag: "Rejected", reason: `${protocol}: specs are not supported (only semver versions and ranges)` };
+    return {
+      _tag: "Rejected",
+      reason: `${protocol}: specs are not supported (only semver versions and ranges)`,
+    };
   }
   if (/[/\\]/.test(trimmed)) {
-    return { _tag: "Rejected", reason: "looks like a path or a repository shorthand (only semver versions and ranges)" };
+    return {
+      _tag: "Rejected",
+      reason: "looks like a path or a repository shorthand (only semver versions and ranges)",
+    };
   }
   const range = semver.validRange(trimmed);
   if (range === null || trimmed === "") {
-    return { _tag: "Rejected", reason: "not a semver version or range (dist-tags such as `latest` are not supported)" };
+    return {
+      _tag: "Rejected",
+      reason: "not a semver version or range (dist-tags such as `latest` are not supported)",
+    };
   }
   return { _tag: "Accepted", range: trimmed };
 };

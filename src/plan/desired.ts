@@ -30,7 +30,8 @@ export const computeDesired = (
   where: { readonly stageBase: string; readonly targetRoot: string },
 ): DesiredResult => {
   const problems = new Map<string, string[]>();
-  const note = (plugin: string, text: string) => problems.set(plugin, [...(problems.get(plugin) ?? []), text]);
+  const note = (plugin: string, text: string) =>
+    problems.set(plugin, [...(problems.get(plugin) ?? []), text]);
   const rejected: RejectedSpec[] = [];
   const wants = new Map<string, Want[]>();
 
@@ -40,7 +41,7 @@ export const computeDesired = (
       const badName = checkPackageName(name);
       if (badName !== null) {
         rejected.push({ plugin: plugin.id, name, spec, reason: badName });
-        note(plugin.id, `dependency ${JSON.stringify(name)} rejected: ${badName}`);
+        note(plugin.id, `dependency ${JSON.stringify(name)}@${JSON.stringify(spec)} rejected: ${badName}`);
         continue;
       }
       const verdict = checkSpec(spec);
@@ -65,7 +66,10 @@ export const computeDesired = (
     const group = resolveGroup(wants.get(name) ?? []);
     shared.push({ name, spec: group.range, wantedBy: group.plugins });
     for (const out of group.isolated) {
-      isolated.set(out.plugin, [...(isolated.get(out.plugin) ?? []), { name, spec: out.range, wantedBy: [out.plugin] }]);
+      isolated.set(out.plugin, [
+        ...(isolated.get(out.plugin) ?? []),
+        { name, spec: out.range, wantedBy: [out.plugin] },
+      ]);
     }
     if (group.isolated.length > 0) {
       conflicts.push({
@@ -82,15 +86,13 @@ export const computeDesired = (
 
   const sets: InstallSet[] = [
     { id: SHARED_SET_ID, kind: "shared", plugin: null, dir: where.targetRoot, packages: shared },
-    ...[...isolated.keys()].sort().map(
-      (plugin): InstallSet => ({
-        id: isolatedSetId(plugin),
-        kind: "isolated",
-        plugin,
-        dir: path.join(where.targetRoot, ISOLATED_DIR, plugin),
-        packages: isolated.get(plugin) ?? [],
-      }),
-    ),
+    ...[...isolated.keys()].sort().map((plugin): InstallSet => ({
+      id: isolatedSetId(plugin),
+      kind: "isolated",
+      plugin,
+      dir: path.join(where.targetRoot, ISOLATED_DIR, plugin),
+      packages: isolated.get(plugin) ?? [],
+    })),
   ];
 
   return {

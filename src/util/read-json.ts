@@ -15,12 +15,18 @@ export const readTextFile = (path: string): E.Either<ReadFailure, string> => {
   try {
     const st = fs.statSync(path);
     if (!st.isFile()) {
-      return E.left({ _tag: "Failed", error: fsError("read", path, { code: "EISDIR", message: "not a regular file" }) });
+      return E.left({
+        _tag: "Failed",
+        error: fsError("read", path, { code: "EISDIR", message: "not a regular file" }),
+      });
     }
     if (st.size > MAX_JSON_BYTES) {
       return E.left({
         _tag: "Failed",
-        error: fsError("read", path, { code: "EFBIG", message: `file is ${st.size} bytes, limit ${MAX_JSON_BYTES}` }),
+        error: fsError("read", path, {
+          code: "EFBIG",
+          message: `file is ${st.size} bytes, limit ${MAX_JSON_BYTES}`,
+        }),
       });
     }
     return E.right(fs.readFileSync(path, "utf8"));
@@ -50,9 +56,30 @@ export const parseJson = (path: string, text: string): E.Either<PlugdepsError, u
   try {
     return E.right(JSON.parse(text, dropPrototypeKeys));
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    const { line, column } = positionOf(text, message);
-    return E.left(configParseError(path, line, column, message));
+    const message = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, " ");
+    const { line, column } = positionOf(text, message) ?? json5Position(text) ?? endOf(text);
+    // The position is in file:line:col already; V8's byte offset would only repeat it.
+    const detail = message
+      .replace(/ in JSON at position \d+.*$/, "")
+      .replace(/ \(line \d+ column \d+\)$/, "");
+    return E.left(configParseError(path, line, column, detail, "JSON"));
+  }
+};
+
+/**
+ * Node 20's JSON.parse gives no position for "Unexpected token" errors. JSON5 accepts a superset
+ * of JSON, so where it also rejects the text it usually stops at the same offending token: use its
+ * position only when V8 gave none.
+ */
+const json5Position = (text: string): { line: number; column: number } | undefined => {
+  try {
+    JSON5.parse(text);
+    return undefined;
+  } catch (err) {
+    const e = err as { lineNumber?: unknown; columnNumber?: unknown };
+    return typeof e.lineNumber === "number" && typeof e.columnNumber === "number"
+      ? { line: e.lineNumber, column: e.columnNumber }
+      : undefined;
   }
 };
 
@@ -61,13 +88,16 @@ function dropPrototypeKeys(this: unknown, key: string, value: unknown): unknown 
 }
 
 /** V8 reports `... in JSON at position N` (sometimes `(line L column C)`); turn it into line/col. */
-const positionOf = (text: string, message: string): { line: number; column: number } => {
+const positionOf = (text: string, message: string): { line: number; column: number } | undefined => {
   const lc = /line (\d+) column (\d+)/.exec(message);
   if (lc) return { line: Number(lc[1]), column: Number(lc[2]) };
   const pos = /position (\d+)/.exec(message);
-  const offset = pos ? Number(pos[1]) : text.length;
+  return pos ? lineColumnAt(text, Number(pos[1])) : undefined;
+};
+
+const endOf = (text: string) => lineColumnAt(text, text.length);
+
+const lineColumnAt = (text: string, offset: number): { line: number; column: number } => {
   const before = text.slice(0, offset);
-  const line = before.split("\n").length;
-  const column = offset - before.lastIndexOf("\n");
-  return { line, column };
+  return { line: before.split("\n").length, column: offset - before.lastIndexOf("\n") };
 };

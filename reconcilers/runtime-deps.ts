@@ -1,0 +1,255 @@
+import * as path from "node:path";
+import type { Action, InstallSet } from "../src/model/plan.js";
+import type { RootState } from "../src/model/state.js";
+import { type Installed, readInstalled, versionSatisfies } from "../src/observe/installed-package.js";
+import { closureWithin, resolveFrom } from "../src/observe/node-resolution.js";
+import type { Reconciler } from "./reconciler.js";
+
+/**
+ * Runtime dependencies of the active staged plugins: what must be resolvable, where it already
+ * is, and the smallest set of `reuse` / `install` / `prune` actions that makes the versioned root
+ * complete.
+ */
+
+export interface RuntimeDepsDesired {
+  readonly targetRoot: string;
+  readonly sets: readonly InstallSet[];
+}
+
+/** Where one package of a set is relative to one previous root. */
+export interface ReuseCandidate {
+  readonly root: string;
+  readonly version: string;
+  /** The package and everything it loads, relative to the root (same layout in the target). */
+  readonly closure: readonly { readonly rel: string; readonly name: string; readonly version: string }[];
+}
+
+export interface PackageObservation {
+  readonly set: string;
+  readonly setDir: string;
+  readonly name: string;
+  readonly spec: string;
+  readonly wantedBy: readonly string[];
+  /** Node's own resolution from every wanting plugin's directory satisfies the spec. */
+  readonly host: { readonly version: string; readonly at: string } | null;
+  /** A read-only layer has it at the set's location. */
+  readonly readOnly: { readonly layer: string; readonly version: string; readonly at: string } | null;
+  /** What the current root has at the set's location. */
+  readonly current: Installed;
+  /** Previous roots holding a satisfying copy with a complete closure, newest root first. */
+  readonly reusable: readonly ReuseCandidate[];
+  /** Why previous roots that have the package could not be used (for the reason text). */
+  readonly notReusable: readonly string[];
+}
+
+export interface RuntimeDepsObserved {
+  readonly packages: readonly PackageObservation[];
+  /** The current root's record of what plugdeps installed there (null: no owned current root). */
+  readonly currentState: RootState | null;
+}
+
+const nodeModulesOf = (setDir: string): string => path.join(setDir, "node_modules");
+
+/** The same set's directory inside another root (sets keep their relative place). */
+const setDirIn = (root: string, targetRoot: string, setDir: string): string =>
+  path.join(root, path.relative(targetRoot, setDir));
+
+export const runtimeDeps: Reconciler<RuntimeDepsDesired, RuntimeDepsObserved> = {
+  kind: "runtime-deps",
+
+  desired: (ctx) => ({ targetRoot: ctx.desired.targetRoot, sets: ctx.desired.sets }),
+
+  observe: (ctx) => {
+    const targetRoot = ctx.desired.targetRoot;
+    const pluginDirs = new Map<string, string>();
+    for (const p of ctx.planned) if (p._tag === "Valid") pluginDirs.set(p.facts.id, p.facts.dir);
+    const currentRoot = ctx.current._tag === "Owned" ? ctx.current.root : null;
+
+    const packages: PackageObservation[] = [];
+    for (const set of ctx.desired.sets) {
+      for (const pkg of set.packages) {
+        const satisfied = (i: Installed): boolean =>
+          i._tag === "Present" && versionSatisfies(i.version, pkg.spec);
+
+        // Host layer: Node must find a satisfying copy from *every* plugin that wants it, or the
+        // plugins that miss it would still fail to load it.
+        let host: PackageObservation["host"] = null;
+        const fromPlugins = pkg.wantedBy.map((id) =>
+          resolveFrom(pluginDirs.get(id) ?? ctx.identity.packageRoot, pkg.name, ctx.excludedDirs),
+        );
+        const first = fromPlugins[0];
+        if (first?._tag === "Present" && fromPlugins.every(satisfied)) {
+          host = { version: first.version, at: first.dir };
+        }
+
+        let readOnly: PackageObservation["readOnly"] = null;
+        for (const { layer, root } of ctx.readOnlyRoots) {
+          const found = readInstalled(nodeModulesOf(setDirIn(root, targetRoot, set.dir)), pkg.name);
+          if (found._tag === "Present" && satisfied(found)) {
+            readOnly = { layer, version: found.version, at: found.dir };
+            break;
+          }
+        }
+
+        const current: Installed =
+          currentRoot === null
+            ? { _tag: "Missing", dir: path.join(nodeModulesOf(set.dir), pkg.name) }
+            : readInstalled(nodeModulesOf(set.dir), pkg.name);
+
+        const reusable: ReuseCandidate[] = [];
+        const notReusable: string[] = [];
+        // Only look for reuse when it could matter: a satisfied package needs no source.
+        if (host === null && readOnly === null && !satisfied(current)) {
+          for (const prev of ctx.previous) {
+            const dir = setDirIn(prev.path, targetRoot, set.dir);
+            const found = readInstalled(nodeModulesOf(dir), pkg.name);
+            if (found._tag === "Missing") continue;
+            if (found._tag !== "Present" || !satisfied(found)) {
+              notReusable.push(
+                found._tag === "Present"
+                  ? `${prev.path} has ${found.version}, which does not satisfy ${pkg.spec}`
+                  : `${prev.path} has a broken copy (${found.reason})`,
+              );
+              continue;
+            }
+            const closure = closureWithin(prev.path, nodeModulesOf(dir), pkg.name);
+            if (closure._tag === "Incomplete") {
+              notReusable.push(`${prev.path} lacks ${closure.missing}`);
+              continue;
+            }
+            reusable.push({ root: prev.path, version: found.version, closure: closure.entries });
+          }
+        }
+
+        packages.push({
+          set: set.id,
+          setDir: set.dir,
+          name: pkg.name,
+          spec: pkg.spec,
+          wantedBy: pkg.wantedBy,
+          host,
+          readOnly,
+          current,
+          reusable,
+          notReusable,
+        });
+      }
+    }
+    return { packages, currentState: currentRoot?.state ?? null };
+  },
+
+  diff: (desired, observed) => {
+    const reuse: Action[] = [];
+    const install: Action[] = [];
+    const prune: Action[] = [];
+    // Relative paths (within the target root) already spoken for, and by which version: a reused
+    // closure must not put a different version where another package already sits.
+    const claimed = new Map<string, string>();
+    for (const p of observed.packages) {
+      if (p.current._tag === "Present" && versionSatisfies(p.current.version, p.spec)) {
+        claimed.set(path.relative(desired.targetRoot, p.current.dir), p.current.version);
+      }
+    }
+
+    for (const p of observed.packages) {
+      const target = path.join(nodeModulesOf(p.setDir), p.name);
+      const wanted = `wanted by ${p.wantedBy.join(", ")}`;
+      // Satisfied where it is: nothing to do. Host and read-only layers are never written, and
+      // a package any layer satisfies is not installed again (openclaw #72396, #75500).
+      if (p.host !== null || p.readOnly !== null) continue;
+      if (p.current._tag === "Present" && versionSatisfies(p.current.version, p.spec)) continue;
+
+      const why = describeCurrent(p);
+      const source = p.reusable.find((candidate) =>
+        candidate.closure.every((entry) => {
+          // Roots share one layout, so a path relative to the source root is the same relative
+          // to the target root.
+          const owner = claimed.get(entry.rel);
+          return owner === undefined || owner === entry.version;
+        }),
+      );
+      if (source !== undefined) {
+        // Entries an earlier reuse already brings (a shared dependency) are not copied twice.
+        const fresh = source.closure.filter((entry) => !claimed.has(entry.rel));
+        for (const entry of source.closure) claimed.set(entry.rel, entry.version);
+        if (fresh.length === 0) continue;
+        const deps = fresh.filter((entry) => entry.name !== p.name).length;
+        reuse.push({
+          type: "reuse",
+          set: p.set,
+          targets: [target],
+          packages: fresh.map((entry) => ({
+            name: entry.name,
+            spec: entry.name === p.name && entry.version === source.version ? p.spec : null,
+            version: entry.version,
+          })),
+          from: source.root,
+          reason:
+            `${wanted}; ${p.current._tag === "Missing" ? "not in the target root" : why}; ` +
+            `${p.name}@${source.version} in ${path.basename(source.root)} satisfies ${p.spec}` +
+            (deps > 0 ? ` (with ${deps} dependenc${deps === 1 ? "y" : "ies"} it loads)` : ""),
+        });
+        continue;
+      }
+      const notes = p.notReusable.length > 0 ? `; not reusable: ${p.notReusable.join("; ")}` : "";
+      install.push({
+        type: "install",
+        set: p.set,
+        targets: [target],
+        packages: [{ name: p.name, spec: p.spec, version: null }],
+        from: null,
+        reason: `${wanted}; ${why}${notes}`,
+      });
+    }
+
+    // Prune against the whole plan, never one plugin's view (openclaw #75109, #76682): a package
+    // leaves the root only when no set of the desired materialization wants it any more.
+    if (observed.currentState !== null) {
+      const wantedBySet = new Map(desired.sets.map((s) => [s.id, new Set(s.packages.map((p) => p.name))]));
+      for (const set of observed.currentState.sets) {
+        const stillWanted = wantedBySet.get(set.id);
+        const setDir = path.resolve(desired.targetRoot, set.dir);
+        const gone = Object.keys(set.packages)
+          .filter((name) => !(stillWanted?.has(name) ?? false))
+          .sort();
+        if (stillWanted === undefined && gone.length > 0) {
+          prune.push({
+            type: "prune",
+            set: set.id,
+            targets: [setDir],
+            packages: gone.map((name) => ({
+              name,
+              spec: null,
+              version: set.packages[name]?.version ?? null,
+            })),
+            from: null,
+            reason: `install set ${set.id} is no longer needed (its conflict is gone or its plugin is inactive)`,
+          });
+          continue;
+        }
+        for (const name of gone) {
+          prune.push({
+            type: "prune",
+            set: set.id,
+            targets: [path.join(nodeModulesOf(setDir), name)],
+            packages: [{ name, spec: null, version: set.packages[name]?.version ?? null }],
+            from: null,
+            reason: `installed by plugdeps for an earlier plan; no active plugin wants it now`,
+          });
+        }
+      }
+    }
+    return [...reuse, ...install, ...prune];
+  },
+};
+
+const describeCurrent = (p: PackageObservation): string => {
+  switch (p.current._tag) {
+    case "Missing":
+      return "no layer has a satisfying version";
+    case "Broken":
+      return `the copy in the current root is unusable: ${p.current.reason}`;
+    case "Present":
+      return `installed ${p.current.version} does not satisfy ${p.spec}`;
+  }
+};

@@ -1,0 +1,51 @@
+import { Command } from "commander";
+import * as E from "fp-ts/lib/Either.js";
+import { buildContext } from "../../controller/context.js";
+import { makePlan } from "../../controller/plan.js";
+import type { PlanDocument } from "../../model/plan.js";
+import { type StatusView, renderStatusHuman } from "../../render/status-human.js";
+import { makeStyle, wantsColor } from "../../render/style.js";
+import { type CommonFlags, runOptionsFrom, withCommonOptions } from "../common-options.js";
+import { type CliIO, EXIT_OK, reportError } from "../io.js";
+
+interface StatusFlags extends CommonFlags {
+  readonly json?: boolean;
+}
+
+/** The status view of a plan: where things are, who holds the lock, whether apply has work. */
+export const statusView = (plan: PlanDocument): StatusView => ({
+  host: plan.host,
+  stageBase: plan.observed.candidates.find((c) => c.role === "target") ?? null,
+  candidates: plan.observed.candidates,
+  currentRoot: plan.observed.currentRoot,
+  previousRoots: plan.observed.previousRoots,
+  lock: plan.observed.lock,
+  debris: plan.observed.debris,
+  plugins: {
+    total: plan.plugins.length,
+    active: plan.plugins.filter((p) => p.active).length,
+    invalid: plan.plugins.filter((p) => !p.valid).length,
+  },
+  inSync: plan.actions.length === 0,
+  pendingActions: plan.actions.length === 0 ? null : plan.summary,
+});
+
+/** `plugdeps status`: read-only, takes no lock, reports the lock holder if there is one. */
+export const statusCommand = (io: CliIO, setExit: (code: number) => void): Command =>
+  withCommonOptions(new Command("status"))
+    .description("show the materialized state: stage base, roots, lock holder, debris, in sync or not")
+    .option("--json", "print the status as JSON")
+    .action((flags: StatusFlags) => {
+      const built = buildContext(runOptionsFrom(flags, io, "access"));
+      if (E.isLeft(built)) return setExit(reportError(io, flags.logFormat, built.left));
+      const view = statusView(makePlan(built.right));
+      if (flags.json) io.stdout(`${JSON.stringify(view, null, 2)}\n`);
+      else
+        io.stdout(
+          renderStatusHuman(
+            view,
+            makeStyle({ color: wantsColor({ isTTY: io.isTTY, noColorFlag: !flags.color, env: io.env }) }),
+          ),
+        );
+      setExit(EXIT_OK);
+    });

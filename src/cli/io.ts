@@ -1,0 +1,30 @@
+import type { PlugdepsError } from "../model/errors.js";
+
+/** Exit codes (SPEC §2). */
+export const EXIT_OK = 0;
+export const EXIT_ERROR = 1;
+export const EXIT_CHANGES = 2;
+
+export type LogFormat = "text" | "json";
+
+/** Where a command writes; injected so tests can run commands in-process. */
+export interface CliIO {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly isTTY: boolean;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly homedir: string;
+}
+
+/**
+ * A user error: one line `Error: ...` (plus the message's own lines), no stack trace. With
+ * `--log-format json` the same error is one JSON object so log pipelines can index `tag`.
+ */
+export const reportError = (io: CliIO, format: LogFormat, error: PlugdepsError): number => {
+  if (format === "json") {
+    io.stderr(`${JSON.stringify({ level: "error", tag: error._tag, message: error.message })}\n`);
+  } else {
+    io.stderr(`Error: ${error.message}\n`);
+  }
+  return EXIT_ERROR;
+};

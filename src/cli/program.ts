@@ -1,0 +1,36 @@
+import { Command, CommanderError } from "commander";
+import { toolInfo } from "../util/tool-version.js";
+import { planCommand } from "./commands/plan.js";
+import { statusCommand } from "./commands/status.js";
+import { type CliIO, EXIT_ERROR, EXIT_OK } from "./io.js";
+
+/**
+ * Runs the CLI in-process and returns the exit code. Tests call this directly; `main.ts` is the
+ * only place that touches `process`.
+ */
+export const runCli = async (argv: readonly string[], io: CliIO): Promise<number> => {
+  let exitCode = EXIT_OK;
+  const setExit = (code: number) => {
+    exitCode = code;
+  };
+  const program = new Command("plugdeps")
+    .description("Keeps the runtime dependencies of a packaged Node application's bundled plugins converged.")
+    .version(toolInfo().version)
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError("(run with --help for usage)")
+    .addCommand(planCommand(io, setExit))
+    .addCommand(statusCommand(io, setExit));
+  for (const sub of program.commands)
+    sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; usage errors have already been printed by commander.
+      return err.exitCode === 0 ? EXIT_OK : EXIT_ERROR;
+    }
+    throw err;
+  }
+  return exitCode;
+};

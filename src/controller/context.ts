@@ -1,0 +1,127 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as E from "fp-ts/lib/Either.js";
+import { pipe } from "fp-ts/lib/function.js";
+import type { PlanContext } from "../../reconcilers/reconciler.js";
+import { selectAdapter } from "../hosts/select.js";
+import type { ConfigLocation, HostAdapter, HostInput } from "../hosts/types.js";
+import type { PlugdepsError } from "../model/errors.js";
+import { computeDesired } from "../plan/desired.js";
+import { planPlugins, stagedActivePlugins } from "../plan/plugin-plan.js";
+import { readHostIdentity, versionedRootName } from "../observe/host-identity.js";
+import { realLockFacts } from "../observe/lock-holder.js";
+import { chooseStageBase } from "../observe/stage-base.js";
+import { listOwnedRoots, readRoot } from "../observe/versioned-roots.js";
+import { DEFAULT_RETENTION, type RunOptions } from "./options.js";
+
+/**
+ * Builds the shared context of one run: everything decided (plugin plan, desired
+ * materialization) and everything observed once (stage base, roots, debris). Read-only: with
+ * `probe: "access"` this function writes nothing at all.
+ */
+export interface RunContext extends PlanContext {
+  readonly input: HostInput;
+  readonly configLocation: ConfigLocation;
+  readonly problems: ReadonlyMap<string, readonly string[]>;
+  readonly notes: readonly string[];
+}
+
+export const buildContext = (opts: RunOptions): E.Either<PlugdepsError, RunContext> => {
+  const input: HostInput = {
+    env: opts.env,
+    homedir: opts.homedir,
+    flags: { packageRoot: opts.packageRoot, config: opts.config, stageDir: opts.stageDir },
+  };
+  return pipe(
+    E.Do,
+    E.bind("adapter", () => selectAdapter(opts.host, input)),
+    E.bind("packageRoot", ({ adapter }) => adapter.findPackageRoot(input)),
+    E.bind("identity", ({ packageRoot }) => readHostIdentity(packageRoot)),
+    E.bind("configLocation", ({ adapter }) => E.right(adapter.locateConfig(input))),
+    E.bind("activation", ({ adapter, configLocation }) => adapter.loadActivation(configLocation)),
+    E.bind("plugins", ({ adapter, identity }) => adapter.discoverPlugins(identity.packageRoot)),
+    E.bind("stage", ({ adapter }) =>
+      chooseStageBase(adapter.stageCandidates(input), opts.probe, adapter.stageVariables),
+    ),
+    E.map(({ adapter, identity, configLocation, activation, plugins, stage }) => {
+      const lockFacts = realLockFacts();
+      const planned = planPlugins(plugins, activation);
+      const targetRoot = path.join(stage.target.path, versionedRootName(adapter.slug, identity));
+      const { desired, problems } = computeDesired(stagedActivePlugins(planned), {
+        stageBase: stage.target.path,
+        targetRoot,
+      });
+      const notes: string[] = [];
+      const current = readRoot(targetRoot, identity.name, lockFacts);
+      if (current._tag === "NotOwned") {
+        notes.push(
+          `${targetRoot} exists but is not owned (${current.reason}); apply moves it aside, never into use`,
+        );
+      }
+      const previous = listOwnedRoots(stage.target.path, adapter.slug, identity.name, targetRoot, lockFacts);
+      notes.push(...previous.notes);
+      const readOnlyRoots = stage.layers.flatMap((layer) =>
+        readOnlyRootsOf(adapter, identity.name, layer.path, targetRoot, notes),
+      );
+      const debris = adapter.findDebris({
+        packageRoot: identity.packageRoot,
+        plugins,
+        stageBases: [
+          { path: stage.target.path, writable: true },
+          ...stage.layers.map((l) => ({ path: l.path, writable: false })),
+        ],
+        now: lockFacts.now,
+      });
+      const ctx: RunContext = {
+        adapter,
+        identity,
+        planned,
+        desired,
+        stage,
+        current,
+        previous: previous.roots,
+        readOnlyRoots,
+        debris,
+        excludedDirs: new Set(debris.map((d) => d.path)),
+        retention: opts.retention ?? DEFAULT_RETENTION,
+        lockFacts,
+        input,
+        configLocation,
+        problems,
+        notes,
+      };
+      return ctx;
+    }),
+  );
+};
+
+/**
+ * Roots inside a read-only layer entry, in the order they are searched: the root with this
+ * host's exact identity, then other owned roots of this host (newest first), then the entry
+ * itself when it holds a `node_modules` directly.
+ */
+const readOnlyRootsOf = (
+  adapter: HostAdapter,
+  hostName: string,
+  layer: string,
+  targetRoot: string,
+  notes: string[],
+): { layer: string; root: string }[] => {
+  const facts = realLockFacts();
+  const roots: { layer: string; root: string }[] = [];
+  const same = path.join(layer, path.basename(targetRoot));
+  if (readRoot(same, hostName, facts)._tag === "Owned") roots.push({ layer, root: same });
+  const others = listOwnedRoots(layer, adapter.slug, hostName, same, facts);
+  notes.push(...others.notes);
+  roots.push(...others.roots.map((r) => ({ layer, root: r.path })));
+  if (isDir(path.join(layer, "node_modules"))) roots.push({ layer, root: layer });
+  return roots;
+};
+
+const isDir = (p: string): boolean => {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+};

@@ -1,0 +1,18 @@
+import type { ProbeMode } from "../observe/probe-writable.js";
+
+/** What a caller (CLI, library user, reconcile loop) says about one run. */
+export interface RunOptions {
+  /** `openclaw` or `profile:FILE`; default: detected from the package root. */
+  readonly host?: string | undefined;
+  readonly packageRoot?: string | undefined;
+  readonly config?: string | undefined;
+  readonly stageDir?: string | undefined;
+  /** Previous roots kept for rollback (default 1). */
+  readonly retention?: number | undefined;
+  /** `access` for read-only commands (they never write), `write` for mutating ones. */
+  readonly probe: ProbeMode;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly homedir: string;
+}
+
+export const DEFAULT_RETENTION = 1;

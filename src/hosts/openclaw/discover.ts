@@ -1,0 +1,210 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import fg from "fast-glob";
+import * as E from "fp-ts/lib/Either.js";
+import { pipe } from "fp-ts/lib/function.js";
+import * as t from "io-ts";
+import { decodeWith } from "../../model/decode.js";
+import { errnoCode, fsError, type PlugdepsError } from "../../model/errors.js";
+import { PluginPackageJson } from "../../model/manifest.js";
+import { OpenClawPluginManifest } from "../../model/openclaw.js";
+import { parseJson, readTextFile } from "../../util/read-json.js";
+import type { DiscoveredPlugin, PluginFacts } from "../types.js";
+import { mergeDependencies } from "../shared/dependencies.js";
+
+/**
+ * Bundled plugin discovery for OpenClaw (SPEC §5): every `dist/extensions/<id>/` holding a
+ * `package.json` or an `openclaw.plugin.json` is a plugin; the directory name is its id.
+ *
+ * A broken plugin never fails discovery: it comes back as `Invalid` with a message naming the file
+ * and the line:col or key path, and the other plugins proceed (SPEC §4.12). Only a package root
+ * whose `dist/extensions` cannot be listed at all is an error.
+ */
+
+export const EXTENSIONS_DIR = path.join("dist", "extensions");
+
+/** A plugin id is one safe path segment: it becomes part of paths and of `plugins.entries.<id>`. */
+export const PLUGIN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** The `openclaw` section of a bundled plugin's package.json, as far as plugdeps reads it. */
+export const OpenClawPackageSection = t.partial(
+  {
+    openclaw: t.partial({
+      bundle: t.partial({ stageRuntimeDependencies: t.boolean }),
+      channel: t.partial({ id: t.string }),
+    }),
+  },
+  "OpenClawPackageSection",
+);
+
+export const OpenClawPluginPackageJson = t.intersection(
+  [PluginPackageJson, OpenClawPackageSection],
+  "OpenClawPluginPackageJson",
+);
+export type OpenClawPluginPackageJson = t.TypeOf<typeof OpenClawPluginPackageJson>;
+
+const PACKAGE_JSON = "package.json";
+const MANIFEST_JSON = "openclaw.plugin.json";
+
+export const discoverPlugins = (packageRoot: string): E.Either<PlugdepsError, DiscoveredPlugin[]> => {
+  const extRoot = path.join(packageRoot, EXTENSIONS_DIR);
+  try {
+    if (!fs.statSync(extRoot).isDirectory()) {
+      return E.left(fsError("list plugins", extRoot, { code: "ENOTDIR", message: "not a directory" }));
+    }
+  } catch (err) {
+    // A host version without bundled plugins has nothing to materialize; that is not an error.
+    if (errnoCode(err) === "ENOENT") return E.right([]);
+    return E.left(fsError("list plugins", extRoot, err));
+  }
+
+  let manifests: string[];
+  let symlinks: string[];
+  try {
+    // followSymbolicLinks: false — a plugin directory (or file) that is a symlink could point
+    // anywhere; plugdeps reads only what the host package itself contains.
+    manifests = fg.sync([`*/${PACKAGE_JSON}`, `*/${MANIFEST_JSON}`], {
+      cwd: extRoot,
+      onlyFiles: true,
+      followSymbolicLinks: false,
+      suppressErrors: false,
+    });
+    symlinks = fg
+      .sync("*", { cwd: extRoot, onlyFiles: false, followSymbolicLinks: false, objectMode: true })
+      .filter((entry) => entry.dirent.isSymbolicLink())
+      .map((entry) => entry.name);
+  } catch (err) {
+    return E.left(fsError("list plugins", extRoot, err));
+  }
+
+  const ids = new Set(manifests.map((m) => m.split("/")[0] ?? m));
+  const plugins: DiscoveredPlugin[] = [...ids].map((id) => readPlugin(extRoot, id));
+  for (const name of symlinks) {
+    const link = path.join(extRoot, name);
+    if (!ids.has(name) && isDirectoryThroughLink(link)) {
+      plugins.push(
+        invalid(
+          name,
+          link,
+          `${link} is a symbolic link; plugdeps does not follow symlinks in the host package`,
+        ),
+      );
+    }
+  }
+  return E.right(plugins.sort((a, b) => compareStrings(a.id, b.id)));
+};
+
+const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+const isDirectoryThroughLink = (link: string): boolean => {
+  try {
+    return fs.statSync(link).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+const invalid = (id: string, dir: string, error: string): DiscoveredPlugin => ({
+  _tag: "Invalid",
+  id,
+  dir,
+  error,
+});
+
+const readPlugin = (extRoot: string, id: string): DiscoveredPlugin => {
+  const logical = path.join(extRoot, id);
+  if (!PLUGIN_ID_PATTERN.test(id)) {
+    return invalid(
+      id,
+      logical,
+      `${logical}: directory name "${id}" is not a valid plugin id (${PLUGIN_ID_PATTERN.source})`,
+    );
+  }
+  let dir: string;
+  try {
+    // realpath before anything else: the same install reached through two paths must be one plugin
+    // (LESSONS: openclaw #74963, junctions/PM2 gave two hashes for one install).
+    dir = fs.realpathSync(logical);
+  } catch (err) {
+    return invalid(id, logical, fsError("realpath", logical, err).message);
+  }
+
+  const pkg = readJsonFile(path.join(dir, PACKAGE_JSON), OpenClawPluginPackageJson, "plugin package.json");
+  const manifest = readJsonFile(path.join(dir, MANIFEST_JSON), OpenClawPluginManifest, "plugin manifest");
+  const problems: string[] = [];
+  if (E.isLeft(pkg)) problems.push(pkg.left);
+  if (E.isLeft(manifest)) problems.push(manifest.left);
+  if (E.isRight(manifest) && manifest.right.id !== id) {
+    problems.push(
+      `${path.join(dir, MANIFEST_JSON)}: id "${manifest.right.id}" does not match the directory name "${id}" ` +
+        `(the directory name is the plugin id; rename one of them)`,
+    );
+  }
+  if (problems.length > 0 || E.isLeft(pkg) || E.isLeft(manifest))
+    return invalid(id, dir, problems.join("; "));
+  return { _tag: "Valid", ...pluginFacts(id, dir, pkg.right, manifest.right) };
+};
+
+/** Pure: the host-neutral facts from the two decoded files. */
+export const pluginFacts = (
+  id: string,
+  dir: string,
+  pkg: OpenClawPluginPackageJson,
+  manifest: OpenClawPluginManifest,
+): PluginFacts => {
+  const channelId = pkg.openclaw?.channel?.id;
+  return {
+    id,
+    dir,
+    dependencies: mergeDependencies(pkg.dependencies, pkg.optionalDependencies),
+    staged: pkg.openclaw?.bundle?.stageRuntimeDependencies === true,
+    channels: unique([...(manifest.channels ?? []), ...(channelId ? [channelId] : [])]),
+    providers: unique(manifest.providers ?? []),
+    enabledByDefault: manifest.enabledByDefault === true,
+    legacyIds: unique(manifest.legacyPluginIds ?? []),
+  };
+};
+
+const unique = (values: readonly string[]): string[] => [...new Set(values.filter((v) => v !== ""))];
+
+/** Reads one JSON file of a plugin; every failure is a one-line message naming the file. */
+const readJsonFile = <A>(
+  file: string,
+  codec: t.Type<A, unknown, unknown>,
+  what: string,
+): E.Either<string, A> => {
+  const kind = lstatKind(file);
+  if (kind === "missing") return E.left(`${file}: ${path.basename(file)} missing`);
+  if (kind === "symlink") {
+    return E.left(`${file} is a symbolic link; plugdeps reads only regular files in the host package`);
+  }
+  const text = readTextFile(file);
+  if (E.isLeft(text)) {
+    return E.left(
+      text.left._tag === "Missing" ? `${file}: ${path.basename(file)} missing` : text.left.error.message,
+    );
+  }
+  return pipe(
+    parseJson(file, text.right),
+    E.mapLeft((err) => err.message),
+    E.chain((json) => pipe(decodeWith(codec, what, file)(json), E.mapLeft(oneLine))),
+  );
+};
+
+const lstatKind = (file: string): "missing" | "symlink" | "present" => {
+  try {
+    return fs.lstatSync(file).isSymbolicLink() ? "symlink" : "present";
+  } catch (err) {
+    const code = errnoCode(err);
+    return code === "ENOENT" || code === "ENOTDIR" ? "missing" : "present";
+  }
+};
+
+/** A plan lists an invalid plugin's problem on one line. */
+const oneLine = (err: PlugdepsError): string =>
+  err.message
+    .replace(/\nFix the listed keys\.$/, "")
+    .split("\n")
+    .map((l) => l.trim().replace(/^- /, ""))
+    .join("; ")
+    .replace(/:; /, ": ");

@@ -1,0 +1,73 @@
+import * as path from "node:path";
+import * as E from "fp-ts/lib/Either.js";
+import { pipe } from "fp-ts/lib/function.js";
+import * as t from "io-ts";
+import { decodeWith } from "../../model/decode.js";
+import { profileInvalid, type PlugdepsError } from "../../model/errors.js";
+import { parseJson, readTextFile } from "../../util/read-json.js";
+
+/**
+ * A host profile: the few facts that make any plugin host usable without code (SPEC: "a second,
+ * generic adapter is driven by a small JSON profile"). Example: fixtures/profiles/acme.json.
+ *
+ * - `name`: the slug used in versioned root names (`<name>-<version>-<key12>`).
+ * - `packageName`: the host's npm package name (found under npm's global prefix).
+ * - `plugins.glob`: where plugin package.json files are, relative to the package root; the
+ *   directory holding each match is the plugin, its name the plugin id.
+ * - `plugins.stageFlag` / `plugins.enabledByDefault`: dotted paths into the plugin package.json
+ *   (`stageFlag` absent: every plugin's dependencies are staged).
+ * - `config`: env var naming the config file, default path, and the key of the plugins block
+ *   (`enabled`, `allow`, `deny`, `entries.<id>.enabled`, as in OpenClaw).
+ * - `stage`: env var for the stage dir (a path-delimiter list: earlier entries are read-only
+ *   layers, the last is the writable target) and the default stage dir.
+ */
+export const HostProfile = t.type(
+  {
+    name: t.string,
+    packageName: t.string,
+    plugins: t.intersection([
+      t.type({ glob: t.string }),
+      t.partial({ stageFlag: t.string, enabledByDefault: t.string }),
+    ]),
+    config: t.partial({ envVar: t.string, defaultPath: t.string, pluginsKey: t.string }),
+    stage: t.intersection([t.type({ defaultDir: t.string }), t.partial({ envVar: t.string })]),
+  },
+  "HostProfile",
+);
+export type HostProfile = t.TypeOf<typeof HostProfile>;
+
+const SLUG = /^[a-z0-9][a-z0-9-]{0,40}$/;
+const ENV_VAR = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export const loadProfile = (file: string): E.Either<PlugdepsError, HostProfile> => {
+  const abs = path.resolve(file);
+  const text = readTextFile(abs);
+  if (E.isLeft(text)) {
+    return E.left(text.left._tag === "Missing" ? profileInvalid(abs, "file not found") : text.left.error);
+  }
+  return pipe(
+    parseJson(abs, text.right),
+    E.chain(decodeWith(HostProfile, "host profile", abs)),
+    E.chain((profile) => {
+      const problem = checkProfile(profile);
+      return problem === null ? E.right(profile) : E.left(profileInvalid(abs, problem));
+    }),
+  );
+};
+
+/** Semantic checks the codec cannot express. The profile is untrusted input too. */
+export const checkProfile = (p: HostProfile): string | null => {
+  if (!SLUG.test(p.name))
+    return `name ${JSON.stringify(p.name)} must match ${SLUG.source} (it becomes a directory name)`;
+  if (p.name === "plugdeps") return `name "plugdeps" is reserved`;
+  const glob = p.plugins.glob;
+  if (path.isAbsolute(glob) || glob.split(/[\\/]/).includes("..")) {
+    return `plugins.glob ${JSON.stringify(glob)} must be relative to the package root and must not contain ".."`;
+  }
+  if (!glob.endsWith("package.json")) return `plugins.glob must match plugin package.json files`;
+  for (const v of [p.config.envVar, p.stage.envVar]) {
+    if (v !== undefined && !ENV_VAR.test(v))
+      return `${JSON.stringify(v)} is not an environment variable name`;
+  }
+  return null;
+};

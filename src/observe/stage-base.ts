@@ -1,0 +1,70 @@
+import * as path from "node:path";
+import * as E from "fp-ts/lib/Either.js";
+import type { StageCandidateSpec } from "../hosts/types.js";
+import { noWritableStageBase, type PlugdepsError } from "../model/errors.js";
+import type { StageCandidate } from "../model/plan.js";
+import { type ProbeMode, probeWritable } from "./probe-writable.js";
+
+/**
+ * Picks the writable stage base from the adapter's candidates, in order, with a probe per
+ * candidate (SPEC §4.1). Read-only layer entries are recorded but never probed for writing: they
+ * are only ever read. Candidates after the chosen one are listed as `skipped`.
+ */
+export interface StageChoice {
+  readonly target: StageCandidate;
+  readonly layers: readonly StageCandidate[];
+  readonly all: readonly StageCandidate[];
+}
+
+export const chooseStageBase = (
+  specs: readonly StageCandidateSpec[],
+  mode: ProbeMode,
+  variables: string,
+): E.Either<PlugdepsError, StageChoice> => {
+  const all: StageCandidate[] = [];
+  const layers: StageCandidate[] = [];
+  let target: StageCandidate | null = null;
+  const failures: { path: string; source: string; error: string }[] = [];
+
+  for (const spec of specs) {
+    const p = path.resolve(spec.path);
+    if (spec.role === "layer") {
+      const layer: StageCandidate = {
+        path: p,
+        source: spec.source,
+        role: "layer",
+        writable: false,
+        detail: "read-only layer: may satisfy dependencies, never written",
+      };
+      layers.push(layer);
+      all.push(layer);
+      continue;
+    }
+    if (target !== null) {
+      all.push({
+        path: p,
+        source: spec.source,
+        role: "skipped",
+        writable: null,
+        detail: "not probed: an earlier candidate is writable",
+      });
+      continue;
+    }
+    const probe = probeWritable(p, mode);
+    if (probe.writable) {
+      target = {
+        path: p,
+        source: spec.source,
+        role: "target",
+        writable: true,
+        detail: `writable (${mode === "write" ? "write probe" : "access(2) W_OK"} at ${probe.probedAt})`,
+      };
+      all.push(target);
+    } else {
+      failures.push({ path: p, source: spec.source, error: probe.error });
+      all.push({ path: p, source: spec.source, role: "skipped", writable: false, detail: probe.error });
+    }
+  }
+  if (target === null) return E.left(noWritableStageBase(failures, variables));
+  return E.right({ target, layers, all });
+};

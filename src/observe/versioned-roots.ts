@@ -1,0 +1,88 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as E from "fp-ts/lib/Either.js";
+import { errnoCode } from "../model/errors.js";
+import { STATE_DIR, STATE_FILE } from "../model/layout.js";
+import type { LockHolder } from "../model/plan.js";
+import { RootState } from "../model/state.js";
+import { decodeWith } from "../model/decode.js";
+import { parseJson } from "../util/read-json.js";
+import { type LockFacts, readLockHolder } from "./lock-holder.js";
+import { versionedRootPattern } from "./host-identity.js";
+
+/**
+ * Versioned roots of one host under one stage base. A root counts as ours only with a valid
+ * `.plugdeps/state.json` that is a regular file (not a symlink) naming the same host; anything
+ * else is reported in `notes` and left alone.
+ */
+export interface OwnedRoot {
+  readonly path: string;
+  readonly state: RootState;
+  readonly lock: LockHolder | null;
+}
+
+export type RootReading =
+  | { readonly _tag: "Owned"; readonly root: OwnedRoot }
+  | { readonly _tag: "Absent" }
+  | { readonly _tag: "NotOwned"; readonly reason: string };
+
+export const readRoot = (root: string, hostName: string, facts: LockFacts): RootReading => {
+  try {
+    const st = fs.lstatSync(root);
+    if (st.isSymbolicLink())
+      return { _tag: "NotOwned", reason: `${root} is a symlink; plugdeps never creates one` };
+    if (!st.isDirectory()) return { _tag: "NotOwned", reason: `${root} is not a directory` };
+  } catch (err) {
+    if (errnoCode(err) === "ENOENT") return { _tag: "Absent" };
+    return { _tag: "NotOwned", reason: `cannot inspect ${root}: ${errnoCode(err)}` };
+  }
+  const stateFile = path.join(root, STATE_DIR, STATE_FILE);
+  let text: string;
+  try {
+    const st = fs.lstatSync(stateFile);
+    if (!st.isFile()) return { _tag: "NotOwned", reason: `${stateFile} is not a regular file` };
+    if (st.size > 16 * 1024 * 1024) return { _tag: "NotOwned", reason: `${stateFile} is implausibly large` };
+    text = fs.readFileSync(stateFile, "utf8");
+  } catch (err) {
+    return { _tag: "NotOwned", reason: `no state record (${errnoCode(err)} on ${stateFile})` };
+  }
+  const decoded = E.chain(decodeWith(RootState, "state record", stateFile))(parseJson(stateFile, text));
+  if (E.isLeft(decoded))
+    return { _tag: "NotOwned", reason: `unreadable state record: ${decoded.left.message.split("\n")[0]}` };
+  if (decoded.right.host.name !== hostName) {
+    return { _tag: "NotOwned", reason: `state record belongs to host ${decoded.right.host.name}` };
+  }
+  return { _tag: "Owned", root: { path: root, state: decoded.right, lock: readLockHolder(root, facts) } };
+};
+
+/** Owned roots of this host in a stage base, newest first, excluding `except` (the current root). */
+export const listOwnedRoots = (
+  stageBase: string,
+  slug: string,
+  hostName: string,
+  except: string | null,
+  facts: LockFacts,
+): { roots: OwnedRoot[]; notes: string[] } => {
+  const pattern = versionedRootPattern(slug);
+  let names: string[];
+  try {
+    names = fs.readdirSync(stageBase);
+  } catch (err) {
+    const code = errnoCode(err);
+    return { roots: [], notes: code === "ENOENT" ? [] : [`cannot list ${stageBase}: ${code}`] };
+  }
+  const roots: OwnedRoot[] = [];
+  const notes: string[] = [];
+  for (const name of names.sort()) {
+    if (!pattern.test(name)) continue;
+    const root = path.join(stageBase, name);
+    if (root === except) continue;
+    const reading = readRoot(root, hostName, facts);
+    if (reading._tag === "Owned") roots.push(reading.root);
+    else if (reading._tag === "NotOwned") notes.push(`${root}: not owned, left alone (${reading.reason})`);
+  }
+  roots.sort((a, b) =>
+    a.state.updatedAt < b.state.updatedAt ? 1 : a.state.updatedAt > b.state.updatedAt ? -1 : 0,
+  );
+  return { roots, notes };
+};
