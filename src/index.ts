@@ -1,0 +1,50 @@
+/**
+ * plugdeps as a library: what the CLI uses is what a host embeds. The read-only half of the
+ * controller (plan, status) is a pure function of config, plugin metadata and what is on disk.
+ *
+ *   import { createPlan } from "plugdeps";
+ *   const plan = createPlan({ packageRoot: "/usr/lib/node_modules/openclaw" });
+ *   if (plan._tag === "Right" && plan.right.actions.length > 0) { ...run `plugdeps apply`... }
+ */
+import * as os from "node:os";
+import * as E from "fp-ts/lib/Either.js";
+import { buildContext } from "./controller/context.js";
+import type { RunOptions } from "./controller/options.js";
+import { makePlan } from "./controller/plan.js";
+import type { PlugdepsError } from "./model/errors.js";
+import type { PlanDocument } from "./model/plan.js";
+
+export type PlanOptions = Partial<RunOptions>;
+
+/**
+ * Computes the plan (SPEC §3) without writing anything and without taking the lock. Defaults:
+ * the process environment and home directory, host detected, stage base probed with access(2).
+ */
+export const createPlan = (options: PlanOptions = {}): E.Either<PlugdepsError, PlanDocument> =>
+  E.map(makePlan)(
+    buildContext({
+      probe: "access",
+      env: process.env,
+      homedir: os.homedir(),
+      ...options,
+    }),
+  );
+
+export { buildContext, type RunContext } from "./controller/context.js";
+export { makePlan, summarize } from "./controller/plan.js";
+export type { RunOptions } from "./controller/options.js";
+export type { PlugdepsError, ErrorTag } from "./model/errors.js";
+export * from "./model/plan.js";
+export { RootState } from "./model/state.js";
+export { LockOwner } from "./model/lock.js";
+export { OpenClawConfig, OpenClawPluginManifest } from "./model/openclaw.js";
+export { LAYOUT_VERSION } from "./model/layout.js";
+export type { HostAdapter, PluginFacts, Decision, DiscoveredPlugin } from "./hosts/types.js";
+export { openclawAdapter } from "./hosts/openclaw/index.js";
+export { profileAdapter, loadProfileAdapter } from "./hosts/profile/index.js";
+export { HostProfile } from "./hosts/profile/profile.js";
+export { computeDesired } from "./plan/desired.js";
+export { renderPlanHuman } from "./render/plan-human.js";
+export { renderPlanJson, decodePlanJson } from "./render/plan-json.js";
+export { renderStatusHuman, type StatusView } from "./render/status-human.js";
+export { makeStyle, plainStyle } from "./render/style.js";
