@@ -3,6 +3,7 @@ import type { Action, InstallSet } from "../src/model/plan.js";
 import type { RootState } from "../src/model/state.js";
 import { type Installed, readInstalled, versionSatisfies } from "../src/observe/installed-package.js";
 import { closureWithin, resolveFrom } from "../src/observe/node-resolution.js";
+import { checkPackageName } from "../src/plan/dependency-spec.js";
 import type { Reconciler } from "./reconciler.js";
 
 /**
@@ -46,6 +47,13 @@ export interface RuntimeDepsObserved {
   readonly packages: readonly PackageObservation[];
   /** The current root's record of what plugdeps installed there (null: no owned current root). */
   readonly currentState: RootState | null;
+  /**
+   * Everything the current root's satisfying packages load (their dependency closures), as
+   * root-relative path -> version. A prune must not pull a dependency out from under a package
+   * that stays, and a reuse must not put another version where one of them sits (openclaw
+   * #75109: one repair broke another plugin's dependencies). Absent: nothing known in use.
+   */
+  readonly inUse?: Readonly<Record<string, string>>;
 }
 
 const nodeModulesOf = (setDir: string): string => path.join(setDir, "node_modules");
@@ -66,6 +74,7 @@ export const runtimeDeps: Reconciler<RuntimeDepsDesired, RuntimeDepsObserved> = 
     const currentRoot = ctx.current._tag === "Owned" ? ctx.current.root : null;
 
     const packages: PackageObservation[] = [];
+    const inUse: Record<string, string> = {};
     for (const set of ctx.desired.sets) {
       for (const pkg of set.packages) {
         const satisfied = (i: Installed): boolean =>
@@ -95,6 +104,11 @@ export const runtimeDeps: Reconciler<RuntimeDepsDesired, RuntimeDepsObserved> = 
           currentRoot === null
             ? { _tag: "Missing", dir: path.join(nodeModulesOf(set.dir), pkg.name) }
             : readInstalled(nodeModulesOf(set.dir), pkg.name);
+        if (currentRoot !== null && satisfied(current)) {
+          // What this kept package loads at run time: Node's walk up to the root's node_modules.
+          const loads = closureWithin(targetRoot, nodeModulesOf(set.dir), pkg.name);
+          if (loads._tag === "Complete") for (const e of loads.entries) inUse[e.rel] = e.version;
+        }
 
         const reusable: ReuseCandidate[] = [];
         const notReusable: string[] = [];
@@ -112,12 +126,20 @@ export const runtimeDeps: Reconciler<RuntimeDepsDesired, RuntimeDepsObserved> = 
               );
               continue;
             }
-            const closure = closureWithin(prev.path, nodeModulesOf(dir), pkg.name);
+            // The closure must lie within the set's own directory: a plugin-isolated package that
+            // leans on the previous root's shared node_modules would, once copied, sit in the
+            // target's shared set unrecorded, where the package manager prunes it as extraneous.
+            const closure = closureWithin(dir, nodeModulesOf(dir), pkg.name);
             if (closure._tag === "Incomplete") {
               notReusable.push(`${prev.path} lacks ${closure.missing}`);
               continue;
             }
-            reusable.push({ root: prev.path, version: found.version, closure: closure.entries });
+            const setRel = path.relative(prev.path, dir);
+            reusable.push({
+              root: prev.path,
+              version: found.version,
+              closure: closure.entries.map((e) => ({ ...e, rel: path.join(setRel, e.rel) })),
+            });
           }
         }
 
@@ -135,7 +157,7 @@ export const runtimeDeps: Reconciler<RuntimeDepsDesired, RuntimeDepsObserved> = 
         });
       }
     }
-    return { packages, currentState: currentRoot?.state ?? null };
+    return { packages, currentState: currentRoot?.state ?? null, inUse };
   },
 
   diff: (desired, observed) => {
@@ -144,7 +166,7 @@ export const runtimeDeps: Reconciler<RuntimeDepsDesired, RuntimeDepsObserved> = 
     const prune: Action[] = [];
     // Relative paths (within the target root) already spoken for, and by which version: a reused
     // closure must not put a different version where another package already sits.
-    const claimed = new Map<string, string>();
+    const claimed = new Map<string, string>(Object.entries(observed.inUse ?? {}));
     for (const p of observed.packages) {
       if (p.current._tag === "Present" && versionSatisfies(p.current.version, p.spec)) {
         claimed.set(path.relative(desired.targetRoot, p.current.dir), p.current.version);
@@ -170,17 +192,24 @@ export const runtimeDeps: Reconciler<RuntimeDepsDesired, RuntimeDepsObserved> = 
       );
       if (source !== undefined) {
         // Entries an earlier reuse already brings (a shared dependency) are not copied twice.
-        const fresh = source.closure.filter((entry) => !claimed.has(entry.rel));
+        // The desired package first (targets[0] is "the" target), then what it loads.
+        const isTop = (entry: { name: string; version: string }) =>
+          entry.name === p.name && entry.version === source.version;
+        const fresh = source.closure
+          .filter((entry) => !claimed.has(entry.rel))
+          .sort((a, b) => Number(isTop(b)) - Number(isTop(a)));
         for (const entry of source.closure) claimed.set(entry.rel, entry.version);
         if (fresh.length === 0) continue;
         const deps = fresh.filter((entry) => entry.name !== p.name).length;
         reuse.push({
           type: "reuse",
           set: p.set,
-          targets: [target],
+          // One target per package, in the same order: where each closure entry lands in the
+          // target root (the same relative path it has in the source root).
+          targets: fresh.map((entry) => path.join(desired.targetRoot, entry.rel)),
           packages: fresh.map((entry) => ({
             name: entry.name,
-            spec: entry.name === p.name && entry.version === source.version ? p.spec : null,
+            spec: isTop(entry) ? p.spec : null,
             version: entry.version,
           })),
           from: source.root,
@@ -191,7 +220,21 @@ export const runtimeDeps: Reconciler<RuntimeDepsDesired, RuntimeDepsObserved> = 
         });
         continue;
       }
-      const notes = p.notReusable.length > 0 ? `; not reusable: ${p.notReusable.join("; ")}` : "";
+      // Candidates that would have put another version where something already goes.
+      const collisions = p.reusable.flatMap((candidate) => {
+        const clash = candidate.closure.find((entry) => {
+          const owner = claimed.get(entry.rel);
+          return owner !== undefined && owner !== entry.version;
+        });
+        return clash === undefined
+          ? []
+          : [
+              `${path.basename(candidate.root)} would put ${clash.name}@${clash.version} at ${clash.rel}, ` +
+                `where ${clash.name}@${claimed.get(clash.rel) ?? "?"} is kept`,
+            ];
+      });
+      const blocked = [...p.notReusable, ...collisions];
+      const notes = blocked.length > 0 ? `; not reusable: ${blocked.join("; ")}` : "";
       install.push({
         type: "install",
         set: p.set,
@@ -204,15 +247,24 @@ export const runtimeDeps: Reconciler<RuntimeDepsDesired, RuntimeDepsObserved> = 
 
     // Prune against the whole plan, never one plugin's view (openclaw #75109, #76682): a package
     // leaves the root only when no set of the desired materialization wants it any more.
+    // Safe by construction: the state record is read from disk, so a set directory or a package
+    // name that would lead out of the target root (or onto the root itself) is never a target,
+    // and nothing a kept or reused package loads is pruned. Those entries are left alone.
     if (observed.currentState !== null) {
       const wantedBySet = new Map(desired.sets.map((s) => [s.id, new Set(s.packages.map((p) => p.name))]));
+      const loaded = (rel: string): boolean =>
+        [...claimed.keys()].some((c) => c === rel || c.startsWith(rel + path.sep));
       for (const set of observed.currentState.sets) {
         const stillWanted = wantedBySet.get(set.id);
         const setDir = path.resolve(desired.targetRoot, set.dir);
+        const setRel = path.relative(desired.targetRoot, setDir);
+        if (setRel.startsWith("..") || path.isAbsolute(setRel)) continue;
         const gone = Object.keys(set.packages)
           .filter((name) => !(stillWanted?.has(name) ?? false))
+          .filter((name) => checkPackageName(name) === null)
+          .filter((name) => !loaded(path.join(setRel, "node_modules", name)))
           .sort();
-        if (stillWanted === undefined && gone.length > 0) {
+        if (stillWanted === undefined && gone.length > 0 && setRel !== "" && !loaded(setRel)) {
           prune.push({
             type: "prune",
             set: set.id,

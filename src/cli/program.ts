@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { toolInfo } from "../util/tool-version.js";
+import { applyCommand } from "./commands/apply.js";
 import { planCommand } from "./commands/plan.js";
 import { statusCommand } from "./commands/status.js";
 import { type CliIO, EXIT_ERROR, EXIT_OK } from "./io.js";
@@ -20,6 +21,7 @@ export const runCli = async (argv: readonly string[], io: CliIO): Promise<number
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError("(run with --help for usage)")
     .addCommand(planCommand(io, setExit))
+    .addCommand(applyCommand(io, setExit))
     .addCommand(statusCommand(io, setExit));
   for (const sub of program.commands)
     sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });

@@ -8,7 +8,7 @@ import type { ConfigLocation, HostAdapter, HostInput } from "../hosts/types.js";
 import type { PlugdepsError } from "../model/errors.js";
 import { computeDesired } from "../plan/desired.js";
 import { planPlugins, stagedActivePlugins } from "../plan/plugin-plan.js";
-import { readHostIdentity, versionedRootName } from "../observe/host-identity.js";
+import { readHostIdentity, versionedRootName, versionedRootPattern } from "../observe/host-identity.js";
 import { realLockFacts } from "../observe/lock-holder.js";
 import { chooseStageBase } from "../observe/stage-base.js";
 import { listOwnedRoots, readRoot } from "../observe/versioned-roots.js";
@@ -63,15 +63,13 @@ export const buildContext = (opts: RunOptions): E.Either<PlugdepsError, RunConte
       const readOnlyRoots = stage.layers.flatMap((layer) =>
         readOnlyRootsOf(adapter, identity.name, layer.path, targetRoot, notes),
       );
-      const debris = adapter.findDebris({
-        packageRoot: identity.packageRoot,
-        plugins,
-        stageBases: [
-          { path: stage.target.path, writable: true },
-          ...stage.layers.map((l) => ({ path: l.path, writable: false })),
-        ],
-        now: lockFacts.now,
-      });
+      const stageBases = [
+        { path: stage.target.path, writable: true },
+        ...stage.layers.map((l) => ({ path: l.path, writable: false })),
+      ];
+      const debris = adapter
+        .findDebris({ packageRoot: identity.packageRoot, plugins, stageBases, now: lockFacts.now })
+        .filter((d) => !isOwnSibling(d.path, adapter.slug, stageBases));
       const ctx: RunContext = {
         adapter,
         identity,
@@ -93,6 +91,23 @@ export const buildContext = (opts: RunOptions): E.Either<PlugdepsError, RunConte
       return ctx;
     }),
   );
+};
+
+/**
+ * Guard: plugdeps' own entries beside a versioned root — `<slug>-<version>-<key12>.lock` (the
+ * install-root lock, SPEC §4.7) and any other `<root name>.<suffix>` sibling — are never legacy
+ * debris, whatever an adapter's name patterns say. Without it the OpenClaw hash-less-root rule
+ * (`openclaw-<version>-<not 12 hex>`) matched `openclaw-2026.5.2-<key12>.lock`, so a LIVE lock
+ * became a `clean-legacy` action and apply would have deleted another writer's lock.
+ */
+const isOwnSibling = (p: string, slug: string, stageBases: readonly { readonly path: string }[]): boolean => {
+  if (!stageBases.some((base) => path.dirname(p) === base.path)) return false;
+  const name = path.basename(p);
+  const pattern = versionedRootPattern(slug);
+  for (let dot = name.indexOf("."); dot !== -1; dot = name.indexOf(".", dot + 1)) {
+    if (dot > 0 && pattern.test(name.slice(0, dot))) return true;
+  }
+  return false;
 };
 
 /**

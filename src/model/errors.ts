@@ -34,7 +34,25 @@ export type PlugdepsError =
       readonly message: string;
     }
   | { readonly _tag: "PlanFileInvalid"; readonly path: string; readonly message: string }
-  | { readonly _tag: "UsageError"; readonly message: string };
+  | { readonly _tag: "UsageError"; readonly message: string }
+  | { readonly _tag: "LockTimeout"; readonly path: string; readonly message: string }
+  | { readonly _tag: "LockLost"; readonly path: string; readonly message: string }
+  | { readonly _tag: "PackageManagerNotFound"; readonly message: string }
+  | {
+      readonly _tag: "PackageManagerFailed";
+      readonly manager: string;
+      readonly exitCode: number | null;
+      readonly signal: string | null;
+      readonly log: string;
+      readonly message: string;
+    }
+  | {
+      readonly _tag: "ValidationFailed";
+      readonly root: string;
+      readonly problems: readonly string[];
+      readonly message: string;
+    }
+  | { readonly _tag: "PlanStale"; readonly path: string; readonly message: string };
 
 export type ErrorTag = PlugdepsError["_tag"];
 
@@ -121,3 +139,64 @@ export const errnoCode = (err: unknown): string =>
   typeof err === "object" && err !== null && "code" in err && typeof err.code === "string"
     ? err.code
     : "EUNKNOWN";
+
+export const lockTimeout = (path: string, holder: string, waitedMs: number): PlugdepsError => ({
+  _tag: "LockTimeout",
+  path,
+  message:
+    `timed out after ${Math.round(waitedMs / 1000)}s waiting for the install-root lock ${path}, held by ${holder}. ` +
+    `Fix: wait for that process to finish, raise --lock-timeout, or stop it if it is stuck (the lock is ` +
+    `reclaimed at once when its holder is gone).`,
+});
+
+export const lockLost = (path: string, detail: string): PlugdepsError => ({
+  _tag: "LockLost",
+  path,
+  message: `the install-root lock ${path} is no longer ours (${detail}); nothing was made live. Fix: run the command again.`,
+});
+
+export const packageManagerNotFound = (wanted: string, looked: readonly string[]): PlugdepsError => ({
+  _tag: "PackageManagerNotFound",
+  message:
+    `no ${wanted} executable found; looked in:\n${looked.map((l) => `  - ${l}`).join("\n")}\n` +
+    `Fix: install ${wanted === "pnpm or npm" ? "pnpm (preferred) or npm" : wanted}, put it on PATH, or pass --package-manager.`,
+});
+
+export const packageManagerFailed = (
+  manager: string,
+  exitCode: number | null,
+  signal: string | null,
+  log: string,
+  tail: string,
+  packages: readonly string[],
+): PlugdepsError => ({
+  _tag: "PackageManagerFailed",
+  manager,
+  exitCode,
+  signal,
+  log,
+  message:
+    `${manager} install ${signal !== null ? `was killed by ${signal}` : `exited with code ${exitCode ?? "unknown"}`} ` +
+    `while installing ${packages.join(", ") || "the manifest"}; the live root is unchanged.\n` +
+    `Last lines of ${log}:\n${tail
+      .split("\n")
+      .map((l) => `  | ${l}`)
+      .join("\n")}\n` +
+    `Fix: read the log; check the registry is reachable and every spec has a published version.`,
+});
+
+export const validationFailed = (root: string, problems: readonly string[]): PlugdepsError => ({
+  _tag: "ValidationFailed",
+  root,
+  problems,
+  message:
+    `the staged root ${root} does not hold the desired materialization, so it was not made live:\n` +
+    problems.map((p) => `  - ${p}`).join("\n") +
+    `\nFix: run \`plugdeps apply\` again; if it repeats, check the package manager log.`,
+});
+
+export const planStale = (path: string, detail: string): PlugdepsError => ({
+  _tag: "PlanStale",
+  path,
+  message: `plan is stale: ${detail}. Fix: run \`plugdeps plan --out ${path}\` again and review it.`,
+});

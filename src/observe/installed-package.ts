@@ -76,9 +76,11 @@ const stringRecord = (u: unknown): Record<string, string> => {
 export const checkEntry = (dir: string, pkg: InstalledPackageJson): string | null => {
   const targets = entryTargets(pkg);
   if (targets === "no-root-export") return null; // subpath-only exports: nothing bare to import
+  // Compare absolute with absolute: a relative `dir` would make every entry look "outside".
+  const base = path.resolve(dir);
   for (const target of targets) {
-    const resolved = path.resolve(dir, target);
-    if (resolved !== dir && !resolved.startsWith(dir + path.sep))
+    const resolved = path.resolve(base, target);
+    if (resolved !== base && !resolved.startsWith(base + path.sep))
       return `entry ${target} points outside the package`;
     if (isFile(resolved)) return null;
   }

@@ -37,7 +37,7 @@ export type LockVerdict = { readonly state: "live" | "stale" | "unknown"; readon
 
 /**
  * Is the holder of a lock still there? Pure given the facts. The rules (SPEC §4.7), in order:
- * - no owner evidence: only the filesystem age decides;
+ * - no owner evidence (no record, or a pid no process can have): only the filesystem age decides;
  * - another hostname: we cannot see its processes (network filesystem), so age decides;
  * - pid not running: stale at once;
  * - pid running with another start time: the pid was recycled, stale at once;
@@ -56,6 +56,8 @@ export const assessLockOwner = (owner: LockOwner | null, mtimeMs: number, facts:
         };
   if (owner === null) return byAge("no valid owner record");
   if (owner.hostname !== facts.hostname) return byAge(`held on another host (${owner.hostname})`);
+  // A pid no process can have (0, negative) is a garbage record, not evidence of a dead holder.
+  if (owner.pid <= 0) return byAge(`owner record has no usable pid (${owner.pid})`);
   if (!facts.isAlive(owner.pid)) return { state: "stale", detail: `pid ${owner.pid} is not running` };
   const now = facts.startTime(owner.pid);
   if (owner.starttime === null || now === null)

@@ -27,6 +27,15 @@ export const probeWritable = (dir: string, mode: ProbeMode): ProbeResult => {
   if (existing === null) {
     return { writable: false, probedAt: dir, code: "ENOENT", error: `no existing ancestor of ${dir}` };
   }
+  if (existing.code !== null) {
+    // stat(2) itself failed (EACCES on a parent, ELOOP, EIO...): say so, it is not "not a directory".
+    return {
+      writable: false,
+      probedAt: existing.path,
+      code: existing.code,
+      error: `${existing.code}: cannot inspect ${existing.path}`,
+    };
+  }
   if (!existing.isDir) {
     return {
       writable: false,
@@ -64,16 +73,16 @@ const describeProbeError = (code: string, at: string): string => {
   }
 };
 
-const nearestExistingDir = (dir: string): { path: string; isDir: boolean } | null => {
+/** The nearest path that exists; `code` is set when it cannot even be inspected. */
+const nearestExistingDir = (dir: string): { path: string; isDir: boolean; code: string | null } | null => {
   let current = path.resolve(dir);
   for (;;) {
     try {
       const st = fs.statSync(current);
-      return { path: current, isDir: st.isDirectory() };
+      return { path: current, isDir: st.isDirectory(), code: null };
     } catch (err) {
-      if (errnoCode(err) !== "ENOENT" && errnoCode(err) !== "ENOTDIR") {
-        return { path: current, isDir: false };
-      }
+      const code = errnoCode(err);
+      if (code !== "ENOENT" && code !== "ENOTDIR") return { path: current, isDir: false, code };
     }
     const parent = path.dirname(current);
     if (parent === current) return null;

@@ -8,6 +8,7 @@ import { RootState } from "../model/state.js";
 import { decodeWith } from "../model/decode.js";
 import { parseJson } from "../util/read-json.js";
 import { type LockFacts, readLockHolder } from "./lock-holder.js";
+import { liveTree } from "./generations.js";
 import { versionedRootPattern } from "./host-identity.js";
 
 /**
@@ -27,18 +28,19 @@ export type RootReading =
   | { readonly _tag: "NotOwned"; readonly reason: string };
 
 export const readRoot = (root: string, hostName: string, facts: LockFacts): RootReading => {
-  try {
-    const st = fs.lstatSync(root);
-    if (st.isSymbolicLink())
-      return { _tag: "NotOwned", reason: `${root} is a symlink; plugdeps never creates one` };
-    if (!st.isDirectory()) return { _tag: "NotOwned", reason: `${root} is not a directory` };
-  } catch (err) {
-    if (errnoCode(err) === "ENOENT") return { _tag: "Absent" };
-    return { _tag: "NotOwned", reason: `cannot inspect ${root}: ${errnoCode(err)}` };
-  }
-  const stateFile = path.join(root, STATE_DIR, STATE_FILE);
+  // The root is our link to one of its generations (or, from a layout without generations, a
+  // plain directory); any other link is not ours and is never followed.
+  const live = liveTree(root);
+  if (live._tag === "Absent") return { _tag: "Absent" };
+  if (live._tag === "Foreign") return { _tag: "NotOwned", reason: live.reason };
+  const stateDir = path.join(live.dir, STATE_DIR);
+  const stateFile = path.join(stateDir, STATE_FILE);
   let text: string;
   try {
+    // Every component below the root is checked without following links: a `.plugdeps`
+    // symlink to someone else's record is a copied marker, not ours (argo-cd #15472).
+    if (!fs.lstatSync(stateDir).isDirectory())
+      return { _tag: "NotOwned", reason: `${stateDir} is not a directory (a symlink is never ours)` };
     const st = fs.lstatSync(stateFile);
     if (!st.isFile()) return { _tag: "NotOwned", reason: `${stateFile} is not a regular file` };
     if (st.size > 16 * 1024 * 1024) return { _tag: "NotOwned", reason: `${stateFile} is implausibly large` };

@@ -285,6 +285,9 @@ describe("debris name rules", () => {
     ["openclaw-2026.4.20-2-0a1b2c3d4e5f", undefined],
     ["openclaw-2026.4.20-0a1b2c3d4e5", "hashless-root"],
     ["openclaw-2026.4.20-0a1b2c3d4e5f0", "hashless-root"],
+    // plugdeps' own siblings of a hashed root: the install-root lock and root generations
+    ["openclaw-2026.4.20-0a1b2c3d4e5f.lock", undefined],
+    ["openclaw-2026.4.20-0a1b2c3d4e5f.gen-1a2b", undefined],
     ["openclaw-2026.4.20", undefined],
     ["openclaw-latest-x", undefined],
     ["openclaw-2026-x", undefined],

@@ -181,6 +181,11 @@ const extensionDebris = (extRoot: string, now: number, probes: DebrisProbes): Fo
 const VERSION = String.raw`\d+(?:\.\d+)+(?:-[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*)?`;
 /** `openclaw-<version>-<12 lowercase hex>`: the hashed shape (plugdeps' and newer OpenClaw's). */
 const HASHED_ROOT = new RegExp(`^openclaw-${VERSION}-[0-9a-f]{12}$`);
+/**
+ * `openclaw-<version>-<12 hex>.<suffix>`: a sibling of a hashed root (plugdeps' `<root>.lock`,
+ * its generations `<root>.gen-*`). Never hash-less debris: the lock may be held right now.
+ */
+const HASHED_ROOT_SIBLING = new RegExp(`^openclaw-${VERSION}-[0-9a-f]{12}\\..+$`);
 /** `openclaw-<version>-<anything>`; a prerelease tag simply becomes part of the suffix here. */
 const VERSIONED_ROOT = /^openclaw-\d+(?:\.\d+)+-.+$/;
 
@@ -195,7 +200,8 @@ export const stageRootRule = (name: string): DebrisRule | undefined => {
   if (name.startsWith("openclaw-unknown-") && name.length > "openclaw-unknown-".length) {
     return "unknown-version-root";
   }
-  if (VERSIONED_ROOT.test(name) && !HASHED_ROOT.test(name)) return "hashless-root";
+  if (VERSIONED_ROOT.test(name) && !HASHED_ROOT.test(name) && !HASHED_ROOT_SIBLING.test(name))
+    return "hashless-root";
   return undefined;
 };
 

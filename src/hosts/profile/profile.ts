@@ -47,6 +47,7 @@ export const loadProfile = (file: string): E.Either<PlugdepsError, HostProfile> 
   }
   return pipe(
     parseJson(abs, text.right),
+    E.mapLeft(asProfileError(abs)),
     E.chain(decodeWith(HostProfile, "host profile", abs)),
     E.chain((profile) => {
       const problem = checkProfile(profile);
@@ -54,6 +55,21 @@ export const loadProfile = (file: string): E.Either<PlugdepsError, HostProfile> 
     }),
   );
 };
+
+/**
+ * parseJson words its syntax error for config files ("Fix the syntax at that position"); a profile
+ * that is not JSON gets the profile wording and tag, keeping file:line:col.
+ */
+const asProfileError =
+  (file: string) =>
+  (error: PlugdepsError): PlugdepsError => {
+    if (error._tag !== "ConfigParseError") return error;
+    const detail = /not valid JSON5?: (.*?)\. Fix/s.exec(error.message)?.[1];
+    return profileInvalid(
+      file,
+      `not valid JSON at ${file}:${error.line}:${error.column}${detail ? ` (${detail})` : ""}`,
+    );
+  };
 
 /** Semantic checks the codec cannot express. The profile is untrusted input too. */
 export const checkProfile = (p: HostProfile): string | null => {

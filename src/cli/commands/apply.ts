@@ -1,0 +1,100 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Command } from "commander";
+import * as E from "fp-ts/lib/Either.js";
+import { apply } from "../../execute/apply.js";
+import { describeHolder } from "../../execute/lock.js";
+import { fsError, usageError } from "../../model/errors.js";
+import { decodePlanJson } from "../../render/plan-json.js";
+import { makeStyle, wantsColor } from "../../render/style.js";
+import { summarize } from "../../controller/plan.js";
+import { type CommonFlags, runOptionsFrom, withCommonOptions } from "../common-options.js";
+import { parseDuration } from "../duration.js";
+import { type CliIO, EXIT_OK, reportError } from "../io.js";
+
+interface ApplyFlags extends CommonFlags {
+  readonly json?: boolean;
+  readonly lockTimeout: string;
+}
+
+/**
+ * `plugdeps apply [PLANFILE]`: converges the root. Prints the plan it carries out (computed
+ * again under the lock), the steps as they happen, and `Apply complete!` with the counts.
+ */
+export const applyCommand = (io: CliIO, setExit: (code: number) => void): Command =>
+  withCommonOptions(new Command("apply"))
+    .description("carry out the plan: reuse, install, prune, clean legacy (under the install-root lock)")
+    .argument("[planfile]", "a plan saved with `plugdeps plan --out`; refused if it is stale")
+    .option("--json", "print the result as JSON")
+    .option("--lock-timeout <duration>", "how long to wait for another writer (e.g. 30s, 5m)", "5m")
+    .action(async (planfile: string | undefined, flags: ApplyFlags) => {
+      const timeout = parseDuration(flags.lockTimeout);
+      if (timeout === null) {
+        return setExit(
+          reportError(
+            io,
+            flags.logFormat,
+            usageError(
+              `--lock-timeout ${JSON.stringify(flags.lockTimeout)} is not a duration (e.g. 30s, 5m, 1h)`,
+            ),
+          ),
+        );
+      }
+      let saved = undefined;
+      if (planfile !== undefined) {
+        const file = path.resolve(planfile);
+        let text: string;
+        try {
+          text = fs.readFileSync(file, "utf8");
+        } catch (err) {
+          return setExit(
+            reportError(
+              io,
+              flags.logFormat,
+              fsError("read plan file", file, err, "pass the file written by `plugdeps plan --out`"),
+            ),
+          );
+        }
+        const decoded = decodePlanJson(text, file);
+        if (E.isLeft(decoded)) return setExit(reportError(io, flags.logFormat, decoded.left));
+        saved = decoded.right;
+      }
+      const style = makeStyle({
+        color: wantsColor({ isTTY: io.isTTY, noColorFlag: !flags.color, env: io.env }),
+      });
+      const say = (line: string) => {
+        if (!flags.quiet && !flags.json) io.stdout(`${line}\n`);
+      };
+      const result = await apply({
+        ...runOptionsFrom(flags, io, "write"),
+        planFile: saved,
+        planFilePath: planfile,
+        lockTimeoutMs: timeout,
+        packageManager: flags.packageManager,
+        command: `plugdeps apply${planfile ? ` ${planfile}` : ""}`,
+        onProgress: say,
+        onLockWait: (holder) =>
+          io.stderr(`waiting for the install-root lock ${holder.path}: held by ${describeHolder(holder)}\n`),
+      });
+      if (E.isLeft(result)) return setExit(reportError(io, flags.logFormat, result.left));
+      const r = result.right;
+      if (flags.json) {
+        io.stdout(
+          `${JSON.stringify({ noop: r.noop, executed: summarize(r.executed), packageManagerRuns: r.packageManagerRuns, skipped: r.skipped, fingerprint: r.plan.desired.fingerprint }, null, 2)}\n`,
+        );
+        return setExit(EXIT_OK);
+      }
+      if (r.noop) {
+        if (!flags.quiet)
+          io.stdout(`${style.green("No changes.")} Runtime dependencies match the plugin plan.\n`);
+        return setExit(EXIT_OK);
+      }
+      if (!flags.quiet) {
+        for (const s of r.skipped) io.stdout(`${style.yellow("skipped:")} ${s}\n`);
+        const c = summarize(r.executed);
+        io.stdout(
+          `\n${style.green("Apply complete!")} ${c.reuse} reused, ${c.install} installed, ${c.prune} pruned, ${c.cleanLegacy} legacy cleaned.\n`,
+        );
+      }
+      setExit(EXIT_OK);
+    });

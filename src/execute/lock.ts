@@ -1,0 +1,244 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { randomBytes } from "node:crypto";
+import * as E from "fp-ts/lib/Either.js";
+import lockfile from "proper-lockfile";
+import { errnoCode, fsError, lockLost, lockTimeout, type PlugdepsError } from "../model/errors.js";
+import type { LockOwner } from "../model/lock.js";
+import type { LockHolder } from "../model/plan.js";
+import { OWNER_FILE, lockPathFor, readLockHolder, realLockFacts } from "../observe/lock-holder.js";
+import { readStartTime } from "../observe/process-info.js";
+
+/**
+ * The install-root lock (SPEC §4.7): one writer per versioned root.
+ *
+ * - `<root>.lock` is a directory created atomically by proper-lockfile (mkdir), beside the root so
+ *   a swap never moves it. Its `owner.json` is written inside the same mkdir step (a custom fs
+ *   adapter), before proper-lockfile stamps the directory's mtime, so the record exists from the
+ *   moment the lock does and proper-lockfile's "is the mtime still ours" check stays valid.
+ * - proper-lockfile refreshes the mtime while we hold the lock. Its own "stale by age" rule is
+ *   switched off (a live holder is never expired by age alone: openclaw #74818); staleness is
+ *   decided by `assessLockOwner` (dead pid, recycled pid, no evidence + age, other host + age).
+ * - The wait is asynchronous (openclaw 4.30 froze the event loop with Atomics.wait), names the
+ *   holder, and is bounded by the timeout.
+ * - Release removes the lock only while `owner.json` still carries our nonce (openclaw 4.30
+ *   did `rm -rf` without checking).
+ */
+
+export interface HeldLock {
+  readonly path: string;
+  readonly owner: LockOwner;
+  /** False once proper-lockfile saw the lock taken away (mtime changed, dir removed). */
+  readonly isIntact: () => boolean;
+  readonly release: () => Promise<E.Either<PlugdepsError, void>>;
+}
+
+export interface AcquireOptions {
+  readonly timeoutMs: number;
+  readonly command: string;
+  /** Called when we start waiting and then every `reportEveryMs` while still waiting. */
+  readonly onWait?: (holder: LockHolder) => void;
+  readonly reportEveryMs?: number;
+  readonly pollMs?: number;
+}
+
+/** Disables proper-lockfile's age-only staleness; ours is assessLockOwner. */
+const NEVER_STALE_MS = 2 ** 40;
+const REFRESH_MS = 5_000;
+/** A reclaim marker older than this was left by a reclaimer that died in its tiny window. */
+const RECLAIM_MARKER_STALE_MS = 30_000;
+
+interface OwnerRecord extends LockOwner {
+  readonly nonce: string;
+}
+
+export const acquireLock = async (
+  root: string,
+  opts: AcquireOptions,
+): Promise<E.Either<PlugdepsError, HeldLock>> => {
+  const lockDir = lockPathFor(root);
+  const started = Date.now();
+  const pollMs = opts.pollMs ?? 250;
+  const reportEveryMs = opts.reportEveryMs ?? 10_000;
+  let lastReport = -Infinity;
+  try {
+    fs.mkdirSync(path.dirname(lockDir), { recursive: true });
+  } catch (err) {
+    return E.left(
+      fsError(
+        "create stage base",
+        path.dirname(lockDir),
+        err,
+        "make the stage base writable or choose another with --stage-dir",
+      ),
+    );
+  }
+  for (;;) {
+    const owner = ownerRecord(opts.command);
+    let compromised: string | null = null;
+    try {
+      const release = await lockfile.lock(root, {
+        lockfilePath: lockDir,
+        realpath: false,
+        stale: NEVER_STALE_MS,
+        update: REFRESH_MS,
+        retries: 0,
+        fs: ownerWritingFs(lockDir, owner),
+        onCompromised: (err: Error) => {
+          compromised = err.message;
+        },
+      });
+      return E.right({
+        path: lockDir,
+        owner: stripNonce(owner),
+        isIntact: () => compromised === null && stillOurs(lockDir, owner.nonce),
+        release: async () => {
+          if (!stillOurs(lockDir, owner.nonce)) {
+            return E.left(lockLost(lockDir, "owner.json no longer carries our nonce; left as it is"));
+          }
+          try {
+            await release();
+            return E.right(undefined);
+          } catch (err) {
+            if (errnoCode(err) === "ERELEASED") return E.right(undefined);
+            return E.left(fsError("release lock", lockDir, err));
+          }
+        },
+      });
+    } catch (err) {
+      if (errnoCode(err) !== "ELOCKED") {
+        return E.left(
+          fsError(
+            "acquire lock",
+            lockDir,
+            err,
+            "make the stage base writable or choose another with --stage-dir",
+          ),
+        );
+      }
+    }
+
+    const holder = readLockHolder(root, realLockFacts());
+    if (holder !== null && holder.state === "stale") {
+      const reclaimed = reclaimStale(root, lockDir);
+      if (E.isLeft(reclaimed)) return reclaimed;
+      continue; // try to take it right away
+    }
+    const waited = Date.now() - started;
+    if (waited >= opts.timeoutMs) return E.left(lockTimeout(lockDir, describeHolder(holder), waited));
+    if (holder !== null && opts.onWait && Date.now() - lastReport >= reportEveryMs) {
+      lastReport = Date.now();
+      opts.onWait(holder);
+    }
+    await sleep(Math.min(pollMs, Math.max(1, opts.timeoutMs - waited)));
+  }
+};
+
+export const describeHolder = (holder: LockHolder | null): string => {
+  if (holder === null) return "a process that just released it";
+  const o = holder.owner;
+  if (o === null) return `an unknown holder (${holder.detail})`;
+  return `pid ${o.pid} on ${o.hostname} since ${new Date(o.createdAt).toISOString()} (${o.command}; ${holder.detail})`;
+};
+
+const ownerRecord = (command: string): OwnerRecord => ({
+  pid: process.pid as LockOwner["pid"],
+  hostname: os.hostname(),
+  starttime: readStartTime(process.pid),
+  createdAt: Date.now(),
+  command,
+  nonce: randomBytes(12).toString("hex"),
+});
+
+const stripNonce = ({ nonce: _nonce, ...owner }: OwnerRecord): LockOwner => owner;
+
+const stillOurs = (lockDir: string, nonce: string): boolean => {
+  try {
+    const parsed = JSON.parse(fs.readFileSync(path.join(lockDir, OWNER_FILE), "utf8")) as { nonce?: unknown };
+    return parsed.nonce === nonce;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * proper-lockfile's fs, with two changes: `mkdir` also writes owner.json inside the new lock
+ * directory (before the mtime stamp), and `rmdir` removes our owner.json first and refuses a
+ * directory whose owner.json is not ours.
+ */
+const ownerWritingFs = (lockDir: string, owner: OwnerRecord) => {
+  const ownerFile = path.join(lockDir, OWNER_FILE);
+  const removeOurs = (): void => {
+    if (!stillOurs(lockDir, owner.nonce)) {
+      throw Object.assign(new Error(`${lockDir} is not held by us`), { code: "ENOTOURS" });
+    }
+    fs.rmSync(ownerFile, { force: true });
+    fs.rmdirSync(lockDir);
+  };
+  return {
+    ...fs,
+    mkdir: (p: string, cb: (err: NodeJS.ErrnoException | null) => void) => {
+      fs.mkdir(p, (err) => {
+        if (err) return cb(err);
+        try {
+          fs.writeFileSync(ownerFile, `${JSON.stringify(owner)}\n`, { flag: "wx", mode: 0o644 });
+          cb(null);
+        } catch (writeErr) {
+          fs.rmSync(p, { recursive: true, force: true });
+          cb(writeErr as NodeJS.ErrnoException);
+        }
+      });
+    },
+    rmdir: (_p: string, cb: (err: NodeJS.ErrnoException | null) => void) => {
+      try {
+        removeOurs();
+        cb(null);
+      } catch (err) {
+        cb(errnoCode(err) === "ENOENT" ? null : (err as NodeJS.ErrnoException));
+      }
+    },
+    // Used by proper-lockfile's exit handler (normal exit, SIGINT/SIGTERM via signal-exit).
+    rmdirSync: () => removeOurs(),
+  };
+};
+
+/**
+ * Removes a stale lock. Reclaimers are serialized by an atomic `<lock>.reclaim` directory, and
+ * staleness is re-checked inside it, so a lock that another process reclaimed and re-acquired in
+ * the meantime (alive, fresh) is never removed.
+ */
+const reclaimStale = (root: string, lockDir: string): E.Either<PlugdepsError, void> => {
+  const marker = `${lockDir}.reclaim`;
+  try {
+    fs.mkdirSync(marker);
+  } catch (err) {
+    if (errnoCode(err) !== "EEXIST") return E.left(fsError("reclaim stale lock", marker, err));
+    try {
+      if (Date.now() - fs.statSync(marker).mtimeMs > RECLAIM_MARKER_STALE_MS) fs.rmdirSync(marker);
+    } catch {
+      // another reclaimer finished meanwhile
+    }
+    return E.right(undefined);
+  }
+  try {
+    const again = readLockHolder(root, realLockFacts());
+    if (again !== null && again.state === "stale") {
+      const aside = `${lockDir}.stale-${process.pid}-${randomBytes(4).toString("hex")}`;
+      fs.renameSync(lockDir, aside);
+      fs.rmSync(aside, { recursive: true, force: true });
+    }
+    return E.right(undefined);
+  } catch (err) {
+    if (errnoCode(err) === "ENOENT") return E.right(undefined);
+    return E.left(fsError("reclaim stale lock", lockDir, err));
+  } finally {
+    try {
+      fs.rmdirSync(marker);
+    } catch {
+      // already gone
+    }
+  }
+};
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,227 @@
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+
+/**
+ * Helpers for integration tests that run the BUILT CLI as a real subprocess.
+ *
+ * - Every test works on COPIES: a fixture host and stage dir are copied into a fresh temp dir with
+ *   fs.cpSync. Never point the CLI at fixtures/ in place: `apply` would mutate them, and the
+ *   fixture debris is deliberately writable.
+ * - The environment is built from scratch: HOME is a temp dir, no OPENCLAW_* / ACME_* / STATE_DIRECTORY
+ *   / npm_config_* variables leak in from the developer's shell, NO_COLOR=1.
+ * - snapshotTree records everything a write could change, so "plan writes nothing" is checkable.
+ */
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const CLI = path.join(REPO_ROOT, "dist", "src", "cli", "main.js");
+export const fixture = (...parts: string[]): string => path.join(REPO_ROOT, "fixtures", ...parts);
+export const configFixture = (name: string): string => fixture("configs", name);
+
+// ---------------------------------------------------------------------------------------------
+// Sandboxes
+
+export interface Sandbox {
+  /** Realpath of the fresh temp dir holding everything below. */
+  readonly root: string;
+  /** An empty directory used as HOME for the CLI. */
+  readonly home: string;
+  /** The copied host package root (realpath), or `<root>/host` (absent) when no host was copied. */
+  readonly host: string;
+  /** The stage dir: a copy of a fixture stage, an empty dir, or a path that does not exist yet. */
+  readonly stage: string;
+  /** A path inside the sandbox. */
+  readonly at: (...parts: string[]) => string;
+}
+
+export interface SandboxOptions {
+  /** A fixture host under fixtures/hosts/ to copy (default `openclaw-demo`); null copies none. */
+  readonly host?: string | null;
+  /** A fixture stage under fixtures/stages/ to copy, `empty` (an empty dir) or `absent` (default `empty`). */
+  readonly stage?: string;
+}
+
+const created: string[] = [];
+
+export const makeSandbox = (options: SandboxOptions = {}): Sandbox => {
+  const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "plugdeps-it-")));
+  created.push(root);
+  const at = (...parts: string[]) => path.join(root, ...parts);
+  const home = at("home");
+  fs.mkdirSync(home);
+  const host = at("host");
+  const hostName = options.host === undefined ? "openclaw-demo" : options.host;
+  if (hostName !== null) copyFixture(fixture("hosts", hostName), host);
+  const stage = at("stage");
+  const stageName = options.stage ?? "empty";
+  if (stageName === "empty") fs.mkdirSync(stage);
+  else if (stageName !== "absent") copyFixture(fixture("stages", stageName), stage);
+  return { root, home, host, stage, at };
+};
+
+/** Copies a fixture tree, keeping symlinks as they are and timestamps (so a snapshot is stable). */
+export const copyFixture = (from: string, to: string): void => {
+  fs.cpSync(from, to, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
+};
+
+/** Removes every sandbox made so far (call from afterAll). */
+export const removeSandboxes = (): void => {
+  for (const dir of created.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+};
+
+/** Removes the OpenClaw legacy debris the demo host ships, so a plan over it can have no changes. */
+export const removeHostDebris = (host: string): void => {
+  const ext = path.join(host, "dist", "extensions");
+  for (const rel of [
+    "matrix/.openclaw-install-stage-1714000000",
+    "matrix/.openclaw-runtime-deps.json",
+    "matrix/node_modules",
+    "telegram/.openclaw-runtime-deps-stamp.json",
+  ]) {
+    fs.rmSync(path.join(ext, rel), { recursive: true, force: true });
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Running the CLI
+
+export interface RunOptions {
+  /** HOME for the child (required: never the developer's real home). */
+  readonly home: string;
+  /** Extra environment variables, e.g. OPENCLAW_CONFIG_PATH. Nothing else is inherited. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Working directory (default: the repository root, so relative fixture paths work). */
+  readonly cwd?: string;
+  readonly timeoutMs?: number;
+}
+
+export interface RunResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly durationMs: number;
+  /** The command line, for assertion messages. */
+  readonly command: string;
+}
+
+/** The controlled environment: only what node needs, plus the test's own variables. */
+export const cliEnv = (
+  home: string,
+  extra: Readonly<Record<string, string>> = {},
+): Record<string, string> => ({
+  PATH: process.env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
+  HOME: home,
+  NO_COLOR: "1",
+  LANG: "C.UTF-8",
+  ...extra,
+});
+
+/** Runs `node dist/src/cli/main.js ARGS` and never throws on a non-zero exit. */
+export const runCli = async (args: readonly string[], options: RunOptions): Promise<RunResult> => {
+  const started = performance.now();
+  const result = await execa(process.execPath, [CLI, ...args], {
+    reject: false,
+    extendEnv: false,
+    env: cliEnv(options.home, options.env),
+    cwd: options.cwd ?? REPO_ROOT,
+    stdin: "ignore",
+    stripFinalNewline: false,
+    timeout: options.timeoutMs ?? 30_000,
+  });
+  const durationMs = performance.now() - started;
+  if (result.timedOut) throw new Error(`timed out: plugdeps ${args.join(" ")}`);
+  return {
+    exitCode: result.exitCode ?? -1,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    durationMs,
+    command: `plugdeps ${args.join(" ")}`,
+  };
+};
+
+/** A compact description of a run for `expect(..., describeRun(r))` messages. */
+export const describeRun = (r: RunResult): string =>
+  `${r.command}\n--- exit ${r.exitCode}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+
+// ---------------------------------------------------------------------------------------------
+// Tree snapshots
+
+export interface TreeEntry {
+  readonly type: "file" | "dir" | "symlink" | "other";
+  readonly size: number;
+  readonly mode: number;
+  readonly mtimeMs: number;
+  /** sha256 of a regular file's bytes. */
+  readonly sha256?: string;
+  /** A symlink's target, as stored (never followed). */
+  readonly target?: string;
+}
+
+/**
+ * Every path under `root` (the root itself is "."), keyed by its relative path: type, size, mode,
+ * mtime, a content hash for files, the target for symlinks. Symlinks are never followed. A root
+ * that does not exist yields an empty snapshot.
+ */
+export const snapshotTree = (root: string): Record<string, TreeEntry> => {
+  const out: Record<string, TreeEntry> = {};
+  const visit = (abs: string, rel: string): void => {
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(abs);
+    } catch {
+      return;
+    }
+    const base = { size: st.size, mode: st.mode, mtimeMs: st.mtimeMs };
+    if (st.isSymbolicLink()) {
+      out[rel] = { type: "symlink", ...base, target: fs.readlinkSync(abs) };
+    } else if (st.isFile()) {
+      out[rel] = {
+        type: "file",
+        ...base,
+        sha256: createHash("sha256").update(fs.readFileSync(abs)).digest("hex"),
+      };
+    } else if (st.isDirectory()) {
+      // A directory's size varies by filesystem and its mtime already changes with its entries.
+      out[rel] = { type: "dir", ...base };
+      for (const name of fs.readdirSync(abs).sort()) {
+        visit(path.join(abs, name), rel === "." ? name : `${rel}/${name}`);
+      }
+    } else {
+      out[rel] = { type: "other", ...base };
+    }
+  };
+  visit(root, ".");
+  return out;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Small fixtures built on the fly
+
+/**
+ * A minimal OpenClaw-shaped host: one enabledByDefault plugin `solo` whose only (staged)
+ * dependency `@fixture/logger ^1.0.0` is satisfied by the host's own node_modules (1.4.0). With an
+ * empty stage dir, its plan has no changes.
+ */
+export const writeMinimalHost = (dir: string): void => {
+  const write = (rel: string, value: unknown) => {
+    const p = path.join(dir, rel);
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.writeFileSync(p, typeof value === "string" ? value : `${JSON.stringify(value, null, 2)}\n`);
+  };
+  write("package.json", { name: "openclaw", version: "2026.9.1", type: "module" });
+  write("dist/extensions/solo/package.json", {
+    name: "@openclaw/solo",
+    version: "2026.9.1",
+    dependencies: { "@fixture/logger": "^1.0.0" },
+    openclaw: { bundle: { stageRuntimeDependencies: true } },
+  });
+  write("dist/extensions/solo/openclaw.plugin.json", { id: "solo", enabledByDefault: true });
+  write("dist/extensions/solo/index.js", "export {};\n");
+  copyFixture(
+    fixture("hosts", "openclaw-demo", "node_modules", "@fixture", "logger"),
+    path.join(dir, "node_modules", "@fixture", "logger"),
+  );
+};
