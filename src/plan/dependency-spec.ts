@@ -1,5 +1,6 @@
 import * as semver from "semver";
 import validateNpmPackageName from "validate-npm-package-name";
+import { isSatisfiable } from "./semver-ranges.js";
 
 /**
  * Validation of one dependency entry (name + spec) from a plugin manifest. Manifests are
@@ -19,13 +20,20 @@ export const checkPackageName = (name: string): string | null => {
   if (!/^(@[^/\\]+\/)?[^/\\]+$/.test(name)) return "not a package name (path separators or traversal)";
   if (name.split("/").some((seg) => seg === "." || seg === ".." || seg === "@")) return "path traversal";
   const result = validateNpmPackageName(name);
-  if (!result.validForNewPackages && !result.validForOldPackages) {
+  if (!result.validForOldPackages) {
     return `not a valid npm package name: ${[...(result.errors ?? []), ...(result.warnings ?? [])].join("; ")}`;
   }
-  // Legacy-valid names may contain characters that are unsafe as a path on some systems.
-  if (!result.validForOldPackages) return "not a valid npm package name";
+  // Names that are only valid for old packages are accepted: real, still-used packages have them
+  // (`JSONStream` has capitals; `buffer`, `events`, `punycode` are core module names). Their other
+  // legacy characters (`~'!()*`) are plain file-name characters on POSIX and nothing here passes a
+  // name through a shell. Length is the exception: npm's limit is 214 and a longer name is a
+  // file-name-too-long failure halfway through an install, so it is refused up front.
+  if (name.length > MAX_NAME_LENGTH)
+    return `not a valid npm package name: longer than ${MAX_NAME_LENGTH} characters`;
   return null;
 };
+
+const MAX_NAME_LENGTH = 214;
 
 const PROTOCOL = /^([a-z][a-z0-9+.-]*):/i;
 
@@ -36,6 +44,9 @@ const PROTOCOL = /^([a-z][a-z0-9+.-]*):/i;
  */
 export const checkSpec = (spec: string): SpecVerdict => {
   const trimmed = spec.trim();
+  if (/^[a-z]:[/\\]/i.test(trimmed)) {
+    return { _tag: "Rejected", reason: "looks like a Windows path (only semver versions and ranges)" };
+  }
   const protocol = PROTOCOL.exec(trimmed)?.[1]?.toLowerCase();
   if (protocol === "workspace")
     return { _tag: "Skipped", reason: "workspace: spec (provided by the host workspace)" };
@@ -57,6 +68,11 @@ export const checkSpec = (spec: string): SpecVerdict => {
       _tag: "Rejected",
       reason: "not a semver version or range (dist-tags such as `latest` are not supported)",
     };
+  }
+  // A range no version can satisfy (`>=3 <2`) would poison the conflict resolution (it never
+  // intersects anything) and fail the install; it is a manifest error like any other.
+  if (!isSatisfiable(trimmed)) {
+    return { _tag: "Rejected", reason: `no version can satisfy ${JSON.stringify(trimmed)}` };
   }
   return { _tag: "Accepted", range: trimmed };
 };

@@ -127,10 +127,13 @@ interface Group {
 }
 
 /**
- * Splits the wants for one package into the shared group and the isolated rest. The spec wanted
- * by the most plugins seeds the shared group (ties: the one admitting newer versions, then the
- * spelling), and every other spec joins when it still intersects the running range. What cannot
- * join is the "smaller side" and is isolated per plugin.
+ * Splits the wants for one package into the shared group and the isolated rest. Specs are ordered
+ * by how many plugins want them (ties: the one admitting newer versions, then the spelling); from
+ * each spec as a seed, every other spec joins in that order when it still intersects the running
+ * range. The seed whose group holds the most plugins wins (ties: the earlier seed). What cannot
+ * join is the "smaller side" and is isolated per plugin. Seeding only from the most-wanted
+ * spelling is not enough: `^1.0.0`, `^1.1.0`, `^1.2.0` (one plugin each) against `^2.0.0` (two
+ * plugins) would isolate three plugins to keep two shared.
  */
 const resolveGroup = (wants: readonly Want[]): Group => {
   const bySpec = new Map<string, string[]>();
@@ -138,21 +141,26 @@ const resolveGroup = (wants: readonly Want[]): Group => {
   const ordered = [...bySpec.entries()].sort(
     ([ra, pa], [rb, pb]) => pb.length - pa.length || compareByMinVersionDesc(ra, rb) || cmp(ra, rb),
   );
-  const [first, ...rest] = ordered;
-  if (first === undefined) return { range: "*", plugins: [], isolated: [] };
-  let range = first[0];
-  const plugins = [...first[1]];
-  const isolated: Want[] = [];
-  for (const [spec, who] of rest) {
-    const joined = intersectRanges(range, spec);
-    if (joined !== null) {
-      range = joined;
-      plugins.push(...who);
-    } else {
-      isolated.push(...who.map((plugin) => ({ plugin, range: spec })));
+  let best: Group | null = null;
+  for (const [seedIndex, [seed, seedPlugins]] of ordered.entries()) {
+    let range = seed;
+    const plugins = [...seedPlugins];
+    const isolated: Want[] = [];
+    for (const [index, [spec, who]] of ordered.entries()) {
+      if (index === seedIndex) continue;
+      const joined = intersectRanges(range, spec);
+      if (joined !== null) {
+        range = joined;
+        plugins.push(...who);
+      } else {
+        isolated.push(...who.map((plugin) => ({ plugin, range: spec })));
+      }
+    }
+    if (best === null || plugins.length > best.plugins.length) {
+      best = { range, plugins: plugins.sort(), isolated: isolated.sort((a, b) => cmp(a.plugin, b.plugin)) };
     }
   }
-  return { range, plugins: plugins.sort(), isolated: isolated.sort((a, b) => cmp(a.plugin, b.plugin)) };
+  return best ?? { range: "*", plugins: [], isolated: [] };
 };
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

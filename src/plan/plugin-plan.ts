@@ -13,7 +13,7 @@ export type PlannedPlugin =
 
 export const planPlugins = (plugins: readonly DiscoveredPlugin[], activation: Activation): PlannedPlugin[] =>
   [...plugins]
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.dir < b.dir ? -1 : 1))
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0))
     .map((p): PlannedPlugin => {
       if (p._tag === "Invalid") return { _tag: "Invalid", id: p.id, dir: p.dir, error: p.error };
       const { _tag: _ignored, ...facts } = p;
