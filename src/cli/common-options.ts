@@ -13,6 +13,8 @@ export interface CommonFlags {
   readonly logFormat: LogFormat;
   readonly quiet?: boolean;
   readonly color: boolean;
+  readonly settings?: string;
+  readonly override: string[];
 }
 
 export const withCommonOptions = (cmd: Command): Command =>
@@ -32,6 +34,16 @@ export const withCommonOptions = (cmd: Command): Command =>
     .addOption(
       new Option("--log-format <format>", "log and error format").choices(["text", "json"]).default("text"),
     )
+    .option(
+      "--settings <file>",
+      "plugdeps settings file (JSON5: overrides, retention); default $PLUGDEPS_SETTINGS",
+    )
+    .option(
+      "--override <name=spec>",
+      "force a version range for a (transitive) dependency; repeatable",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .option("--quiet", "print only errors and the result")
     .option("--no-color", "never color the output");
 
@@ -40,6 +52,8 @@ export const runOptionsFrom = (flags: CommonFlags, io: CliIO, probe: ProbeMode):
   packageRoot: flags.packageRoot,
   config: flags.config,
   stageDir: flags.stageDir,
+  settings: flags.settings,
+  overrides: flags.override,
   probe,
   env: io.env,
   homedir: io.homedir,

@@ -13,6 +13,10 @@ import { realLockFacts } from "../observe/lock-holder.js";
 import { chooseStageBase } from "../observe/stage-base.js";
 import { listOwnedRoots, readRoot } from "../observe/versioned-roots.js";
 import { DEFAULT_RETENTION, type RunOptions } from "./options.js";
+import { loadSettings, mergeOverrides } from "./settings.js";
+
+const nonEmptyEnv = (v: string | undefined): string | undefined =>
+  v === undefined || v === "" ? undefined : v;
 
 /**
  * Builds the shared context of one run: everything decided (plugin plan, desired
@@ -40,17 +44,22 @@ export const buildContext = (opts: RunOptions): E.Either<PlugdepsError, RunConte
     E.bind("configLocation", ({ adapter }) => E.right(adapter.locateConfig(input))),
     E.bind("activation", ({ adapter, configLocation }) => adapter.loadActivation(configLocation)),
     E.bind("plugins", ({ adapter, identity }) => adapter.discoverPlugins(identity.packageRoot)),
+    E.bind("settings", () => loadSettings(opts.settings ?? nonEmptyEnv(opts.env["PLUGDEPS_SETTINGS"]))),
+    E.bind("overrides", ({ settings }) =>
+      mergeOverrides(settings.overrides ?? {}, opts.overrides ?? [], opts.settings ?? "PLUGDEPS_SETTINGS"),
+    ),
     E.bind("stage", ({ adapter }) =>
       chooseStageBase(adapter.stageCandidates(input), opts.probe, adapter.stageVariables),
     ),
-    E.map(({ adapter, identity, configLocation, activation, plugins, stage }) => {
+    E.map(({ adapter, identity, configLocation, activation, plugins, stage, settings, overrides }) => {
       const lockFacts = realLockFacts();
       const planned = planPlugins(plugins, activation);
       const targetRoot = path.join(stage.target.path, versionedRootName(adapter.slug, identity));
-      const { desired, problems } = computeDesired(stagedActivePlugins(planned), {
-        stageBase: stage.target.path,
-        targetRoot,
-      });
+      const { desired, problems } = computeDesired(
+        stagedActivePlugins(planned),
+        { stageBase: stage.target.path, targetRoot },
+        overrides,
+      );
       const notes: string[] = [];
       const current = readRoot(targetRoot, identity.name, lockFacts);
       if (current._tag === "NotOwned") {
@@ -81,7 +90,7 @@ export const buildContext = (opts: RunOptions): E.Either<PlugdepsError, RunConte
         readOnlyRoots,
         debris,
         excludedDirs: new Set(debris.map((d) => d.path)),
-        retention: opts.retention ?? DEFAULT_RETENTION,
+        retention: opts.retention ?? settings.retention ?? DEFAULT_RETENTION,
         lockFacts,
         input,
         configLocation,

@@ -7,8 +7,12 @@ export interface RunOptions {
   readonly packageRoot?: string | undefined;
   readonly config?: string | undefined;
   readonly stageDir?: string | undefined;
-  /** Previous roots kept for rollback (default 1). */
+  /** Previous roots kept for rollback (default 1, or the settings file's). */
   readonly retention?: number | undefined;
+  /** The plugdeps settings file (JSON5); default `$PLUGDEPS_SETTINGS`, else none. */
+  readonly settings?: string | undefined;
+  /** `--override NAME=SPEC` flags, in order. */
+  readonly overrides?: readonly string[] | undefined;
   /** `access` for read-only commands (they never write), `write` for mutating ones. */
   readonly probe: ProbeMode;
   readonly env: Readonly<Record<string, string | undefined>>;

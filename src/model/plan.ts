@@ -72,6 +72,8 @@ export const Desired = t.type({
   sets: t.array(InstallSet),
   conflicts: t.array(Conflict),
   rejected: t.array(RejectedSpec),
+  /** Operator overrides of transitive dependency specs (`--override`, settings file). */
+  overrides: t.record(t.string, t.string),
 });
 export type Desired = t.TypeOf<typeof Desired>;
 

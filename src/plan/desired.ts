@@ -28,6 +28,8 @@ interface Want {
 export const computeDesired = (
   plugins: readonly PluginFacts[],
   where: { readonly stageBase: string; readonly targetRoot: string },
+  /** Operator overrides for transitive dependencies (already validated), NAME -> SPEC. */
+  overrides: Readonly<Record<string, string>> = {},
 ): DesiredResult => {
   const problems = new Map<string, string[]>();
   const note = (plugin: string, text: string) =>
@@ -100,10 +102,11 @@ export const computeDesired = (
       stageBase: where.stageBase,
       targetRoot: where.targetRoot,
       layoutVersion: LAYOUT_VERSION,
-      fingerprint: desiredFingerprint(sets),
+      fingerprint: desiredFingerprint(sets, overrides),
       sets,
       conflicts,
       rejected,
+      overrides: sortedRecord(overrides),
     },
     problems,
   };
@@ -114,11 +117,20 @@ export const computeDesired = (
  * not who wants it or where the stage base is: activating a plugin whose dependencies are already
  * wanted does not change what must be on disk.
  */
-export const desiredFingerprint = (sets: readonly InstallSet[]): string =>
+export const desiredFingerprint = (
+  sets: readonly InstallSet[],
+  overrides: Readonly<Record<string, string>> = {},
+): string =>
   sha256Fingerprint({
     layoutVersion: LAYOUT_VERSION,
     sets: sets.map((s) => ({ id: s.id, packages: s.packages.map((p) => [p.name, p.spec]) })),
+    // Overrides change what the package manager resolves underneath, so they are part of what
+    // is materialized: changing one makes the root out of date.
+    overrides: Object.entries(overrides).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
   });
+
+const sortedRecord = (r: Readonly<Record<string, string>>): Record<string, string> =>
+  Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 interface Group {
   readonly range: string;

@@ -175,6 +175,7 @@ export const rich: PlanDocument = {
         reason: "git+ URLs are not installed; only semver versions and ranges",
       },
     ],
+    overrides: {},
   },
   observed: {
     fingerprint: "sha256:c3a91d7e04b25f68e1d0a7c4b93f2e6d80a5c1f7b2e49d3a6c08f1e5b7d2a940",
@@ -435,6 +436,7 @@ export const noChanges: PlanDocument = {
     ],
     conflicts: [],
     rejected: [],
+    overrides: {},
   },
   observed: {
     fingerprint: "sha256:2f9b6d1e0c84a7e35b2d9f1c6e0a4b83d7c5e2f19a6b0d48c3e7f2a1b5d9c06e",
@@ -518,6 +520,7 @@ export const emptyPlugins: PlanDocument = {
     sets: [{ id: "shared", kind: "shared", plugin: null, dir: DEV_TARGET, packages: [] }],
     conflicts: [],
     rejected: [],
+    overrides: {},
   },
   observed: {
     fingerprint: "sha256:4a7e0c3d9b1f25e8c6a4d0b7f3e19c5a2d8b6e0f4c1a7d3e9b5f2c8a0d6e4b17",
@@ -599,6 +602,7 @@ export const legacyOnly: PlanDocument = {
         reason: "file: specs are not installed; only semver versions and ranges",
       },
     ],
+    overrides: {},
   },
   observed: {
     fingerprint: "sha256:d5b2e8f1a0c47d39e6b1a5f8c2d04e7b3a9c6f1d8e2b5a07c4d9e3f6b1a8c2d5",

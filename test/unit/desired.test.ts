@@ -39,6 +39,7 @@ describe("computeDesired: merging", () => {
       sets: [{ id: "shared", kind: "shared", plugin: null, dir: where.targetRoot, packages: [] }],
       conflicts: [],
       rejected: [],
+      overrides: {},
     });
     expect([...r.problems]).toEqual([]);
     // Plugins that contribute nothing (no deps, or only refused ones) give the same empty set.
@@ -500,6 +501,18 @@ describe("computeDesired: properties", () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe("computeDesired: overrides", () => {
+  it("are recorded sorted and change the fingerprint (they change what gets resolved)", () => {
+    const plain = computeDesired([plugin("a", { x: "^1.0.0" })], where);
+    const pinned = computeDesired([plugin("a", { x: "^1.0.0" })], where, { z: "1.0.0", y: "^2.0.0" });
+    expect(Object.keys(pinned.desired.overrides)).toEqual(["y", "z"]);
+    expect(pinned.desired.fingerprint).not.toBe(plain.desired.fingerprint);
+    expect(computeDesired([plugin("a", { x: "^1.0.0" })], where, { y: "^2.0.0", z: "1.0.0" }).desired.fingerprint).toBe(
+      pinned.desired.fingerprint,
     );
   });
 });

@@ -563,6 +563,7 @@ describe("runtimeDeps.observe on a real tree", () => {
     sets,
     conflicts: [],
     rejected: [],
+    overrides: {},
   };
   const facts = realLockFacts();
   const current = readRoot(targetRoot, "host", facts);

@@ -1,0 +1,62 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as E from "fp-ts/lib/Either.js";
+import { describe, expect, it } from "vitest";
+import { loadSettings, mergeOverrides } from "../../src/controller/settings.js";
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plugdeps-settings-"));
+const write = (name: string, text: string): string => {
+  const p = path.join(tmp, name);
+  fs.writeFileSync(p, text);
+  return p;
+};
+
+describe("loadSettings", () => {
+  it("no file named: no settings", () => {
+    expect(loadSettings(undefined)).toEqual(E.right({}));
+  });
+
+  it("reads JSON5 overrides and retention", () => {
+    const file = write(
+      "ok.json5",
+      `{ // site settings\n overrides: { "@fixture/retry": "2.0.1" }, retention: 2 }`,
+    );
+    expect(loadSettings(file)).toEqual(E.right({ overrides: { "@fixture/retry": "2.0.1" }, retention: 2 }));
+  });
+
+  it("a named file that is missing is an error naming it", () => {
+    const got = loadSettings(path.join(tmp, "missing.json5"));
+    expect(E.isLeft(got) && got.left._tag).toBe("ConfigNotFound");
+  });
+
+  it("wrong types name the key path", () => {
+    const got = loadSettings(write("bad.json5", `{ overrides: { a: 1 }, retention: 1.5 }`));
+    expect(E.isLeft(got) && got.left.message).toMatch(/overrides\.a: expected string/);
+    expect(E.isLeft(got) && got.left.message).toMatch(/retention/);
+  });
+});
+
+describe("mergeOverrides", () => {
+  it("flags win over the settings file, later flags over earlier ones", () => {
+    expect(
+      mergeOverrides({ a: "1.0.0", b: "^2.0.0" }, ["a=2.0.0", "a=3.0.0", "@s/c=~1.2.0"], "s.json5"),
+    ).toEqual(E.right({ a: "3.0.0", b: "^2.0.0", "@s/c": "~1.2.0" }));
+  });
+
+  it.each([
+    ["noequals", /expected NAME=SPEC/],
+    ["=1.0.0", /expected NAME=SPEC/],
+    ["../x=1.0.0", /traversal|not a package name/],
+    ["a=git+https://example.invalid/a.git", /git\+https: specs are not supported/],
+    ["a=file:../a", /file: specs are not supported/],
+    ["a=latest", /not a semver version or range/],
+  ])("refuses %s with a clear reason", (flag, reason) => {
+    const got = mergeOverrides({}, [flag], "settings");
+    expect(E.isLeft(got)).toBe(true);
+    if (E.isLeft(got)) {
+      expect(got.left._tag).toBe("UsageError");
+      expect(got.left.message).toMatch(reason);
+    }
+  });
+});
