@@ -45,6 +45,8 @@ export interface ApplyOptions extends RunOptions {
   readonly packageManager: ManagerChoice;
   readonly command: string;
   readonly onProgress?: (line: string) => void;
+  /** Progress while a package manager runs (the CLI passes one only on a TTY). */
+  readonly onInstallTick?: (elapsedMs: number, lastLogLine: string) => void;
   readonly onLockWait?: (holder: LockHolder) => void;
   readonly signal?: AbortSignal;
 }
@@ -274,6 +276,7 @@ const buildGeneration = async (
           env: opts.env,
           packages: names,
           ...(opts.signal ? { signal: opts.signal } : {}),
+          ...(opts.onInstallTick ? { onTick: opts.onInstallTick } : {}),
         });
         if (killer !== null) clearTimeout(killer);
         runs++;

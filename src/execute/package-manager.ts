@@ -154,6 +154,8 @@ export interface InstallRun {
   /** For messages: what this run installs. */
   readonly packages: readonly string[];
   readonly signal?: AbortSignal;
+  /** Called about once a second while the manager runs (progress on a TTY). */
+  readonly onTick?: (elapsedMs: number, lastLogLine: string) => void;
 }
 
 /**
@@ -188,7 +190,14 @@ export const runInstall = async (
       reject: false,
       ...(run.signal ? { cancelSignal: run.signal } : {}),
     };
-    const result = await execa(pm.command, args, options);
+    const started = Date.now();
+    const ticker =
+      run.onTick === undefined
+        ? null
+        : setInterval(() => run.onTick?.(Date.now() - started, tailOf(run.logFile, 1)), 1000);
+    const result = await execa(pm.command, args, options).finally(() => {
+      if (ticker !== null) clearInterval(ticker);
+    });
     if (result.exitCode === 0 && !result.isTerminated && !result.failed) return E.right(undefined);
     return E.left(
       packageManagerFailed(

@@ -65,6 +65,7 @@ export const applyCommand = (io: CliIO, setExit: (code: number) => void): Comman
       const say = (line: string) => {
         if (!flags.quiet && !flags.json) io.stdout(`${line}\n`);
       };
+      let ticking = false;
       const result = await apply({
         ...runOptionsFrom(flags, io, "write"),
         planFile: saved,
@@ -72,7 +73,20 @@ export const applyCommand = (io: CliIO, setExit: (code: number) => void): Comman
         lockTimeoutMs: timeout,
         packageManager: flags.packageManager,
         command: `plugdeps apply${planfile ? ` ${planfile}` : ""}`,
-        onProgress: say,
+        onProgress: (line) => {
+          if (ticking) io.stdout("\r\u001b[2K");
+          ticking = false;
+          say(line);
+        },
+        // A one-line ticker while the package manager runs, only on a TTY (quiet in pipes and CI).
+        ...(io.isTTY && !flags.quiet && !flags.json
+          ? {
+              onInstallTick: (ms: number, last: string) => {
+                ticking = true;
+                io.stdout(`\r\u001b[2K    ${Math.round(ms / 1000)}s  ${last.slice(0, 70)}`);
+              },
+            }
+          : {}),
         onLockWait: (holder) =>
           io.stderr(`waiting for the install-root lock ${holder.path}: held by ${describeHolder(holder)}\n`),
       });
