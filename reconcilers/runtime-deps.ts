@@ -15,6 +15,8 @@ import type { Reconciler } from "./reconciler.js";
 export interface RuntimeDepsDesired {
   readonly targetRoot: string;
   readonly sets: readonly InstallSet[];
+  /** Operator overrides of transitive dependency specs (absent: none). */
+  readonly overrides?: Readonly<Record<string, string>>;
 }
 
 /** Where one package of a set is relative to one previous root. */
@@ -65,7 +67,11 @@ const setDirIn = (root: string, targetRoot: string, setDir: string): string =>
 export const runtimeDeps: Reconciler<RuntimeDepsDesired, RuntimeDepsObserved> = {
   kind: "runtime-deps",
 
-  desired: (ctx) => ({ targetRoot: ctx.desired.targetRoot, sets: ctx.desired.sets }),
+  desired: (ctx) => ({
+    targetRoot: ctx.desired.targetRoot,
+    sets: ctx.desired.sets,
+    overrides: ctx.desired.overrides,
+  }),
 
   observe: (ctx) => {
     const targetRoot = ctx.desired.targetRoot;
@@ -291,6 +297,7 @@ export const runtimeDeps: Reconciler<RuntimeDepsDesired, RuntimeDepsObserved> = 
         }
       }
     }
+    install.push(...overrideInstalls(desired, observed, install));
     return [...reuse, ...install, ...prune];
   },
 };
@@ -304,4 +311,38 @@ const describeCurrent = (p: PackageObservation): string => {
     case "Present":
       return `installed ${p.current.version} does not satisfy ${p.spec}`;
   }
+};
+
+/**
+ * Overrides act on transitive dependencies, which no top-level check sees: when the overrides the
+ * current root was resolved with differ from the desired ones, every set whose manifest carries
+ * them is resolved again by the package manager (an `install` naming the changed overrides), even
+ * if each top-level package already satisfies its spec. No owned current root: nothing was
+ * resolved yet, so the regular installs cover it.
+ */
+const overrideInstalls = (
+  desired: RuntimeDepsDesired,
+  observed: RuntimeDepsObserved,
+  already: readonly Action[],
+): Action[] => {
+  if (observed.currentState === null) return [];
+  const want = desired.overrides ?? {};
+  const had = observed.currentState.overrides ?? {};
+  const changed = [...new Set([...Object.keys(want), ...Object.keys(had)])]
+    .filter((name) => want[name] !== had[name])
+    .sort();
+  if (changed.length === 0) return [];
+  const describe = changed
+    .map((name) => `${name}: ${had[name] ?? "(none)"} -> ${want[name] ?? "(none)"}`)
+    .join(", ");
+  return desired.sets
+    .filter((set) => set.packages.length > 0 && !already.some((a) => a.set === set.id))
+    .map((set): Action => ({
+      type: "install",
+      set: set.id,
+      targets: [path.join(set.dir, "node_modules")],
+      packages: changed.map((name) => ({ name, spec: want[name] ?? null, version: null })),
+      from: null,
+      reason: `operator overrides changed (${describe}); the package manager resolves the set again`,
+    }));
 };

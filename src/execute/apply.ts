@@ -23,8 +23,9 @@ import { linkTree } from "./tree-copy.js";
 /**
  * `apply`: carries out a plan's actions so the versioned root converges (SPEC §4.3–4.10).
  *
- * 1. Plan (same code as `plan`, with a real write probe). Nothing to do and the root's record
- *    already names this plan: return at once — no lock, no package manager, no write (§4.3).
+ * 1. Plan (same code and the same access(2) probe as `plan`). Nothing to do and the root's
+ *    record already names this plan: return at once — no lock, no package manager, no write, not
+ *    even the write probe (§4.3). Otherwise plan again with a real write probe.
  * 2. Take the install-root lock, then observe and plan again under it: another process may have
  *    converged the root meanwhile (then there is nothing left to do), and a saved plan whose
  *    observed state no longer matches is refused as stale (Terraform's saved-plan rule).
@@ -66,6 +67,20 @@ const GENERATIONS_KEPT = 2; // the live one and the previous one (for readers mi
 
 export const apply = async (opts: ApplyOptions): Promise<E.Either<PlugdepsError, ApplyResult>> => {
   const progress = opts.onProgress ?? (() => undefined);
+  if (opts.planFile === undefined) {
+    // The no-op fast path observes exactly as `plan` does, with the access(2) probe: the write
+    // probe creates and removes an entry in the stage base, which changes its mtime, and a
+    // converged root must be recognized without writing anything (SPEC §4.3; openclaw #71420:
+    // the no-op path must not depend on writing). Only when there is work to do is the stage
+    // base probed with a real write (below, and again under the lock).
+    const quick = buildContext({ ...opts, probe: "access" });
+    if (E.isRight(quick)) {
+      const quickPlan = makePlan(quick.right);
+      if (isConverged(quick.right, quickPlan)) {
+        return E.right({ plan: quickPlan, executed: [], noop: true, packageManagerRuns: 0, skipped: [] });
+      }
+    }
+  }
   const first = buildContext({ ...opts, probe: "write" });
   if (E.isLeft(first)) return first;
   const firstPlan = makePlan(first.right);
@@ -334,6 +349,7 @@ const writeState = (
     })),
     createdAt: ctx.current._tag === "Owned" ? ctx.current.root.state.createdAt : now,
     updatedAt: now,
+    ...(Object.keys(plan.desired.overrides).length > 0 ? { overrides: { ...plan.desired.overrides } } : {}),
   };
   fs.mkdirSync(path.join(tree, STATE_DIR), { recursive: true });
   writeFileAtomic.sync(path.join(tree, STATE_DIR, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);

@@ -15,6 +15,21 @@ export interface CopyStats {
   dirs: number;
 }
 
+/**
+ * Files a package manager may rewrite in place in the stage. A hard link shares the inode with
+ * the live tree, so writing through it would change the live root before the swap: these get a
+ * private copy. (Package code is replaced by new files, never written in place.)
+ */
+const MUTABLE = new Set([
+  "package.json",
+  "package-lock.json",
+  "npm-shrinkwrap.json",
+  "pnpm-lock.yaml",
+  ".package-lock.json",
+  ".modules.yaml",
+  "lock.yaml",
+]);
+
 export const linkTree = (
   src: string,
   dst: string,
@@ -43,6 +58,11 @@ export const linkTree = (
 };
 
 const linkOrCopy = (from: string, to: string, stats: CopyStats): void => {
+  if (MUTABLE.has(path.basename(from))) {
+    fs.copyFileSync(from, to);
+    stats.copied++;
+    return;
+  }
   try {
     fs.linkSync(from, to);
     stats.linked++;
