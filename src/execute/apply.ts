@@ -350,6 +350,12 @@ const writeState = (
     createdAt: ctx.current._tag === "Owned" ? ctx.current.root.state.createdAt : now,
     updatedAt: now,
     ...(Object.keys(plan.desired.overrides).length > 0 ? { overrides: { ...plan.desired.overrides } } : {}),
+    plugins: plan.plugins
+      .filter((p) => p.valid && p.active && p.staged)
+      .map((p) => ({ id: p.id, dir: p.dir, dependencies: Object.keys(p.dependencies).sort() })),
+    external: plan.observed.layers
+      .filter((l) => l.kind === "read-only-stage")
+      .flatMap((l) => l.satisfies.map((s) => ({ set: s.set, name: s.name, dir: s.path }))),
   };
   fs.mkdirSync(path.join(tree, STATE_DIR), { recursive: true });
   writeFileAtomic.sync(path.join(tree, STATE_DIR, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);

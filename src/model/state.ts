@@ -28,8 +28,15 @@ export const RootState = t.intersection(
       createdAt: t.string,
       updatedAt: t.string,
     }),
-    // The operator overrides the package manager resolved with (absent: none).
-    t.partial({ overrides: t.record(t.string, t.string) }),
+    t.partial({
+      // The operator overrides the package manager resolved with (absent: none).
+      overrides: t.record(t.string, t.string),
+      // For run-time resolution (plugdeps/register, `plugdeps resolve`): the active staged
+      // plugins, where they live and which dependencies they declare...
+      plugins: t.array(t.type({ id: t.string, dir: t.string, dependencies: t.array(t.string) })),
+      // ...and the packages a read-only layer satisfies in place (never copied into the root).
+      external: t.array(t.type({ set: t.string, name: t.string, dir: t.string })),
+    }),
   ],
   "RootState",
 );
