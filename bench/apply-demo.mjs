@@ -26,7 +26,8 @@ const time = (cmd, args, opts) => {
   const t = process.hrtime.bigint();
   const r = spawnSync(cmd, args, { stdio: ["ignore", "pipe", "pipe"], ...opts });
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
   return ms;
 };
 
@@ -41,21 +42,52 @@ const freshTree = () => {
 };
 
 const plugdeps = (tree, args, extra = {}) =>
-  time(process.execPath, [cli, ...args, "--package-root", tree.host, "--config", path.join(repo, "fixtures", "configs", "demo.json5"), "--stage-dir", tree.stage], {
-    env: { ...baseEnv, HOME: tree.home, ...extra },
-  });
+  time(
+    process.execPath,
+    [
+      cli,
+      ...args,
+      "--package-root",
+      tree.host,
+      "--config",
+      path.join(repo, "fixtures", "configs", "demo.json5"),
+      "--stage-dir",
+      tree.stage,
+    ],
+    {
+      env: { ...baseEnv, HOME: tree.home, ...extra },
+    },
+  );
 
 /** The manifest plugdeps generated for the shared set, copied to a clean dir for the raw tools. */
 const rawProject = (tree) => {
-  const root = fs.realpathSync(fs.readdirSync(tree.stage).map((n) => path.join(tree.stage, n)).find((p) => fs.lstatSync(p).isSymbolicLink()));
+  const root = fs.realpathSync(
+    fs
+      .readdirSync(tree.stage)
+      .map((n) => path.join(tree.stage, n))
+      .find((p) => fs.lstatSync(p).isSymbolicLink()),
+  );
   const dir = path.join(tree.work, "raw");
   fs.mkdirSync(dir, { recursive: true });
   fs.copyFileSync(path.join(root, "package.json"), path.join(dir, "package.json"));
   return dir;
 };
 
-const pnpmArgs = (dir) => ["install", "--prod", "--ignore-scripts", "--config.node-linker=hoisted", `--config.store-dir=${path.join(dir, ".store")}`];
-const npmArgs = (dir) => ["install", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", `--cache=${path.join(dir, ".npm-cache")}`];
+const pnpmArgs = (dir) => [
+  "install",
+  "--prod",
+  "--ignore-scripts",
+  "--config.node-linker=hoisted",
+  `--config.store-dir=${path.join(dir, ".store")}`,
+];
+const npmArgs = (dir) => [
+  "install",
+  "--omit=dev",
+  "--ignore-scripts",
+  "--no-audit",
+  "--no-fund",
+  `--cache=${path.join(dir, ".npm-cache")}`,
+];
 
 const samples = {};
 const add = (k, ms) => (samples[k] ??= []).push(ms);
@@ -65,13 +97,25 @@ for (let i = 0; i < N; i++) {
   add("fresh: plugdeps apply (pnpm)", plugdeps(tree, ["apply", "--package-manager", "pnpm"]));
   add("no-op: plugdeps apply", plugdeps(tree, ["apply"]));
   const raw = rawProject(tree);
-  add("fresh: pnpm install (cold store)", time(path.join(bin, "pnpm"), pnpmArgs(raw), { cwd: raw, env: { ...baseEnv, HOME: tree.home } }));
-  add("no-op: pnpm install", time(path.join(bin, "pnpm"), pnpmArgs(raw), { cwd: raw, env: { ...baseEnv, HOME: tree.home } }));
+  add(
+    "fresh: pnpm install (cold store)",
+    time(path.join(bin, "pnpm"), pnpmArgs(raw), { cwd: raw, env: { ...baseEnv, HOME: tree.home } }),
+  );
+  add(
+    "no-op: pnpm install",
+    time(path.join(bin, "pnpm"), pnpmArgs(raw), { cwd: raw, env: { ...baseEnv, HOME: tree.home } }),
+  );
   const rawNpm = path.join(tree.work, "raw-npm");
   fs.mkdirSync(rawNpm);
   fs.copyFileSync(path.join(raw, "package.json"), path.join(rawNpm, "package.json"));
-  add("fresh: npm install (cold cache)", time("npm", npmArgs(rawNpm), { cwd: rawNpm, env: { ...baseEnv, HOME: tree.home } }));
-  add("no-op: npm install", time("npm", npmArgs(rawNpm), { cwd: rawNpm, env: { ...baseEnv, HOME: tree.home } }));
+  add(
+    "fresh: npm install (cold cache)",
+    time("npm", npmArgs(rawNpm), { cwd: rawNpm, env: { ...baseEnv, HOME: tree.home } }),
+  );
+  add(
+    "no-op: npm install",
+    time("npm", npmArgs(rawNpm), { cwd: rawNpm, env: { ...baseEnv, HOME: tree.home } }),
+  );
   // Host upgrade with unchanged dependencies: a new root that reuses the previous one.
   const pkg = JSON.parse(fs.readFileSync(path.join(tree.host, "package.json"), "utf8"));
   fs.writeFileSync(path.join(tree.host, "package.json"), JSON.stringify({ ...pkg, version: "2026.5.3" }));
@@ -88,7 +132,9 @@ const median = (xs) => {
 const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
 const rows = Object.entries(m);
 const width = Math.max(...rows.map(([k]) => k.length));
-console.log(`\nplugdeps apply on the demo host (${os.cpus().length} cores, node ${process.version}), medians of ${N}\n`);
+console.log(
+  `\nplugdeps apply on the demo host (${os.cpus().length} cores, node ${process.version}), medians of ${N}\n`,
+);
 for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v.toFixed(0).padStart(6)} ms`);
 const r = (a, b) => (m[a] / m[b]).toFixed(2);
 console.log(`
@@ -100,4 +146,7 @@ console.log(`
   upgrade (reuse) / fresh npm install ${r("upgrade: plugdeps apply (reuse)", "fresh: npm install (cold cache)")}x
 `);
 fs.mkdirSync(path.join(repo, "bench", "results"), { recursive: true });
-fs.writeFileSync(path.join(repo, "bench", "results", "apply-demo.json"), `${JSON.stringify({ date: new Date().toISOString(), n: N, medians: m }, null, 2)}\n`);
+fs.writeFileSync(
+  path.join(repo, "bench", "results", "apply-demo.json"),
+  `${JSON.stringify({ date: new Date().toISOString(), n: N, medians: m }, null, 2)}\n`,
+);

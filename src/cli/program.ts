@@ -1,8 +1,12 @@
 import { Command, CommanderError } from "commander";
 import { toolInfo } from "../util/tool-version.js";
 import { applyCommand } from "./commands/apply.js";
+import { doctorCommand } from "./commands/doctor.js";
 import { planCommand } from "./commands/plan.js";
+import { reconcileCommand } from "./commands/reconcile.js";
+import { resolveCommand } from "./commands/resolve.js";
 import { statusCommand } from "./commands/status.js";
+import { unitsCommand } from "./commands/units.js";
 import { type CliIO, EXIT_ERROR, EXIT_OK } from "./io.js";
 
 /**
@@ -22,7 +26,11 @@ export const runCli = async (argv: readonly string[], io: CliIO): Promise<number
     .showHelpAfterError("(run with --help for usage)")
     .addCommand(planCommand(io, setExit))
     .addCommand(applyCommand(io, setExit))
-    .addCommand(statusCommand(io, setExit));
+    .addCommand(statusCommand(io, setExit))
+    .addCommand(resolveCommand(io, setExit))
+    .addCommand(doctorCommand(io, setExit))
+    .addCommand(unitsCommand(io, setExit))
+    .addCommand(reconcileCommand(io, setExit));
   for (const sub of program.commands)
     sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   try {

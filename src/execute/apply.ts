@@ -67,18 +67,19 @@ const GENERATIONS_KEPT = 2; // the live one and the previous one (for readers mi
 
 export const apply = async (opts: ApplyOptions): Promise<E.Either<PlugdepsError, ApplyResult>> => {
   const progress = opts.onProgress ?? (() => undefined);
-  if (opts.planFile === undefined) {
-    // The no-op fast path observes exactly as `plan` does, with the access(2) probe: the write
-    // probe creates and removes an entry in the stage base, which changes its mtime, and a
-    // converged root must be recognized without writing anything (SPEC §4.3; openclaw #71420:
-    // the no-op path must not depend on writing). Only when there is work to do is the stage
-    // base probed with a real write (below, and again under the lock).
-    const quick = buildContext({ ...opts, probe: "access" });
-    if (E.isRight(quick)) {
-      const quickPlan = makePlan(quick.right);
-      if (isConverged(quick.right, quickPlan)) {
-        return E.right({ plan: quickPlan, executed: [], noop: true, packageManagerRuns: 0, skipped: [] });
-      }
+  // First observe exactly as `plan` does, with the access(2) probe: the write probe creates and
+  // removes an entry in the stage base, which changes its mtime. A converged root is recognized,
+  // and a stale saved plan refused (it was made with this same probe), without writing anything
+  // (SPEC §4.3; openclaw #71420: the no-op path must not depend on writing). Only when there is
+  // work to do is the stage base probed with a real write (below, and again under the lock).
+  const quick = buildContext({ ...opts, probe: "access" });
+  if (E.isRight(quick)) {
+    const quickPlan = makePlan(quick.right);
+    if (opts.planFile !== undefined) {
+      const stale = staleness(opts.planFile, quickPlan, opts.planFilePath ?? "PLANFILE");
+      if (stale !== null) return E.left(stale);
+    } else if (isConverged(quick.right, quickPlan)) {
+      return E.right({ plan: quickPlan, executed: [], noop: true, packageManagerRuns: 0, skipped: [] });
     }
   }
   const first = buildContext({ ...opts, probe: "write" });

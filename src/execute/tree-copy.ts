@@ -30,6 +30,14 @@ const MUTABLE = new Set([
   "lock.yaml",
 ]);
 
+/**
+ * pnpm 10 rewrites `node_modules/.pnpm-workspace-state-v1.json` in place (seen in the apply
+ * integration tests: the live generation's copy changed during a build); the version suffix is
+ * matched loosely so a future `-v2` is covered too.
+ */
+const isMutable = (name: string): boolean =>
+  MUTABLE.has(name) || /^\.pnpm-workspace-state.*\.json$/.test(name);
+
 export const linkTree = (
   src: string,
   dst: string,
@@ -58,7 +66,7 @@ export const linkTree = (
 };
 
 const linkOrCopy = (from: string, to: string, stats: CopyStats): void => {
-  if (MUTABLE.has(path.basename(from))) {
+  if (isMutable(path.basename(from))) {
     fs.copyFileSync(from, to);
     stats.copied++;
     return;

@@ -52,7 +52,8 @@ export type PlugdepsError =
       readonly problems: readonly string[];
       readonly message: string;
     }
-  | { readonly _tag: "PlanStale"; readonly path: string; readonly message: string };
+  | { readonly _tag: "PlanStale"; readonly path: string; readonly message: string }
+  | { readonly _tag: "PluginNotRecorded"; readonly plugin: string; readonly message: string };
 
 export type ErrorTag = PlugdepsError["_tag"];
 
@@ -199,4 +200,15 @@ export const planStale = (path: string, detail: string): PlugdepsError => ({
   _tag: "PlanStale",
   path,
   message: `plan is stale: ${detail}. Fix: run \`plugdeps plan --out ${path}\` again and review it.`,
+});
+
+/** `plugdeps resolve --plugin ID`: no materialization record lists that plugin. */
+export const pluginNotRecorded = (plugin: string, searched: readonly string[]): PlugdepsError => ({
+  _tag: "PluginNotRecorded",
+  plugin,
+  message:
+    `no materialization record lists plugin ${JSON.stringify(plugin)}; searched:\n` +
+    (searched.length > 0 ? searched.map((s) => `  - ${s}`).join("\n") : "  (no stage base)") +
+    `\nplugdeps/register leaves its imports to Node. Fix: if the plugin is active and stages its dependencies, ` +
+    `run \`plugdeps apply\`; check the id with \`plugdeps plan\`, and the stage base with --stage-dir / PLUGDEPS_STAGE_DIR.`,
 });

@@ -1,4 +1,5 @@
 import type { Debris, LockHolder, PlanHost, RootSummary, StageCandidate, Summary } from "../model/plan.js";
+import type { ReconcileStatus } from "../model/status.js";
 import { describeLock, readOnlyDebrisWarnings } from "./observed.js";
 import type { Style } from "./style.js";
 import { type CellInput, plural, shortPath, summarySentence, table } from "./text.js";
@@ -21,7 +22,29 @@ export interface StatusView {
   readonly inSync: boolean | null;
   /** The pending plan's counts when out of sync, else null. */
   readonly pendingActions: Summary | null;
+  /**
+   * The reconcile loop's status record (`<stage base>/.plugdeps/status.json`); absent when there
+   * is no writable stage base to look in.
+   */
+  readonly reconcile?: ReconcileView;
 }
+
+/** What `status` found of the reconcile status record. Staleness is judged by the caller (it has the clock). */
+export type ReconcileView =
+  | { readonly state: "missing"; readonly file: string }
+  | { readonly state: "invalid"; readonly file: string; readonly problem: string }
+  | {
+      readonly state: "found";
+      readonly file: string;
+      /** Older than two intervals: the loop that writes it is not running (or not passing). */
+      readonly stale: boolean;
+      /** null when the record's timestamps cannot be parsed (then it counts as stale). */
+      readonly ageSeconds: number | null;
+      readonly staleAfterSeconds: number;
+      /** False when the record is for another versioned root (e.g. written before a host upgrade). */
+      readonly forCurrentRoot: boolean;
+      readonly record: ReconcileStatus;
+    };
 
 /** kubectl-describe-like: aligned `key: value` lines, then candidates, debris, the verdict. */
 export const renderStatusHuman = (status: StatusView, style: Style): string => {
@@ -30,6 +53,7 @@ export const renderStatusHuman = (status: StatusView, style: Style): string => {
     candidateSection(status.candidates, style),
     readOnlyDebrisWarnings(status.debris, style),
     removableDebris(status.debris),
+    reconcileSection(status.reconcile, style),
     [verdict(status, style)],
   ].filter((block) => block.length > 0);
   return `${blocks.map((block) => block.join("\n")).join("\n\n")}\n`;
@@ -61,6 +85,7 @@ const overview = (s: StatusView, style: Style): string[] => {
   } else {
     rows.push(["lock:", "free"]);
   }
+  if (s.reconcile !== undefined) rows.push(["reconcile:", reconcileHead(s.reconcile, style)]);
   return [`${s.host.name} ${s.host.version} (${s.host.packageRoot})`, ...table(rows, "  ", " ")];
 };
 
@@ -97,4 +122,80 @@ const verdict = (s: StatusView, style: Style): string => {
   if (s.inSync === null) return style.dim("Sync not checked: run `plugdeps plan` to compare.");
   const pending = s.pendingActions ? ` ${summarySentence(s.pendingActions)}` : "";
   return `${style.bold(style.yellow("Out of sync."))}${pending} Run \`plugdeps plan\` for details, \`plugdeps apply\` to converge.`;
+};
+
+const reconcileHead = (r: ReconcileView, style: Style): CellInput => {
+  switch (r.state) {
+    case "missing":
+      return {
+        text: "no status record (`plugdeps reconcile` has not run with this stage base)",
+        paint: style.dim,
+      };
+    case "invalid":
+      return { text: `status record unreadable: ${r.file}`, paint: style.red };
+    case "found": {
+      const last = r.record.lastPass;
+      const did =
+        last.outcome === "Applied"
+          ? ` (${last.actions.reuse} reused, ${last.actions.install} installed, ${last.actions.prune} pruned, ${last.actions.cleanLegacy} legacy cleaned)`
+          : last.error !== undefined
+            ? ` (${last.error.reason})`
+            : "";
+      const text = `last pass ${last.finishedAt}: ${last.outcome}${did}, every ${duration(r.record.interval)}`;
+      return r.stale ? { text: `${text}, STALE`, paint: (t) => style.bold(style.red(t)) } : text;
+    }
+  }
+};
+
+/** The conditions table (kubectl describe style), then what makes the record doubtful. */
+const reconcileSection = (r: ReconcileView | undefined, style: Style): string[] => {
+  if (r === undefined || r.state === "missing") return [];
+  if (r.state === "invalid") {
+    return [`${style.bold(style.red("Reconcile status record unreadable:"))} ${r.problem}`];
+  }
+  const paintStatus = (type: string, status: string) => {
+    const good = type === "Degraded" || type === "Progressing" ? "False" : "True";
+    return status === good ? style.green : status === "Unknown" ? style.dim : style.yellow;
+  };
+  const rows = r.record.conditions.map((c): CellInput[] => [
+    c.type,
+    { text: c.status, paint: paintStatus(c.type, c.status) },
+    c.reason,
+    c.lastTransitionTime,
+    c.message.split("\n")[0] ?? "",
+  ]);
+  const lines = ["Conditions:", ...table([["TYPE", "STATUS", "REASON", "SINCE", "MESSAGE"], ...rows])];
+  if (!r.forCurrentRoot) {
+    lines.push(
+      `${style.bold(style.yellow("Note:"))} the record is for ${r.record.root ?? "an unknown root"}, not the current root; it predates a host change.`,
+    );
+  }
+  if (r.stale) {
+    lines.push(
+      `${style.bold(style.red("STALE:"))} the status record was last updated ${duration(r.ageSeconds)} ago, more than two intervals (${duration(r.staleAfterSeconds)}); ` +
+        "the conditions above may no longer hold. Check that `plugdeps reconcile` is running.",
+    );
+  }
+  return lines;
+};
+
+/** `15m`, `1h30m`, `45s`, `2d3h`: coarse, for people (seconds in). */
+const duration = (seconds: number | null): string => {
+  if (seconds === null || !Number.isFinite(seconds)) return "an unknown time";
+  const s = Math.max(0, Math.round(seconds));
+  const units: [number, string][] = [
+    [86_400, "d"],
+    [3_600, "h"],
+    [60, "m"],
+    [1, "s"],
+  ];
+  const parts: string[] = [];
+  let rest = s;
+  for (const [size, unit] of units) {
+    if (rest >= size && parts.length < 2) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    } else if (parts.length > 0) break;
+  }
+  return parts.length > 0 ? parts.join("") : "0s";
 };

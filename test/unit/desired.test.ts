@@ -511,8 +511,8 @@ describe("computeDesired: overrides", () => {
     const pinned = computeDesired([plugin("a", { x: "^1.0.0" })], where, { z: "1.0.0", y: "^2.0.0" });
     expect(Object.keys(pinned.desired.overrides)).toEqual(["y", "z"]);
     expect(pinned.desired.fingerprint).not.toBe(plain.desired.fingerprint);
-    expect(computeDesired([plugin("a", { x: "^1.0.0" })], where, { y: "^2.0.0", z: "1.0.0" }).desired.fingerprint).toBe(
-      pinned.desired.fingerprint,
-    );
+    expect(
+      computeDesired([plugin("a", { x: "^1.0.0" })], where, { y: "^2.0.0", z: "1.0.0" }).desired.fingerprint,
+    ).toBe(pinned.desired.fingerprint);
   });
 });

@@ -3,6 +3,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { buildContext } from "../../controller/context.js";
 import { makePlan } from "../../controller/plan.js";
 import type { PlanDocument } from "../../model/plan.js";
+import { reconcileView } from "../../reconcile/status-view.js";
 import { type StatusView, renderStatusHuman } from "../../render/status-human.js";
 import { makeStyle, wantsColor } from "../../render/style.js";
 import { type CommonFlags, runOptionsFrom, withCommonOptions } from "../common-options.js";
@@ -38,7 +39,10 @@ export const statusCommand = (io: CliIO, setExit: (code: number) => void): Comma
     .action((flags: StatusFlags) => {
       const built = buildContext(runOptionsFrom(flags, io, "access"));
       if (E.isLeft(built)) return setExit(reportError(io, flags.logFormat, built.left));
-      const view = statusView(makePlan(built.right));
+      const plan = makePlan(built.right);
+      // The reconcile loop's record, when there is one; read-only like the rest of `status`.
+      const reconcile = reconcileView(plan, Date.now());
+      const view: StatusView = { ...statusView(plan), ...(reconcile !== undefined ? { reconcile } : {}) };
       if (flags.json) io.stdout(`${JSON.stringify(view, null, 2)}\n`);
       else
         io.stdout(

@@ -1,0 +1,67 @@
+import { Command } from "commander";
+import { usageError } from "../../model/errors.js";
+import { doctorHasErrors, runDoctor } from "../../ops/doctor.js";
+import { renderDoctorJson } from "../../ops/doctor-model.js";
+import { renderDoctorHuman } from "../../render/doctor-human.js";
+import { makeStyle, wantsColor } from "../../render/style.js";
+import { type CommonFlags, runOptionsFrom, withCommonOptions } from "../common-options.js";
+import { parseDuration } from "../duration.js";
+import { type CliIO, EXIT_ERROR, EXIT_OK, reportError } from "../io.js";
+
+interface DoctorFlags extends CommonFlags {
+  readonly fix?: boolean;
+  readonly json?: boolean;
+  readonly lockTimeout: string;
+}
+
+/**
+ * `plugdeps doctor [--fix]`: findings with severity and fix. Read-only without `--fix` (no write,
+ * no lock). Exit 0 when no error finding remains, 1 otherwise; a failure to observe the host at
+ * all (no writable stage base...) is itself an error finding, not a crash.
+ */
+export const doctorCommand = (io: CliIO, setExit: (code: number) => void): Command =>
+  withCommonOptions(new Command("doctor"))
+    .description("diagnose the materialization, locks, debris and schedule; --fix repairs what is safe")
+    .option(
+      "--fix",
+      "repair what is safe: run apply (debris, stale roots, materialization), reclaim stale locks",
+    )
+    .option("--json", "print the report as JSON")
+    .option("--lock-timeout <duration>", "with --fix: how long to wait for another writer", "5m")
+    .action(async (flags: DoctorFlags) => {
+      const timeout = parseDuration(flags.lockTimeout);
+      if (timeout === null) {
+        return setExit(
+          reportError(
+            io,
+            flags.logFormat,
+            usageError(
+              `--lock-timeout ${JSON.stringify(flags.lockTimeout)} is not a duration (e.g. 30s, 5m)`,
+            ),
+          ),
+        );
+      }
+      // Apply's progress is streamed as it happens (an install can take a while), so the report
+      // does not print the log again.
+      const stream = flags.fix === true && !flags.json && !flags.quiet;
+      const { probe: _probe, ...run } = runOptionsFrom(flags, io, "access");
+      const report = await runDoctor({
+        ...run,
+        fix: flags.fix === true,
+        packageManager: flags.packageManager,
+        lockTimeoutMs: timeout,
+        ...(stream ? { onProgress: (line: string) => io.stdout(`${line}\n`) } : {}),
+      });
+      if (flags.json) io.stdout(renderDoctorJson(report));
+      else {
+        if (stream && report.fix !== null && report.fix.messages.length > 0) io.stdout("\n");
+        io.stdout(
+          renderDoctorHuman(
+            report,
+            makeStyle({ color: wantsColor({ isTTY: io.isTTY, noColorFlag: !flags.color, env: io.env }) }),
+            { log: !stream },
+          ),
+        );
+      }
+      setExit(doctorHasErrors(report) ? EXIT_ERROR : EXIT_OK);
+    });

@@ -1,0 +1,94 @@
+import { Command } from "commander";
+import * as E from "fp-ts/lib/Either.js";
+import { usageError } from "../../model/errors.js";
+import { makeLogger } from "../../reconcile/log.js";
+import { runReconcile } from "../../reconcile/run.js";
+import { DEFAULT_BACKOFF_START_MS, DEFAULT_JITTER_PERCENT } from "../../reconcile/scheduler.js";
+import { type CommonFlags, runOptionsFrom, withCommonOptions } from "../common-options.js";
+import { parseDuration } from "../duration.js";
+import { type CliIO, reportError } from "../io.js";
+
+interface ReconcileFlags extends CommonFlags {
+  readonly every: string;
+  readonly jitter: string;
+  readonly once?: boolean;
+  readonly metricsPort?: string;
+  readonly metricsHost: string;
+  readonly lockTimeout: string;
+}
+
+/** Below this an interval is a busy loop, not a controller. */
+const MIN_INTERVAL_MS = 1_000;
+
+/**
+ * `plugdeps reconcile`: the level-triggered loop (SPEC §2). Each pass is the in-process `apply()`
+ * call; see src/reconcile/ for the scheduler, the status record and the metrics.
+ *
+ * This command, unlike the others, touches `process` (signal handlers, and exiting at once on a
+ * second signal): a long-running controller has to own its shutdown.
+ */
+export const reconcileCommand = (io: CliIO, setExit: (code: number) => void): Command =>
+  withCommonOptions(new Command("reconcile"))
+    .description(
+      "keep converging: a pass (apply) every interval with jitter, at once when the config changes, backoff on failure",
+    )
+    .option("--every <duration>", "interval between passes (e.g. 15m, 1h)", "15m")
+    .option(
+      "--jitter <percent>",
+      "uniform ± jitter on the interval, in percent of it",
+      String(DEFAULT_JITTER_PERCENT),
+    )
+    .option("--once", "run a single pass and exit (0 on success, 1 on failure)")
+    .option(
+      "--metrics-port <port>",
+      "serve Prometheus /metrics, /healthz and /readyz on this port (0: any free port)",
+    )
+    .option("--metrics-host <host>", "address for the metrics server", "127.0.0.1")
+    .option("--lock-timeout <duration>", "how long a pass waits for another writer (e.g. 30s, 5m)", "5m")
+    .action(async (flags: ReconcileFlags) => {
+      const fail = (detail: string) => setExit(reportError(io, flags.logFormat, usageError(detail)));
+      const every = parseDuration(flags.every);
+      if (every === null || every < MIN_INTERVAL_MS) {
+        return fail(`--every ${JSON.stringify(flags.every)} is not a duration of at least 1s (e.g. 15m, 1h)`);
+      }
+      const jitterText = flags.jitter.trim().replace(/%$/, "");
+      const jitter = /^\d+(\.\d+)?$/.test(jitterText) ? Number(jitterText) : Number.NaN;
+      if (!(jitter >= 0 && jitter <= 100)) {
+        return fail(`--jitter ${JSON.stringify(flags.jitter)} is not a percentage from 0 to 100`);
+      }
+      const lockTimeout = parseDuration(flags.lockTimeout);
+      if (lockTimeout === null) {
+        return fail(
+          `--lock-timeout ${JSON.stringify(flags.lockTimeout)} is not a duration (e.g. 30s, 5m, 1h)`,
+        );
+      }
+      let metricsPort: number | null = null;
+      if (flags.metricsPort !== undefined) {
+        metricsPort = /^\d+$/.test(flags.metricsPort) ? Number(flags.metricsPort) : Number.NaN;
+        if (!(metricsPort >= 0 && metricsPort <= 65_535)) {
+          return fail(`--metrics-port ${JSON.stringify(flags.metricsPort)} is not a port number (0-65535)`);
+        }
+      }
+      const { probe: _probe, ...run } = runOptionsFrom(flags, io, "write");
+      const result = await runReconcile({
+        apply: {
+          ...run,
+          lockTimeoutMs: lockTimeout,
+          packageManager: flags.packageManager,
+          command: "plugdeps reconcile",
+        },
+        schedule: { intervalMs: every, jitterPercent: jitter, backoffStartMs: DEFAULT_BACKOFF_START_MS },
+        once: flags.once === true,
+        metrics: metricsPort === null ? null : { host: flags.metricsHost, port: metricsPort },
+        log: makeLogger({
+          format: flags.logFormat,
+          quiet: flags.quiet === true,
+          stdout: io.stdout,
+          stderr: io.stderr,
+        }),
+        signals: process,
+        forceExit: (code) => process.exit(code),
+      });
+      if (E.isLeft(result)) return setExit(reportError(io, flags.logFormat, result.left));
+      setExit(result.right);
+    });

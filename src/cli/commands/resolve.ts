@@ -1,0 +1,60 @@
+import { Command } from "commander";
+import * as E from "fp-ts/lib/Either.js";
+import { makeStyle, wantsColor } from "../../render/style.js";
+import { choosePlugin, explain } from "../../resolve/explain.js";
+import { findRecords } from "../../resolve/records.js";
+import { renderResolveHuman } from "../../resolve/render.js";
+import { pluginNotRecorded } from "../../model/errors.js";
+import { type CommonFlags, withCommonOptions } from "../common-options.js";
+import { type CliIO, EXIT_ERROR, EXIT_OK, reportError } from "../io.js";
+
+interface ResolveFlags extends CommonFlags {
+  readonly plugin: string;
+  readonly json?: boolean;
+}
+
+/**
+ * `plugdeps resolve --plugin ID SPECIFIER`: where that plugin's import lands and why. It reads the
+ * materialization records exactly as `plugdeps/register` does (records.ts; `--stage-dir` and
+ * `--host` stand in for PLUGDEPS_STAGE_DIR / PLUGDEPS_HOST) and runs the hook's own decision, so
+ * the explanation cannot drift from what the hook does. Read-only: no lock, no write.
+ * Exit 0 when the import resolves, 1 when it would fail or no record lists the plugin.
+ */
+export const resolveCommand = (io: CliIO, setExit: (code: number) => void): Command =>
+  withCommonOptions(new Command("resolve"))
+    .description("explain where a plugin's import resolves at run time, and why (writes nothing)")
+    .requiredOption("--plugin <id>", "the plugin whose import to explain")
+    .argument("<specifier>", "the import specifier, e.g. @slack/web-api or lodash/fp")
+    .option("--json", "print the explanation as JSON")
+    .action((specifier: string, flags: ResolveFlags) => {
+      const found = findRecords({
+        env: io.env,
+        homedir: io.homedir,
+        host: flags.host,
+        stageDir: flags.stageDir,
+      });
+      if (E.isLeft(found)) return setExit(reportError(io, flags.logFormat, found.left));
+      const choice = choosePlugin(found.right.records, flags.plugin, flags.packageRoot ?? null);
+      if (choice === null) {
+        return setExit(
+          reportError(
+            io,
+            flags.logFormat,
+            pluginNotRecorded(
+              flags.plugin,
+              found.right.searched.map((s) => `${s.path} (${s.source}): ${s.roots} root(s)`),
+            ),
+          ),
+        );
+      }
+      const x = explain(found.right.records, choice.plugin, specifier);
+      if (flags.json) io.stdout(`${JSON.stringify(x, null, 2)}\n`);
+      else
+        io.stdout(
+          renderResolveHuman(
+            x,
+            makeStyle({ color: wantsColor({ isTTY: io.isTTY, noColorFlag: !flags.color, env: io.env }) }),
+          ),
+        );
+      setExit(x.outcome === "not-found" ? EXIT_ERROR : EXIT_OK);
+    });

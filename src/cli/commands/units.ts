@@ -1,0 +1,80 @@
+import * as path from "node:path";
+import { Command } from "commander";
+import * as E from "fp-ts/lib/Either.js";
+import { usageError } from "../../model/errors.js";
+import { defaultInstallDir, renderNextSteps, renderUnits, renderUnitsText } from "../../ops/units.js";
+import { installedPaths, unitsSpec } from "../../ops/units-spec.js";
+import { writeUnitFiles } from "../../ops/units-write.js";
+import { type CommonFlags, withCommonOptions } from "../common-options.js";
+import { parseDuration } from "../duration.js";
+import { type CliIO, EXIT_OK, reportError } from "../io.js";
+
+interface UnitsFlags extends CommonFlags {
+  readonly every: string;
+  readonly user?: boolean;
+  readonly out?: string;
+  readonly force?: boolean;
+}
+
+/**
+ * `plugdeps units`: a hardened systemd `.service` (oneshot `apply`) and `.timer`, plus the drop-in
+ * for the host's own unit. Prints them; `--out DIR` writes the two unit files there (the only
+ * write) and prints the rest.
+ */
+export const unitsCommand = (io: CliIO, setExit: (code: number) => void): Command =>
+  withCommonOptions(new Command("units"))
+    .description("print (or write with --out) a hardened systemd .service + .timer that run `plugdeps apply`")
+    .option("--every <duration>", "how often the timer runs apply (e.g. 15m, 1h, 1d)", "15m")
+    .option("--user", "user units (systemctl --user) instead of system units")
+    .option("--out <dir>", "write the .service and .timer into this directory (e.g. /etc/systemd/system)")
+    .option("--force", "with --out: replace unit files that differ from what would be written")
+    .action((flags: UnitsFlags) => {
+      const everyMs = parseDuration(flags.every);
+      if (everyMs === null) {
+        return setExit(
+          reportError(
+            io,
+            flags.logFormat,
+            usageError(`--every ${JSON.stringify(flags.every)} is not a duration (e.g. 15m, 1h, 1d)`),
+          ),
+        );
+      }
+      const scope = flags.user ? "user" : "system";
+      const planned = unitsSpec(
+        {
+          host: flags.host,
+          packageRoot: flags.packageRoot,
+          config: flags.config,
+          stageDir: flags.stageDir,
+          settings: flags.settings,
+          overrides: flags.override,
+          packageManager: flags.packageManager,
+          everyMs,
+          scope,
+          env: io.env,
+          homedir: io.homedir,
+        },
+        { node: process.execPath, ...installedPaths() },
+      );
+      if (E.isLeft(planned)) return setExit(reportError(io, flags.logFormat, planned.left));
+      const { spec, notes } = planned.right;
+      const outDir = flags.out === undefined ? undefined : path.resolve(flags.out);
+      const units = renderUnits(spec, outDir ?? defaultInstallDir(scope, io.homedir, io.env));
+      for (const note of notes) io.stderr(`note: ${note}\n`);
+      if (outDir === undefined) {
+        io.stdout(renderUnitsText(units));
+        return setExit(EXIT_OK);
+      }
+      const written = writeUnitFiles(
+        outDir,
+        [
+          { name: units.serviceName, text: units.service },
+          { name: units.timerName, text: units.timer },
+        ],
+        flags.force === true,
+      );
+      if (E.isLeft(written)) return setExit(reportError(io, flags.logFormat, written.left));
+      for (const w of written.right) io.stdout(`${w.outcome}: ${w.path}\n`);
+      if (!flags.quiet) io.stdout(`\n${renderNextSteps(units)}`);
+      setExit(EXIT_OK);
+    });

@@ -1,0 +1,173 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import * as E from "fp-ts/lib/Either.js";
+import { selectAdapter } from "../hosts/select.js";
+import { nonEmpty, resolveUserPath } from "../hosts/shared/paths.js";
+import type { HostAdapter, HostInput } from "../hosts/types.js";
+import { type PlugdepsError, usageError } from "../model/errors.js";
+import { toolInfo } from "../util/tool-version.js";
+import { MIN_TIMER_INTERVAL_MS, timeSpan } from "./systemd-syntax.js";
+import type { StageSpec, UnitScope, UnitsSpec } from "./units.js";
+
+/**
+ * Turns the command line of `plugdeps units` into a UnitsSpec. Reads a little (the profile, the
+ * host's package.json, whether the config file exists) and writes nothing.
+ *
+ * The unit must converge the same host, with the same config, that `plugdeps plan` shows in the
+ * operator's shell. Under systemd none of the shell's context exists (PATH, HOME, OPENCLAW_*
+ * variables, npm's prefix), so what plan would discover is pinned: the package root always, the
+ * config when one is found, the stage base always (through the adapter's variable when it has one,
+ * so read-only layers keep working, else `--stage-dir`).
+ */
+
+export interface UnitsRequest {
+  readonly host?: string | undefined;
+  readonly packageRoot?: string | undefined;
+  readonly config?: string | undefined;
+  readonly stageDir?: string | undefined;
+  readonly settings?: string | undefined;
+  readonly overrides?: readonly string[] | undefined;
+  /** Passed on only when not `auto`. */
+  readonly packageManager?: string | undefined;
+  readonly everyMs: number;
+  readonly scope: UnitScope;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly homedir: string;
+}
+
+export interface UnitsPlan {
+  readonly spec: UnitsSpec;
+  /** Things the operator should know (no config found, hook not built...). */
+  readonly notes: readonly string[];
+}
+
+/** Where this installation of plugdeps keeps its CLI and hook (resolved from this module). */
+export const installedPaths = (): { cli: string; register: string } => ({
+  cli: fileURLToPath(new URL("../cli/main.js", import.meta.url)),
+  register: fileURLToPath(new URL("../resolve/register.js", import.meta.url)),
+});
+
+export const unitsSpec = (
+  req: UnitsRequest,
+  paths: { readonly node: string; readonly cli: string; readonly register: string },
+): E.Either<PlugdepsError, UnitsPlan> => {
+  if (req.everyMs < MIN_TIMER_INTERVAL_MS) {
+    return E.left(
+      usageError(
+        `--every ${timeSpan(req.everyMs)} is shorter than ${timeSpan(MIN_TIMER_INTERVAL_MS)}: a timer that often ` +
+          "would run apply back to back. Use a longer interval, or `plugdeps reconcile` for a loop.",
+      ),
+    );
+  }
+  const input: HostInput = {
+    env: req.env,
+    homedir: req.homedir,
+    flags: { packageRoot: req.packageRoot, config: req.config, stageDir: req.stageDir },
+  };
+  const adapter = selectAdapter(req.host, input);
+  if (E.isLeft(adapter)) return adapter;
+  const packageRoot = adapter.right.findPackageRoot(input);
+  if (E.isLeft(packageRoot)) return packageRoot;
+
+  const notes: string[] = [];
+  const options: string[] = [];
+  const host = nonEmpty(req.host);
+  if (host !== undefined) {
+    options.push(
+      "--host",
+      host.startsWith("profile:")
+        ? `profile:${resolveUserPath(host.slice("profile:".length), req.homedir)}`
+        : host,
+    );
+  }
+  options.push("--package-root", packageRoot.right);
+
+  const config = adapter.right.locateConfig(input);
+  if (config.source === "--config" || isFile(config.path)) {
+    options.push("--config", config.path);
+  } else {
+    notes.push(
+      `no config file found (looked at ${config.path}, ${config.source}); the unit discovers it at run time ` +
+        "from the service's own environment. Pass --config FILE to pin the host's config.",
+    );
+  }
+  const settings = nonEmpty(req.settings);
+  if (settings !== undefined) options.push("--settings", resolveUserPath(settings, req.homedir));
+  for (const override of req.overrides ?? []) options.push("--override", override);
+  if (req.packageManager !== undefined && req.packageManager !== "auto") {
+    options.push("--package-manager", req.packageManager);
+  }
+
+  const stage = stageSpec(adapter.right, input, req.scope);
+  if (nonEmpty(req.stageDir) !== undefined) options.push("--stage-dir", stage.target);
+  if (!isFile(paths.register)) {
+    notes.push(`the resolution hook ${paths.register} does not exist yet: build or reinstall plugdeps.`);
+  }
+  return E.right({
+    spec: {
+      host: adapter.right.slug,
+      scope: req.scope,
+      node: paths.node,
+      cli: paths.cli,
+      register: paths.register,
+      options,
+      stage,
+      everyMs: req.everyMs,
+      toolVersion: toolInfo().version,
+    },
+    notes,
+  });
+};
+
+/**
+ * The adapter's layered stage variable, if it has one. HostAdapter only names it in prose
+ * (`stageVariables`, for error text), so the first word is taken as a candidate and confirmed by
+ * asking the adapter what that variable yields: a real stage variable produces `<VAR>[0]`.
+ */
+export const stageVariableOf = (adapter: HostAdapter, homedir: string): string | null => {
+  const word = adapter.stageVariables.split(/\s/)[0] ?? "";
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(word)) return null;
+  const probe = adapter.stageCandidates({ env: { [word]: "/probe" }, homedir, flags: {} });
+  return probe.some((c) => c.source === `${word}[0]` && c.role === "target") ? word : null;
+};
+
+/**
+ * The stage the unit uses:
+ * - `--stage-dir DIR`: that directory alone;
+ * - the adapter's variable set in this shell (possibly with read-only layers): that list, as is;
+ * - otherwise the adapter's default for the scope, from a clean environment: the last implicit
+ *   candidate for a system unit (OpenClaw: /var/lib/openclaw/plugin-runtime-deps, where
+ *   ProtectHome= cannot get in the way), the first for a user unit (OpenClaw:
+ *   ~/.openclaw/plugin-runtime-deps, where the host itself looks by default).
+ */
+const stageSpec = (adapter: HostAdapter, input: HostInput, scope: UnitScope): StageSpec => {
+  const variable = stageVariableOf(adapter, input.homedir);
+  const flag = nonEmpty(input.flags.stageDir);
+  if (flag !== undefined) {
+    const target = resolveUserPath(flag, input.homedir);
+    return { target, layers: [target], variable };
+  }
+  const fromShell = variable === null ? undefined : nonEmpty(input.env[variable]);
+  const candidates =
+    fromShell !== undefined
+      ? adapter.stageCandidates({ ...input, flags: {} })
+      : adapter.stageCandidates({ env: {}, homedir: input.homedir, flags: {} });
+  const targets = candidates.filter((c) => c.role === "target");
+  const chosen = (fromShell !== undefined || scope === "user" ? targets[0] : targets.at(-1)) ?? targets[0];
+  // Every adapter yields at least one target candidate; the fallback keeps the type total.
+  const target = path.resolve(chosen?.path ?? path.join(input.homedir, `.${adapter.slug}`, "plugin-deps"));
+  const layers =
+    fromShell !== undefined
+      ? [...candidates.filter((c) => c.role === "layer").map((c) => c.path), target]
+      : [target];
+  return { target, layers, variable };
+};
+
+const isFile = (p: string): boolean => {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+};

@@ -1,0 +1,58 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as E from "fp-ts/lib/Either.js";
+import { pipe } from "fp-ts/lib/function.js";
+import writeFileAtomic from "write-file-atomic";
+import { decodeWith } from "../model/decode.js";
+import { fsError, type PlugdepsError } from "../model/errors.js";
+import { ReconcileStatus } from "../model/status.js";
+import { parseJson, readTextFile } from "../util/read-json.js";
+
+/**
+ * Reading and writing `<stage base>/.plugdeps/status.json`. Reading is for everyone (status,
+ * doctor, the loop at start-up to keep transition times across restarts) and never throws: a
+ * missing file and an undecodable one (truncated by a full disk, garbage) are distinct results
+ * the caller reports. Writing is reconcile's alone and atomic (write-file-atomic: temp file,
+ * fsync, rename), so a reader never sees half a record.
+ */
+
+export type StatusRead =
+  | { readonly _tag: "Missing"; readonly path: string }
+  | { readonly _tag: "Invalid"; readonly path: string; readonly error: PlugdepsError }
+  | { readonly _tag: "Found"; readonly path: string; readonly status: ReconcileStatus };
+
+export const readStatusFile = (file: string): StatusRead => {
+  const text = readTextFile(file);
+  if (E.isLeft(text)) {
+    return text.left._tag === "Missing"
+      ? { _tag: "Missing", path: file }
+      : { _tag: "Invalid", path: file, error: text.left.error };
+  }
+  const decoded = pipe(
+    parseJson(file, text.right),
+    E.chain(decodeWith(ReconcileStatus, "reconcile status record", file)),
+  );
+  return E.isRight(decoded)
+    ? { _tag: "Found", path: file, status: decoded.right }
+    : { _tag: "Invalid", path: file, error: decoded.left };
+};
+
+export const writeStatusFile = async (
+  file: string,
+  status: ReconcileStatus,
+): Promise<E.Either<PlugdepsError, void>> => {
+  try {
+    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    await writeFileAtomic(file, `${JSON.stringify(ReconcileStatus.encode(status), null, 2)}\n`);
+    return E.right(undefined);
+  } catch (err) {
+    return E.left(
+      fsError(
+        "write the reconcile status record",
+        file,
+        err,
+        "make the stage base writable (under systemd: ReadWritePaths= or StateDirectory=)",
+      ),
+    );
+  }
+};

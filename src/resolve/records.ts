@@ -1,0 +1,116 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as E from "fp-ts/lib/Either.js";
+import type { PlugdepsError } from "../model/errors.js";
+import type { RootState } from "../model/state.js";
+import { GENERATION_INFIX } from "../observe/generations.js";
+import { versionedRootPattern } from "../observe/host-identity.js";
+import { realLockFacts } from "../observe/lock-holder.js";
+import { readRoot } from "../observe/versioned-roots.js";
+import { chooseHost, type HostChoice, type RecordsInput } from "./stage-bases.js";
+
+export type { RecordsInput } from "./stage-bases.js";
+
+/**
+ * Finds the materialization records run-time resolution needs, WITHOUT writing anything and
+ * cheaply: a readdir of each stage base and one state file per versioned root (plus one small
+ * package.json per recorded plugin, for its specs). No tree walk, no package manager, no lock.
+ * Used once at process start by `plugdeps/register` and by `plugdeps resolve`, so both see the
+ * same records.
+ */
+
+/** One owned versioned root and what it records. Plain data: it crosses to the hooks thread. */
+export interface MaterializationRecord {
+  /** The versioned root path (the live link; it follows a later swap to a new generation). */
+  readonly root: string;
+  readonly stageBase: string;
+  readonly state: RootState;
+  /**
+   * Plugin dir -> dependency name -> spec, read from each recorded plugin's package.json at start
+   * (the state lists names only). Absent or unreadable manifest: no entry (specs then unknown).
+   */
+  readonly specs: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+export interface SearchedBase {
+  readonly path: string;
+  /** The rule that named it: `PLUGDEPS_STAGE_DIR[0]`, `--stage-dir`, `OPENCLAW_STATE_DIR`, ... */
+  readonly source: string;
+  readonly roots: number;
+  /** Roots present but not ours, unreadable bases (never fatal: the rest is still searched). */
+  readonly notes: readonly string[];
+}
+
+export interface FoundRecords {
+  readonly records: readonly MaterializationRecord[];
+  readonly searched: readonly SearchedBase[];
+  /** The host whose roots were read: `openclaw` or `profile:<name>`. */
+  readonly host: string;
+}
+
+export const findRecords = (input: RecordsInput): E.Either<PlugdepsError, FoundRecords> =>
+  E.map(readRecords)(chooseHost(input));
+
+/** The owned roots of the chosen host in each of its stage bases, with their records. */
+export const readRecords = (choice: HostChoice): FoundRecords => {
+  const facts = realLockFacts();
+  const pattern = versionedRootPattern(choice.slug);
+  const seen = new Set<string>();
+  const records: MaterializationRecord[] = [];
+  const searched: SearchedBase[] = [];
+  for (const base of choice.bases) {
+    const stageBase = path.resolve(base.path);
+    if (seen.has(stageBase)) continue;
+    seen.add(stageBase);
+    const notes: string[] = [];
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(stageBase).sort();
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (code !== "ENOENT") notes.push(`cannot list ${stageBase}: ${String(code)}`);
+    }
+    let count = 0;
+    for (const name of names) {
+      // Generation dirs (`<root>.gen-<id>`) and set-aside trees end like a root name too; only
+      // the live link itself is a root.
+      if (!pattern.test(name) || name.includes(GENERATION_INFIX) || name.includes(".aside-")) continue;
+      const root = path.join(stageBase, name);
+      const reading = readRoot(root, choice.hostName, facts);
+      if (reading._tag === "NotOwned") notes.push(`${root}: not owned (${reading.reason})`);
+      if (reading._tag !== "Owned") continue;
+      count++;
+      records.push({ root, stageBase, state: reading.root.state, specs: readSpecs(reading.root.state) });
+    }
+    searched.push({ path: stageBase, source: base.source, roots: count, notes });
+  }
+  return { records, searched, host: choice.label };
+};
+
+/**
+ * The declared specs of each recorded plugin, from its package.json (dependencies, then
+ * optionalDependencies overriding, as the adapters merge them). Best effort: an unreadable
+ * manifest only means the version check in decide.ts has nothing to compare against.
+ */
+const readSpecs = (state: RootState): Record<string, Record<string, string>> => {
+  const out: Record<string, Record<string, string>> = {};
+  for (const plugin of state.plugins ?? []) {
+    try {
+      const manifest = JSON.parse(fs.readFileSync(path.join(plugin.dir, "package.json"), "utf8")) as {
+        dependencies?: unknown;
+        optionalDependencies?: unknown;
+      };
+      out[plugin.dir] = { ...stringMap(manifest.dependencies), ...stringMap(manifest.optionalDependencies) };
+    } catch {
+      // Unreadable: no specs for this plugin.
+    }
+  }
+  return out;
+};
+
+const stringMap = (value: unknown): Record<string, string> => {
+  const out: Record<string, string> = {};
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return out;
+  for (const [k, v] of Object.entries(value)) if (typeof v === "string" && k !== "__proto__") out[k] = v;
+  return out;
+};

@@ -1,0 +1,63 @@
+import type { UnitsSpec } from "../../src/ops/units.js";
+
+/**
+ * Unit specs for the `plugdeps units` golden files: a global OpenClaw install converged by a
+ * system timer (the README's case), the same host as a user's units, and a fleet host whose image
+ * bakes a read-only layer and whose stage base lives outside /var/lib, on a 6-hour calendar timer.
+ */
+
+const PLUGDEPS = "/usr/lib/node_modules/plugdeps/dist/src";
+
+const base = {
+  host: "openclaw",
+  node: "/usr/bin/node",
+  cli: `${PLUGDEPS}/cli/main.js`,
+  register: `${PLUGDEPS}/resolve/register.js`,
+  toolVersion: "0.1.0",
+} as const;
+
+export const systemSpec: UnitsSpec = {
+  ...base,
+  scope: "system",
+  options: ["--package-root", "/usr/lib/node_modules/openclaw", "--config", "/etc/openclaw/openclaw.json"],
+  stage: {
+    target: "/var/lib/openclaw/plugin-runtime-deps",
+    layers: ["/var/lib/openclaw/plugin-runtime-deps"],
+    variable: "OPENCLAW_PLUGIN_STAGE_DIR",
+  },
+  everyMs: 15 * 60_000,
+};
+
+export const userSpec: UnitsSpec = {
+  ...base,
+  node: "/home/alice/.local/share/fnm/node-versions/v22.12.0/installation/bin/node",
+  cli: "/home/alice/.local/lib/node_modules/plugdeps/dist/src/cli/main.js",
+  register: "/home/alice/.local/lib/node_modules/plugdeps/dist/src/resolve/register.js",
+  scope: "user",
+  options: ["--package-root", "/home/alice/.local/lib/node_modules/openclaw"],
+  stage: {
+    target: "/home/alice/.openclaw/plugin-runtime-deps",
+    layers: ["/home/alice/.openclaw/plugin-runtime-deps"],
+    variable: "OPENCLAW_PLUGIN_STAGE_DIR",
+  },
+  everyMs: 15 * 60_000,
+};
+
+export const fleetSpec: UnitsSpec = {
+  ...base,
+  scope: "system",
+  options: ["--package-root", "/usr/lib/node_modules/openclaw", "--config", "/etc/openclaw/openclaw.json"],
+  stage: {
+    target: "/srv/openclaw/plugin-runtime-deps",
+    layers: ["/opt/openclaw/baked-deps", "/srv/openclaw/plugin-runtime-deps"],
+    variable: "OPENCLAW_PLUGIN_STAGE_DIR",
+  },
+  everyMs: 6 * 3_600_000,
+};
+
+/** Golden file stem -> spec; each renders `<stem>.service`, `<stem>.timer`, `<stem>-dropin.conf`. */
+export const goldenUnitSpecs: Readonly<Record<string, UnitsSpec>> = {
+  "units-system": systemSpec,
+  "units-user": userSpec,
+  "units-fleet": fleetSpec,
+};

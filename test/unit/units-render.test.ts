@@ -1,0 +1,304 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import {
+  environmentLine,
+  execLine,
+  randomizedDelayMs,
+  timeSpan,
+  timerSchedule,
+  unitWord,
+} from "../../src/ops/systemd-syntax.js";
+import {
+  renderHostDropIn,
+  renderService,
+  renderTimer,
+  renderUnits,
+  stateDirectoryFor,
+  type UnitsSpec,
+} from "../../src/ops/units.js";
+import { fleetSpec, goldenUnitSpecs, systemSpec, userSpec } from "../golden/units-specs.js";
+import { tempDir } from "../support/trees.js";
+
+/**
+ * `plugdeps units` rendering: golden files (`UPDATE_GOLDEN=1` rewrites them; review the diff),
+ * the directives that must be there whatever the input, quoting, and `systemd-analyze verify` on
+ * the output when the binary exists.
+ */
+
+const GOLDEN_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../golden");
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const UPDATE = process.env["UPDATE_GOLDEN"] === "1";
+
+const matchGolden = (file: string, actual: string): void => {
+  const full = path.join(GOLDEN_DIR, file);
+  if (UPDATE) {
+    fs.writeFileSync(full, actual);
+    return;
+  }
+  if (!fs.existsSync(full)) throw new Error(`golden file ${full} is missing; create it with UPDATE_GOLDEN=1`);
+  expect(actual).toBe(fs.readFileSync(full, "utf8"));
+};
+
+/** `Key=value` lines of one section (comments and other sections left out). */
+const directives = (unit: string, section: string): string[] => {
+  const out: string[] = [];
+  let current = "";
+  for (const line of unit.split("\n")) {
+    const header = /^\[(.+)\]$/.exec(line);
+    if (header) current = header[1] ?? "";
+    else if (current === section && line !== "" && !line.startsWith("#")) out.push(line);
+  }
+  return out;
+};
+
+const value = (unit: string, section: string, key: string): string[] =>
+  directives(unit, section)
+    .filter((l) => l.startsWith(`${key}=`))
+    .map((l) => l.slice(key.length + 1));
+
+describe("units golden files", () => {
+  for (const [stem, spec] of Object.entries(goldenUnitSpecs)) {
+    it(`${stem}.service`, () => matchGolden(`${stem}.service`, renderService(spec)));
+    it(`${stem}.timer`, () => matchGolden(`${stem}.timer`, renderTimer(spec)));
+    it(`${stem}-dropin.conf`, () => matchGolden(`${stem}-dropin.conf`, renderHostDropIn(spec)));
+  }
+});
+
+describe("the service", () => {
+  const HARDENING = [
+    "ProtectSystem=strict",
+    "ProtectHome=read-only",
+    "NoNewPrivileges=yes",
+    "PrivateTmp=yes",
+  ];
+
+  it.each(Object.entries(goldenUnitSpecs))("%s carries every hardening directive", (_stem, spec) => {
+    const service = directives(renderService(spec), "Service");
+    for (const d of HARDENING) expect(service).toContain(d);
+    expect(service).toContain("Type=oneshot");
+  });
+
+  it("runs `apply --quiet` with absolute node and CLI paths and the chosen options", () => {
+    const [execStart] = value(renderService(systemSpec), "Service", "ExecStart");
+    const words = (execStart ?? "").split(" ");
+    expect(path.isAbsolute(words[0] ?? "")).toBe(true);
+    expect(words[1]).toMatch(/^\/.*\/dist\/src\/cli\/main\.js$/);
+    expect(words.slice(2, 4)).toEqual(["apply", "--quiet"]);
+    expect(words).toContain("--package-root");
+    expect(words).toContain("--config");
+  });
+
+  it("system units under /var/lib get StateDirectory=, others ReadWritePaths=", () => {
+    const system = renderService(systemSpec);
+    expect(value(system, "Service", "StateDirectory")).toEqual(["openclaw/plugin-runtime-deps"]);
+    expect(value(system, "Service", "ReadWritePaths")).toEqual([]);
+    const fleet = renderService(fleetSpec);
+    expect(value(fleet, "Service", "StateDirectory")).toEqual([]);
+    expect(value(fleet, "Service", "ReadWritePaths")).toEqual(["/srv/openclaw/plugin-runtime-deps"]);
+    expect(stateDirectoryFor("system", "/var/lib")).toBeNull();
+    expect(stateDirectoryFor("system", "/var/library/x")).toBeNull();
+    expect(stateDirectoryFor("system", "/var/lib/a/b")).toBe("a/b");
+  });
+
+  it("sets the stage variable to the whole layered list, but only the target is writable", () => {
+    const fleet = renderService(fleetSpec);
+    expect(value(fleet, "Service", "Environment")).toEqual([
+      "OPENCLAW_PLUGIN_STAGE_DIR=/opt/openclaw/baked-deps:/srv/openclaw/plugin-runtime-deps",
+    ]);
+    // the flag would drop the layers: the variable carries the stage
+    expect(value(fleet, "Service", "ExecStart")[0]).not.toContain("--stage-dir");
+  });
+
+  it("--user: no StateDirectory=, ReadWritePaths= the stage dir, default.target, no system targets", () => {
+    const user = renderService(userSpec);
+    expect(value(user, "Service", "StateDirectory")).toEqual([]);
+    expect(value(user, "Service", "ReadWritePaths")).toEqual(["/home/alice/.openclaw/plugin-runtime-deps"]);
+    expect(value(user, "Install", "WantedBy")).toEqual(["default.target"]);
+    expect(value(user, "Unit", "Wants")).toEqual([]);
+    expect(value(renderService(systemSpec), "Install", "WantedBy")).toEqual(["multi-user.target"]);
+    expect(value(renderService(systemSpec), "Unit", "After")).toEqual(["network-online.target"]);
+  });
+
+  it("a host without a stage variable gets --stage-dir, and its hook gets PLUGDEPS_STAGE_DIR", () => {
+    const spec: UnitsSpec = {
+      ...systemSpec,
+      host: "acme",
+      options: ["--host", "profile:/etc/acme/profile.json", "--package-root", "/opt/acme"],
+      stage: { target: "/var/lib/acme/plugin-deps", layers: ["/var/lib/acme/plugin-deps"], variable: null },
+    };
+    const service = renderService(spec);
+    expect(value(service, "Service", "ExecStart")[0]).toMatch(/ --stage-dir \/var\/lib\/acme\/plugin-deps$/);
+    expect(value(service, "Service", "Environment")).toEqual([]);
+    const hook = value(renderHostDropIn(spec), "Service", "Environment");
+    expect(hook).toContain("PLUGDEPS_STAGE_DIR=/var/lib/acme/plugin-deps");
+    // the hook assumes OpenClaw unless told which host it serves
+    expect(hook).toContain("PLUGDEPS_HOST=profile:/etc/acme/profile.json");
+    expect(value(renderHostDropIn(systemSpec), "Service", "Environment").join(" ")).not.toContain(
+      "PLUGDEPS_HOST",
+    );
+  });
+});
+
+describe("the timer", () => {
+  it("15m (default): monotonic, jittered ~10%, no Persistent= (it only applies to OnCalendar=)", () => {
+    const timer = renderTimer(systemSpec);
+    expect(value(timer, "Timer", "OnUnitActiveSec")).toEqual(["15min"]);
+    expect(value(timer, "Timer", "OnBootSec")).toEqual(["5min"]);
+    expect(value(timer, "Timer", "RandomizedDelaySec")).toEqual(["1min30s"]);
+    expect(value(timer, "Timer", "AccuracySec")).toEqual(["1s"]);
+    expect(value(timer, "Timer", "Persistent")).toEqual([]);
+    expect(value(timer, "Timer", "OnCalendar")).toEqual([]);
+    expect(value(timer, "Install", "WantedBy")).toEqual(["timers.target"]);
+  });
+
+  it("6h: a wall-clock schedule with Persistent=true", () => {
+    const timer = renderTimer(fleetSpec);
+    expect(value(timer, "Timer", "OnCalendar")).toEqual(["*-*-* 00/6:00:00"]);
+    expect(value(timer, "Timer", "Persistent")).toEqual(["true"]);
+    expect(value(timer, "Timer", "RandomizedDelaySec")).toEqual(["36min"]);
+    expect(value(timer, "Timer", "OnUnitActiveSec")).toEqual([]);
+  });
+
+  it("chooses the calendar only where it is exact", () => {
+    const h = 3_600_000;
+    expect(timerSchedule(h)).toMatchObject({ kind: "calendar", onCalendar: "*-*-* *:00:00" });
+    expect(timerSchedule(24 * h)).toMatchObject({ kind: "calendar", onCalendar: "*-*-* 00:00:00" });
+    expect(timerSchedule(7 * 24 * h)).toMatchObject({ kind: "calendar", onCalendar: "Mon *-*-* 00:00:00" });
+    expect(timerSchedule(12 * h)).toMatchObject({ kind: "calendar", onCalendar: "*-*-* 00/12:00:00" });
+    // 5h does not divide a day, 2d restarts at month ends, 30m is short: monotonic
+    for (const ms of [5 * h, 48 * h, 30 * 60_000, 90 * 60_000])
+      expect(timerSchedule(ms).kind).toBe("monotonic");
+    expect(timerSchedule(2 * 60_000)).toMatchObject({ onBootMs: 2 * 60_000 });
+  });
+
+  it("time spans and jitter", () => {
+    expect(timeSpan(90_000)).toBe("1min30s");
+    expect(timeSpan(3_600_000 + 30 * 60_000)).toBe("1h30min");
+    expect(timeSpan(2 * 86_400_000)).toBe("2d");
+    expect(randomizedDelayMs(60_000)).toBe(6_000);
+    expect(randomizedDelayMs(1_000)).toBe(1_000);
+  });
+});
+
+describe("the host's drop-in", () => {
+  it("sets NODE_OPTIONS=--import with the absolute hook path, quoted (it contains a space)", () => {
+    const dropIn = renderHostDropIn(systemSpec);
+    expect(directives(dropIn, "Service")).toContain(
+      `Environment="NODE_OPTIONS=--import ${systemSpec.register}"`,
+    );
+    expect(directives(dropIn, "Service")).toContain(
+      "Environment=OPENCLAW_PLUGIN_STAGE_DIR=/var/lib/openclaw/plugin-runtime-deps",
+    );
+    expect(value(dropIn, "Unit", "After")).toEqual(["plugdeps-openclaw.service"]);
+    // the ExecStartPre= alternative, commented out, with the same apply command
+    expect(dropIn).toMatch(
+      /^#ExecStartPre=\/usr\/bin\/node \S+\/cli\/main\.js apply --quiet --lock-timeout 2m /m,
+    );
+  });
+
+  it("names the install commands for the scope", () => {
+    expect(renderUnits(userSpec, "/home/alice/.config/systemd/user").installCommands).toEqual([
+      "systemctl --user daemon-reload",
+      "systemctl --user enable --now plugdeps-openclaw.timer",
+    ]);
+  });
+});
+
+describe("quoting", () => {
+  it("escapes specifiers, quotes whitespace and backslashes, doubles $ in command lines", () => {
+    expect(unitWord("/srv/50%/deps")).toBe("/srv/50%%/deps");
+    expect(unitWord("/srv/my deps")).toBe('"/srv/my deps"');
+    expect(unitWord('a"b\\c')).toBe('"a\\"b\\\\c"');
+    expect(unitWord("")).toBe('""');
+    expect(execLine(["/usr/bin/node", "/opt/$HOME/x y"])).toBe('/usr/bin/node "/opt/$$HOME/x y"');
+    expect(environmentLine("V", "/a b")).toBe('Environment="V=/a b"');
+  });
+
+  it("a stage base with a space stays one path in every directive", () => {
+    const spec: UnitsSpec = {
+      ...fleetSpec,
+      stage: {
+        target: "/srv/plugin deps",
+        layers: ["/srv/plugin deps"],
+        variable: "OPENCLAW_PLUGIN_STAGE_DIR",
+      },
+    };
+    const service = renderService(spec);
+    expect(value(service, "Service", "ReadWritePaths")).toEqual(['"/srv/plugin deps"']);
+    expect(value(service, "Service", "Environment")).toEqual([
+      '"OPENCLAW_PLUGIN_STAGE_DIR=/srv/plugin deps"',
+    ]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// systemd-analyze verify
+
+const which = (bin: string): string | null => {
+  const r = spawnSync("sh", ["-c", `command -v ${bin}`], { encoding: "utf8" });
+  return r.status === 0 && r.stdout.trim() !== "" ? r.stdout.trim() : null;
+};
+
+const SYSTEMD_ANALYZE = which("systemd-analyze");
+
+/** A spec whose executables exist on this machine (verify checks ExecStart's binary). */
+const realSpec = (spec: UnitsSpec, stageTarget: string): UnitsSpec => ({
+  ...spec,
+  node: process.execPath,
+  cli: path.join(REPO_ROOT, "dist", "src", "cli", "main.js"),
+  register: path.join(REPO_ROOT, "dist", "src", "resolve", "register.js"),
+  stage: { ...spec.stage, target: stageTarget, layers: [...spec.stage.layers.slice(0, -1), stageTarget] },
+});
+
+describe("systemd-analyze verify", () => {
+  const cases: [string, UnitsSpec, string][] = [
+    ["system, StateDirectory=", systemSpec, "/var/lib/openclaw/plugin-runtime-deps"],
+    ["system, ReadWritePaths= and a calendar timer", fleetSpec, "/srv/openclaw/plugin-runtime-deps"],
+    ["user", userSpec, "/home/alice/.openclaw/plugin-runtime-deps"],
+  ];
+  for (const [name, spec, target] of cases) {
+    it(`accepts the ${name} units without a warning`, (ctx) => {
+      if (SYSTEMD_ANALYZE === null) {
+        console.log("skipped: systemd-analyze is not installed (apt-get install systemd provides it)");
+        ctx.skip();
+        return;
+      }
+      const dir = tempDir("units-verify");
+      const units = renderUnits(realSpec(spec, target), dir);
+      fs.writeFileSync(path.join(dir, units.serviceName), units.service);
+      fs.writeFileSync(path.join(dir, units.timerName), units.timer);
+      // A user manager needs a runtime directory even offline; a container has none.
+      const runtime = tempDir("units-xdg");
+      fs.chmodSync(runtime, 0o700);
+      const args = [
+        ...(spec.scope === "user" ? ["--user"] : []),
+        "verify",
+        path.join(dir, units.serviceName),
+        path.join(dir, units.timerName),
+      ];
+      const r = spawnSync(SYSTEMD_ANALYZE, args, {
+        encoding: "utf8",
+        env: { ...process.env, XDG_RUNTIME_DIR: runtime, SYSTEMD_LOG_LEVEL: "warning" },
+      });
+      // verify exits 0 on unknown keys and unparseable values, printing a warning: none may appear.
+      expect(r.stderr + r.stdout, `systemd-analyze ${args.join(" ")}`).toBe("");
+      expect(r.status).toBe(0);
+    });
+  }
+
+  it("would catch a broken directive (the check is not vacuous)", (ctx) => {
+    if (SYSTEMD_ANALYZE === null) return ctx.skip();
+    const dir = tempDir("units-verify-bad");
+    const units = renderUnits(realSpec(systemSpec, "/var/lib/openclaw/plugin-runtime-deps"), dir);
+    fs.writeFileSync(
+      path.join(dir, units.serviceName),
+      units.service.replace("PrivateTmp=yes", "PrivateTmp=maybe"),
+    );
+    fs.writeFileSync(path.join(dir, units.timerName), units.timer);
+    const r = spawnSync(SYSTEMD_ANALYZE, ["verify", path.join(dir, units.serviceName)], { encoding: "utf8" });
+    expect(r.stderr).toMatch(/plugdeps-openclaw\.service:\d+: Failed to parse boolean value/);
+  });
+});
