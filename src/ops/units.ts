@@ -86,13 +86,23 @@ export const stateDirectoryFor = (scope: UnitScope, stageBase: string): string |
   return rel;
 };
 
-const apply = (spec: UnitsSpec, extra: readonly string[]): string[] => {
+const plugdeps = (spec: UnitsSpec, command: "apply" | "reconcile", extra: readonly string[]): string[] => {
   const stageFlag =
     spec.stage.variable === null && !spec.options.includes("--stage-dir")
       ? ["--stage-dir", spec.stage.target]
       : [];
-  return [spec.node, spec.cli, "apply", ...extra, ...spec.options, ...stageFlag];
+  return [spec.node, spec.cli, command, ...extra, ...spec.options, ...stageFlag];
 };
+
+const apply = (spec: UnitsSpec, extra: readonly string[]): string[] => plugdeps(spec, "apply", extra);
+
+/**
+ * The timer's service runs one reconcile pass (`reconcile --once`), which is `apply` plus the
+ * status record (`<stage base>/.plugdeps/status.json` with Ready/Progressing/Degraded): `status`
+ * and `doctor` can then tell a timer that stopped firing, because `--every` matches the timer.
+ */
+const reconcileOnce = (spec: UnitsSpec): string[] =>
+  plugdeps(spec, "reconcile", ["--once", "--every", `${Math.round(spec.everyMs / 1000)}s`, "--quiet"]);
 
 /** `Environment=` lines that tell plugdeps (and the host) where the stage is. */
 const stageEnvironment = (spec: UnitsSpec): string[] => {
@@ -131,7 +141,7 @@ export const renderService = (spec: UnitsSpec): string => {
     "",
     "[Service]",
     "Type=oneshot",
-    `ExecStart=${execLine(apply(spec, ["--quiet"]))}`,
+    `ExecStart=${execLine(reconcileOnce(spec))}`,
     ...stageEnvironment(spec),
     ...writablePathLines(spec),
     "# Everything else is read-only: the host package under /usr, /etc (openclaw #69923: staging",

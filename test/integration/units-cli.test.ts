@@ -44,7 +44,15 @@ describe("plugdeps units", () => {
     expect(r.exitCode, describeRun(r)).toBe(0);
     const service = section(r.stdout, /plugdeps-openclaw\.service$/);
     const execStart = /^ExecStart=(.*)$/m.exec(service)?.[1] ?? "";
-    expect(execStart.split(" ").slice(0, 4)).toEqual([process.execPath, CLI, "apply", "--quiet"]);
+    expect(execStart.split(" ").slice(0, 7)).toEqual([
+      process.execPath,
+      CLI,
+      "reconcile",
+      "--once",
+      "--every",
+      "900s",
+      "--quiet",
+    ]);
     expect(execStart).toContain(`--package-root ${sb.host}`);
     expect(execStart).toContain(`--config ${configFixture("demo.json5")}`);
     expect(service).toMatch(/^StateDirectory=openclaw\/plugin-runtime-deps$/m);

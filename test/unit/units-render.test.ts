@@ -81,12 +81,19 @@ describe("the service", () => {
     expect(service).toContain("Type=oneshot");
   });
 
-  it("runs `apply --quiet` with absolute node and CLI paths and the chosen options", () => {
+  it("runs one reconcile pass (`reconcile --once --every <timer period>`) with absolute paths and the chosen options", () => {
     const [execStart] = value(renderService(systemSpec), "Service", "ExecStart");
     const words = (execStart ?? "").split(" ");
     expect(path.isAbsolute(words[0] ?? "")).toBe(true);
     expect(words[1]).toMatch(/^\/.*\/dist\/src\/cli\/main\.js$/);
-    expect(words.slice(2, 4)).toEqual(["apply", "--quiet"]);
+    // --every matches the timer so status/doctor can tell a timer that stopped firing.
+    expect(words.slice(2, 7)).toEqual([
+      "reconcile",
+      "--once",
+      "--every",
+      `${systemSpec.everyMs / 1000}s`,
+      "--quiet",
+    ]);
     expect(words).toContain("--package-root");
     expect(words).toContain("--config");
   });
