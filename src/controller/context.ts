@@ -49,7 +49,12 @@ export const buildContext = (opts: RunOptions): E.Either<PlugdepsError, RunConte
       mergeOverrides(settings.overrides ?? {}, opts.overrides ?? [], opts.settings ?? "PLUGDEPS_SETTINGS"),
     ),
     E.bind("stage", ({ adapter }) =>
-      chooseStageBase(adapter.stageCandidates(input), opts.probe, adapter.stageVariables),
+      chooseStageBase(
+        adapter.stageCandidates(input),
+        opts.probe,
+        adapter.stageVariables,
+        opts.observeReadOnlyStage ?? false,
+      ),
     ),
     E.map(({ adapter, identity, configLocation, activation, plugins, stage, settings, overrides }) => {
       const lockFacts = realLockFacts();

@@ -15,6 +15,8 @@ export interface RunOptions {
   readonly overrides?: readonly string[] | undefined;
   /** `access` for read-only commands (they never write), `write` for mutating ones. */
   readonly probe: ProbeMode;
+  /** Read-only commands that only look (status) may observe a stage base they cannot write. */
+  readonly observeReadOnlyStage?: boolean | undefined;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly homedir: string;
 }

@@ -96,6 +96,7 @@ export const apply = async (opts: ApplyOptions): Promise<E.Either<PlugdepsError,
     timeoutMs: opts.lockTimeoutMs,
     command: opts.command,
     ...(opts.onLockWait ? { onWait: opts.onLockWait } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
   });
   if (E.isLeft(lock)) return lock;
   failpoint("after-lock");

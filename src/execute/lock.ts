@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import * as E from "fp-ts/lib/Either.js";
 import lockfile from "proper-lockfile";
-import { errnoCode, fsError, lockLost, lockTimeout, type PlugdepsError } from "../model/errors.js";
+import { aborted, errnoCode, fsError, lockLost, lockTimeout, type PlugdepsError } from "../model/errors.js";
 import type { LockOwner } from "../model/lock.js";
 import type { LockHolder } from "../model/plan.js";
 import { OWNER_FILE, lockPathFor, readLockHolder, realLockFacts } from "../observe/lock-holder.js";
@@ -41,6 +41,8 @@ export interface AcquireOptions {
   readonly onWait?: (holder: LockHolder) => void;
   readonly reportEveryMs?: number;
   readonly pollMs?: number;
+  /** Stops the wait (SIGTERM during a long wait must not last until the timeout). */
+  readonly signal?: AbortSignal;
 }
 
 /** Disables proper-lockfile's age-only staleness; ours is assessLockOwner. */
@@ -126,12 +128,13 @@ export const acquireLock = async (
       continue; // try to take it right away
     }
     const waited = Date.now() - started;
+    if (opts.signal?.aborted) return E.left(aborted(`waiting for the install-root lock ${lockDir}`));
     if (waited >= opts.timeoutMs) return E.left(lockTimeout(lockDir, describeHolder(holder), waited));
     if (holder !== null && opts.onWait && Date.now() - lastReport >= reportEveryMs) {
       lastReport = Date.now();
       opts.onWait(holder);
     }
-    await sleep(Math.min(pollMs, Math.max(1, opts.timeoutMs - waited)));
+    await sleep(Math.min(pollMs, Math.max(1, opts.timeoutMs - waited)), opts.signal);
   }
 };
 
@@ -241,4 +244,13 @@ const reclaimStale = (root: string, lockDir: string): E.Either<PlugdepsError, vo
   }
 };
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });

@@ -40,9 +40,19 @@ export const setDirIn = (tree: string, targetRoot: string, set: InstallSet): str
  */
 export const writeManifests = (tree: string, plan: PlanDocument, packages: readonly RootPackage[]): void => {
   for (const set of plan.desired.sets) {
-    const dependencies: Record<string, string> = {};
-    for (const p of packages) if (p.set.id === set.id) dependencies[p.name] = p.spec;
     const dir = setDirIn(tree, plan.desired.targetRoot, set);
+    const dependencies: Record<string, string> = {};
+    for (const p of packages) {
+      if (p.set.id !== set.id) continue;
+      // A package already in the stage (kept from the live root or reused from a previous one)
+      // that satisfies its spec is written as its exact version: the package manager then keeps
+      // it instead of re-resolving to the newest match. pnpm has no lockfile entry for a reused
+      // package and would otherwise replace it (measured: http-kit 1.3.2 -> 1.4.0); an install
+      // for one new plugin must not upgrade what the others already have.
+      const present = readInstalled(path.join(dir, "node_modules"), p.name);
+      dependencies[p.name] =
+        present._tag === "Present" && versionSatisfies(present.version, p.spec) ? present.version : p.spec;
+    }
     fs.mkdirSync(dir, { recursive: true });
     const manifest = {
       name: set.kind === "shared" ? "plugdeps-root" : `plugdeps-isolated-${set.plugin ?? "set"}`,

@@ -53,6 +53,7 @@ export type PlugdepsError =
       readonly message: string;
     }
   | { readonly _tag: "PlanStale"; readonly path: string; readonly message: string }
+  | { readonly _tag: "Aborted"; readonly message: string }
   | { readonly _tag: "PluginNotRecorded"; readonly plugin: string; readonly message: string };
 
 export type ErrorTag = PlugdepsError["_tag"];
@@ -211,4 +212,9 @@ export const pluginNotRecorded = (plugin: string, searched: readonly string[]): 
     (searched.length > 0 ? searched.map((s) => `  - ${s}`).join("\n") : "  (no stage base)") +
     `\nplugdeps/register leaves its imports to Node. Fix: if the plugin is active and stages its dependencies, ` +
     `run \`plugdeps apply\`; check the id with \`plugdeps plan\`, and the stage base with --stage-dir / PLUGDEPS_STAGE_DIR.`,
+});
+
+export const aborted = (what: string): PlugdepsError => ({
+  _tag: "Aborted",
+  message: `${what} was interrupted (SIGTERM/SIGINT); nothing was made live and the live root is unchanged.`,
 });

@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import type { StageCandidateSpec } from "../hosts/types.js";
@@ -20,6 +21,12 @@ export const chooseStageBase = (
   specs: readonly StageCandidateSpec[],
   mode: ProbeMode,
   variables: string,
+  /**
+   * For read-only commands that only look (status): when no candidate is writable, observe the
+   * first existing one anyway, marked not writable. A host container that mounts the stage
+   * read-only can then still see what is materialized there; mutating commands never pass this.
+   */
+  observeReadOnly = false,
 ): E.Either<PlugdepsError, StageChoice> => {
   const all: StageCandidate[] = [];
   const layers: StageCandidate[] = [];
@@ -65,6 +72,25 @@ export const chooseStageBase = (
       all.push({ path: p, source: spec.source, role: "skipped", writable: false, detail: probe.error });
     }
   }
+  if (target === null && observeReadOnly) {
+    const existing = all.find((c) => c.role === "skipped" && c.writable === false && isDirectory(c.path));
+    if (existing !== undefined) {
+      const observed: StageCandidate = {
+        ...existing,
+        role: "target",
+        detail: `${existing.detail}; observed read-only (apply needs it writable)`,
+      };
+      return E.right({ target: observed, layers, all: all.map((c) => (c === existing ? observed : c)) });
+    }
+  }
   if (target === null) return E.left(noWritableStageBase(failures, variables));
   return E.right({ target, layers, all });
+};
+
+const isDirectory = (p: string): boolean => {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 };

@@ -265,6 +265,9 @@ describe("probeWritable on a real read-only bind mount", () => {
         access: probeWritable(D, "access"),
         notYet: probeWritable(D + "/not/yet", "write"),
         choice: choice.right.all.map((c) => [c.path, c.role, c.writable, c.detail]),
+        // status on a read-only stage (a host container's read-only volume): observed, not written
+        strict: chooseStageBase([{ path: D, source: "--stage-dir", role: "target" }], "access", "X")._tag,
+        lenient: chooseStageBase([{ path: D, source: "--stage-dir", role: "target" }], "access", "X", true).right?.target,
       }));
     `;
     const child = spawnSync(
@@ -302,6 +305,14 @@ describe("probeWritable on a real read-only bind mount", () => {
       [path.join(ro, "stage"), "skipped", false, `EROFS: ${ro} is on a read-only filesystem`],
       [fallback, "target", true, `writable (write probe at ${fallback})`],
     ]);
+    expect(got["strict"]).toBe("Left");
+    expect(got["lenient"]).toEqual({
+      path: ro,
+      source: "--stage-dir",
+      role: "target",
+      writable: false,
+      detail: `EROFS: ${ro} is on a read-only filesystem; observed read-only (apply needs it writable)`,
+    });
     // Outside the child's namespace nothing was mounted and nothing was written.
     expect(fs.readdirSync(ro)).toEqual(["existing"]);
   });

@@ -8,6 +8,7 @@ import { fsError, usageError } from "../../model/errors.js";
 import { decodePlanJson } from "../../render/plan-json.js";
 import { makeStyle, wantsColor } from "../../render/style.js";
 import { summarize } from "../../controller/plan.js";
+import { readOnlyDebrisWarnings } from "../../render/observed.js";
 import { type CommonFlags, runOptionsFrom, withCommonOptions } from "../common-options.js";
 import { parseDuration } from "../duration.js";
 import { type CliIO, EXIT_OK, reportError } from "../io.js";
@@ -98,6 +99,10 @@ export const applyCommand = (io: CliIO, setExit: (code: number) => void): Comman
         );
         return setExit(EXIT_OK);
       }
+      // Debris plugdeps cannot remove (under a read-only package root) is never an action; it is
+      // reported on every run, with the command that removes it from outside the sandbox.
+      const warnings = readOnlyDebrisWarnings(r.plan.observed.debris, style);
+      if (warnings.length > 0) io.stderr(`${warnings.join("\n")}\n`);
       if (r.noop) {
         if (!flags.quiet)
           io.stdout(`${style.green("No changes.")} Runtime dependencies match the plugin plan.\n`);
