@@ -3,15 +3,15 @@ import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import type { PlanContext } from "../../reconcilers/reconciler.js";
-import { selectAdapter } from "../hosts/select.js";
 import type { ConfigLocation, HostAdapter, HostInput } from "../hosts/types.js";
 import type { PlugdepsError } from "../model/errors.js";
 import { computeDesired } from "../plan/desired.js";
 import { planPlugins, stagedActivePlugins } from "../plan/plugin-plan.js";
-import { readHostIdentity, versionedRootName, versionedRootPattern } from "../observe/host-identity.js";
+import { versionedRootName, versionedRootPattern } from "../observe/host-identity.js";
 import { realLockFacts } from "../observe/lock-holder.js";
 import { chooseStageBase } from "../observe/stage-base.js";
 import { listOwnedRoots, readRoot } from "../observe/versioned-roots.js";
+import { locateHost } from "./host.js";
 import { DEFAULT_RETENTION, type RunOptions } from "./options.js";
 import { loadSettings, mergeOverrides } from "./settings.js";
 
@@ -30,25 +30,17 @@ export interface RunContext extends PlanContext {
   readonly notes: readonly string[];
 }
 
-export const buildContext = (opts: RunOptions): E.Either<PlugdepsError, RunContext> => {
-  const input: HostInput = {
-    env: opts.env,
-    homedir: opts.homedir,
-    flags: { packageRoot: opts.packageRoot, config: opts.config, stageDir: opts.stageDir },
-  };
-  return pipe(
-    E.Do,
-    E.bind("adapter", () => selectAdapter(opts.host, input)),
-    E.bind("packageRoot", ({ adapter }) => adapter.findPackageRoot(input)),
-    E.bind("identity", ({ packageRoot }) => readHostIdentity(packageRoot)),
-    E.bind("configLocation", ({ adapter }) => E.right(adapter.locateConfig(input))),
+export const buildContext = (opts: RunOptions): E.Either<PlugdepsError, RunContext> =>
+  pipe(
+    locateHost(opts),
+    E.bind("configLocation", ({ adapter, input }) => E.right(adapter.locateConfig(input))),
     E.bind("activation", ({ adapter, configLocation }) => adapter.loadActivation(configLocation)),
     E.bind("plugins", ({ adapter, identity }) => adapter.discoverPlugins(identity.packageRoot)),
     E.bind("settings", () => loadSettings(opts.settings ?? nonEmptyEnv(opts.env["PLUGDEPS_SETTINGS"]))),
     E.bind("overrides", ({ settings }) =>
       mergeOverrides(settings.overrides ?? {}, opts.overrides ?? [], opts.settings ?? "PLUGDEPS_SETTINGS"),
     ),
-    E.bind("stage", ({ adapter }) =>
+    E.bind("stage", ({ adapter, input }) =>
       chooseStageBase(
         adapter.stageCandidates(input),
         opts.probe,
@@ -56,7 +48,7 @@ export const buildContext = (opts: RunOptions): E.Either<PlugdepsError, RunConte
         opts.observeReadOnlyStage ?? false,
       ),
     ),
-    E.map(({ adapter, identity, configLocation, activation, plugins, stage, settings, overrides }) => {
+    E.map(({ input, adapter, identity, configLocation, activation, plugins, stage, settings, overrides }) => {
       const lockFacts = realLockFacts();
       const planned = planPlugins(plugins, activation);
       const targetRoot = path.join(stage.target.path, versionedRootName(adapter.slug, identity));
@@ -105,7 +97,6 @@ export const buildContext = (opts: RunOptions): E.Either<PlugdepsError, RunConte
       return ctx;
     }),
   );
-};
 
 /**
  * Guard: plugdeps' own entries beside a versioned root — `<slug>-<version>-<key12>.lock` (the

@@ -2,13 +2,12 @@ import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import type { RunOptions } from "../controller/options.js";
-import { selectAdapter } from "../hosts/select.js";
+import { locateHost } from "../controller/host.js";
 import { nonEmpty, resolveUserPath } from "../hosts/shared/paths.js";
-import type { HostInput } from "../hosts/types.js";
 import type { PlugdepsError } from "../model/errors.js";
 import { STATE_DIR } from "../model/layout.js";
 import { STATUS_FILE, type StatusHost } from "../model/status.js";
-import { readHostIdentity, versionedRootName } from "../observe/host-identity.js";
+import { versionedRootName } from "../observe/host-identity.js";
 import { chooseStageBase } from "../observe/stage-base.js";
 
 /**
@@ -33,17 +32,9 @@ export interface Located {
 export const statusFileIn = (stageBase: string): string => path.join(stageBase, STATE_DIR, STATUS_FILE);
 
 export const locate = (opts: RunOptions): E.Either<PlugdepsError, Located> => {
-  const input: HostInput = {
-    env: opts.env,
-    homedir: opts.homedir,
-    flags: { packageRoot: opts.packageRoot, config: opts.config, stageDir: opts.stageDir },
-  };
   return pipe(
-    E.Do,
-    E.bind("adapter", () => selectAdapter(opts.host, input)),
-    E.bind("packageRoot", ({ adapter }) => adapter.findPackageRoot(input)),
-    E.bind("identity", ({ packageRoot }) => readHostIdentity(packageRoot)),
-    E.map(({ adapter, identity }) => {
+    locateHost(opts),
+    E.map(({ input, adapter, identity }) => {
       const stage = chooseStageBase(adapter.stageCandidates(input), "access", adapter.stageVariables);
       const stageBase = E.isRight(stage) ? stage.right.target.path : null;
       const settings = nonEmpty(opts.settings) ?? nonEmpty(opts.env["PLUGDEPS_SETTINGS"]);
