@@ -13,8 +13,17 @@ import type { RootState } from "../model/state.js";
 import { generationName, listGenerations, liveTree } from "../observe/generations.js";
 import { readRoot } from "../observe/versioned-roots.js";
 import { toolInfo } from "../util/tool-version.js";
-import { failpoint, isArmed } from "./failpoint.js";
+import { failpoint, isArmed, pausePoint } from "./failpoint.js";
 import { acquireLock } from "./lock.js";
+import {
+  findLeftovers,
+  forgetManager,
+  linkPrefix,
+  recordManager,
+  removeLeftovers,
+  stagePrefix,
+  surplusGenerations,
+} from "./leftovers.js";
 import { type RootPackage, rootPackages, setDirIn, validateTree, writeManifests } from "./materialization.js";
 import { type ManagerChoice, findPackageManager, runInstall } from "./package-manager.js";
 import { removeWithin } from "./safe-remove.js";
@@ -63,8 +72,6 @@ export interface ApplyResult {
   readonly skipped: readonly string[];
 }
 
-const GENERATIONS_KEPT = 2; // the live one and the previous one (for readers mid-import and rollback)
-
 export const apply = async (opts: ApplyOptions): Promise<E.Either<PlugdepsError, ApplyResult>> => {
   const progress = opts.onProgress ?? (() => undefined);
   // First observe exactly as `plan` does, with the access(2) probe: the write probe creates and
@@ -72,34 +79,57 @@ export const apply = async (opts: ApplyOptions): Promise<E.Either<PlugdepsError,
   // and a stale saved plan refused (it was made with this same probe), without writing anything
   // (SPEC §4.3; openclaw #71420: the no-op path must not depend on writing). Only when there is
   // work to do is the stage base probed with a real write (below, and again under the lock).
-  const quick = buildContext({ ...opts, probe: "access" });
+  //
+  // A converged root still goes on (to take the lock) when an interrupted run left something
+  // behind that only a run under the lock removes: a dead holder's lock, stages, surplus or
+  // orphaned generations (findLeftovers). Without that, a kill after the swap left them forever,
+  // since nothing else takes the lock of a converged root. That tidy-up is best effort: it never
+  // waits for a live holder, and when it cannot be done (read-only stage base) the run is the
+  // same no-op as before.
+  //
+  // The stage base itself may be read-only while its root is converged (a stage prepared ahead,
+  // then mounted read-only; ProtectSystem=strict without ReadWritePaths=): that is still a no-op,
+  // not an error, so this first look observes a non-writable stage base read-only, as `status`
+  // does. Found by the read-only-stage fault test: without it every start failed with "no
+  // writable stage base" although nothing had to change (openclaw #71420). A saved plan is
+  // judged against the same observation `plan` made (a writable target), hence not for it.
+  const quick = buildContext({ ...opts, probe: "access", observeReadOnlyStage: opts.planFile === undefined });
+  let tidyOnly: PlanDocument | null = null;
   if (E.isRight(quick)) {
     const quickPlan = makePlan(quick.right);
     if (opts.planFile !== undefined) {
       const stale = staleness(opts.planFile, quickPlan, opts.planFilePath ?? "PLANFILE");
       if (stale !== null) return E.left(stale);
     } else if (isConverged(quick.right, quickPlan)) {
-      return E.right({ plan: quickPlan, executed: [], noop: true, packageManagerRuns: 0, skipped: [] });
+      if (findLeftovers(quick.right, { locksHeld: [] }).length === 0) return E.right(noopResult(quickPlan));
+      tidyOnly = quickPlan;
     }
   }
   const first = buildContext({ ...opts, probe: "write" });
-  if (E.isLeft(first)) return first;
+  if (E.isLeft(first)) return tidyOnly !== null ? E.right(noopResult(tidyOnly)) : first;
   const firstPlan = makePlan(first.right);
   if (opts.planFile !== undefined) {
     const stale = staleness(opts.planFile, firstPlan, opts.planFilePath ?? "PLANFILE");
     if (stale !== null) return E.left(stale);
+    tidyOnly = null;
   } else if (isConverged(first.right, firstPlan)) {
-    return E.right({ plan: firstPlan, executed: [], noop: true, packageManagerRuns: 0, skipped: [] });
+    if (findLeftovers(first.right, { locksHeld: [] }).length === 0) return E.right(noopResult(firstPlan));
+    tidyOnly = firstPlan;
+  } else {
+    tidyOnly = null;
   }
 
   const lock = await acquireLock(first.right.desired.targetRoot, {
-    timeoutMs: opts.lockTimeoutMs,
+    timeoutMs: tidyOnly !== null ? 0 : opts.lockTimeoutMs,
     command: opts.command,
-    ...(opts.onLockWait ? { onWait: opts.onLockWait } : {}),
+    ...(opts.onLockWait && tidyOnly === null ? { onWait: opts.onLockWait } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
+    onReclaim: (holder) =>
+      progress(`  reclaimed the stale install-root lock ${holder.path}: ${holder.detail}`),
   });
-  if (E.isLeft(lock)) return lock;
+  if (E.isLeft(lock)) return tidyOnly !== null ? E.right(noopResult(tidyOnly)) : lock;
   failpoint("after-lock");
+  await pausePoint("after-lock");
   try {
     const ctx = buildContext({ ...opts, probe: "write" });
     if (E.isLeft(ctx)) return ctx;
@@ -108,7 +138,11 @@ export const apply = async (opts: ApplyOptions): Promise<E.Either<PlugdepsError,
       const stale = staleness(opts.planFile, plan, opts.planFilePath ?? "PLANFILE");
       if (stale !== null) return E.left(stale);
     }
-    cleanLeftovers(ctx.right, progress);
+    await removeLeftovers(
+      ctx.right,
+      findLeftovers(ctx.right, { locksHeld: [ctx.right.desired.targetRoot] }),
+      progress,
+    );
     if (isConverged(ctx.right, plan)) {
       return E.right({ plan, executed: [], noop: true, packageManagerRuns: 0, skipped: [] });
     }
@@ -128,14 +162,12 @@ export const apply = async (opts: ApplyOptions): Promise<E.Either<PlugdepsError,
     }
 
     for (const action of plan.actions.filter((a) => a.type === "prune" && a.set === null)) {
-      failpoint("during-prune");
       const done = await pruneRoot(ctx.right, action, progress);
       if (E.isLeft(done)) return done;
       if (done.right === null) executed.push(action);
       else skipped.push(done.right);
     }
     for (const action of plan.actions.filter((a) => a.type === "clean-legacy")) {
-      failpoint("during-clean-legacy");
       const done = cleanLegacy(ctx.right, action, progress);
       if (E.isLeft(done)) return done;
       executed.push(action);
@@ -146,6 +178,14 @@ export const apply = async (opts: ApplyOptions): Promise<E.Either<PlugdepsError,
     if (E.isLeft(released)) progress(`warning: ${released.left.message}`);
   }
 };
+
+const noopResult = (plan: PlanDocument): ApplyResult => ({
+  plan,
+  executed: [],
+  noop: true,
+  packageManagerRuns: 0,
+  skipped: [],
+});
 
 /**
  * Converged: no action, and the live record already describes this plan (or nothing has to live
@@ -177,46 +217,18 @@ const staleness = (saved: PlanDocument, now: PlanDocument, file: string): Plugde
   return null;
 };
 
-const stagePrefix = (root: string): string => `.plugdeps-stage-${path.basename(root)}-`;
-const linkPrefix = (root: string): string => `.plugdeps-link-${path.basename(root)}-`;
-
-/**
- * Leftovers of interrupted runs of this root (we hold its lock, so none is in use): stage
- * directories, temporary links, and generations that are neither live nor the newest previous.
- */
-const cleanLeftovers = (ctx: RunContext, progress: (line: string) => void): void => {
-  const base = ctx.stage.target.path;
-  const root = ctx.desired.targetRoot;
-  let names: string[] = [];
-  try {
-    names = fs.readdirSync(base);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    if (name.startsWith(stagePrefix(root)) || name.startsWith(linkPrefix(root))) {
-      const removed = removeWithin(path.join(base, name), [base], "leftover stage");
-      if (E.isRight(removed) && removed.right) progress(`  cleaned leftover ${name} of an interrupted run`);
-    }
-  }
-  pruneGenerations(root, base, progress);
-};
-
-/** Keeps the live generation and the newest other one; removes the rest. */
-const pruneGenerations = (root: string, base: string, progress: (line: string) => void): void => {
-  const live = liveTree(root);
-  const liveName = live._tag === "Generation" ? live.name : null;
-  const others = listGenerations(root)
-    .filter((g) => g !== liveName)
-    .sort(byGenerationAgeDesc);
-  for (const g of others.slice(GENERATIONS_KEPT - 1)) {
+/** Removes the generations no reader can be using (all but the live and the previous one). */
+const pruneGenerations = (
+  root: string,
+  base: string,
+  previous: string | null,
+  progress: (line: string) => void,
+): void => {
+  for (const g of surplusGenerations(root, previous)) {
     const removed = removeWithin(path.join(base, g), [base], "old generation");
     if (E.isRight(removed) && removed.right) progress(`  removed old generation ${g}`);
   }
 };
-
-/** Generation ids start with a base-36 timestamp of fixed width, so names sort by age. */
-const byGenerationAgeDesc = (a: string, b: string): number => (a < b ? 1 : a > b ? -1 : 0);
 
 const newId = (): string => `${Date.now().toString(36).padStart(9, "0")}${randomBytes(3).toString("hex")}`;
 
@@ -286,16 +298,21 @@ const buildGeneration = async (
         );
         progress(`  + installing ${names.join(", ")} [${set.id}] with ${pm.right.name} (log: ${log})`);
         const killer = isArmed("during-install") ? setTimeout(() => failpoint("during-install"), 300) : null;
+        const cwd = setDirIn(stage, root, set);
+        // If we are killed, the manager runs on as an orphan: the next run stops it by this record.
+        recordManager(stage, cwd, null);
         const ran = await runInstall(pm.right, {
-          cwd: setDirIn(stage, root, set),
+          cwd,
           cacheDir: path.join(base, STATE_DIR, "cache"),
           logFile: log,
           env: opts.env,
           packages: names,
           ...(opts.signal ? { signal: opts.signal } : {}),
           ...(opts.onInstallTick ? { onTick: opts.onInstallTick } : {}),
+          onSpawn: (pid) => recordManager(stage, cwd, pid),
         });
         if (killer !== null) clearTimeout(killer);
+        forgetManager(stage);
         runs++;
         if (E.isLeft(ran)) return ran;
       }
@@ -376,10 +393,12 @@ const makeLive = (
   const base = ctx.stage.target.path;
   const root = ctx.desired.targetRoot;
   const link = path.join(base, `${linkPrefix(root)}${path.basename(generation).slice(-15)}`);
+  let previous: string | null = null;
   try {
     fs.symlinkSync(path.basename(generation), link);
     failpoint("between-swap-steps");
     const live = liveTree(root);
+    if (live._tag === "Generation") previous = live.name;
     if (live._tag === "Directory" || live._tag === "Foreign") {
       const aside = `${root}.aside-${newId()}`;
       fs.renameSync(root, aside);
@@ -394,7 +413,7 @@ const makeLive = (
   const again = validateTree(root, root, rootPackages(plan));
   if (again.problems.length > 0) return E.left(validationFailed(root, again.problems));
   progress(`  ✓ live: ${path.basename(root)} -> ${path.basename(generation)}`);
-  pruneGenerations(root, base, progress);
+  pruneGenerations(root, base, previous, progress);
   return E.right(undefined);
 };
 
@@ -421,6 +440,8 @@ const pruneRoot = async (
     const generations = listGenerations(root);
     const removedLink = removeWithin(root, [base], "stale root");
     if (E.isLeft(removedLink)) return removedLink;
+    // The link is gone, its generations not yet: a crash here orphans them (cleanLeftovers).
+    failpoint("during-prune");
     for (const g of generations) {
       const removed = removeWithin(path.join(base, g), [base], "stale root generation");
       if (E.isLeft(removed)) return removed;
@@ -451,6 +472,7 @@ const cleanLegacy = (
     const removed = removeWithin(target, allowed, "legacy debris");
     if (E.isLeft(removed)) return removed;
     progress(`  x removed legacy ${target}`);
+    failpoint("during-clean-legacy"); // some debris removed, the rest not yet
   }
   return E.right(undefined);
 };

@@ -43,6 +43,8 @@ export interface AcquireOptions {
   readonly pollMs?: number;
   /** Stops the wait (SIGTERM during a long wait must not last until the timeout). */
   readonly signal?: AbortSignal;
+  /** Called when we removed a stale lock (dead or recycled holder, or old without evidence). */
+  readonly onReclaim?: (holder: LockHolder) => void;
 }
 
 /** Disables proper-lockfile's age-only staleness; ours is assessLockOwner. */
@@ -123,9 +125,12 @@ export const acquireLock = async (
 
     const holder = readLockHolder(root, realLockFacts());
     if (holder !== null && holder.state === "stale") {
-      const reclaimed = reclaimStale(root, lockDir);
+      const reclaimed = reclaimStale(root, lockDir, () => opts.onReclaim?.(holder));
       if (E.isLeft(reclaimed)) return reclaimed;
-      continue; // try to take it right away
+      if (reclaimed.right) continue; // removed (or already gone): try to take it right away
+      // Another reclaimer holds the marker, or a leftover marker is not stale yet: wait like for
+      // any holder. Looping straight back spun the CPU and ignored --lock-timeout, forever when
+      // the marker could not be removed (a file or symlink where a directory was expected).
     }
     const waited = Date.now() - started;
     if (opts.signal?.aborted) return E.left(aborted(`waiting for the install-root lock ${lockDir}`));
@@ -209,20 +214,30 @@ const ownerWritingFs = (lockDir: string, owner: OwnerRecord) => {
 /**
  * Removes a stale lock. Reclaimers are serialized by an atomic `<lock>.reclaim` directory, and
  * staleness is re-checked inside it, so a lock that another process reclaimed and re-acquired in
- * the meantime (alive, fresh) is never removed.
+ * the meantime (alive, fresh) is never removed. Right(true): the stale lock is gone (try again at
+ * once); Right(false): another reclaimer holds the marker (wait, within the timeout).
  */
-const reclaimStale = (root: string, lockDir: string): E.Either<PlugdepsError, void> => {
+const reclaimStale = (
+  root: string,
+  lockDir: string,
+  onRemoved: () => void = () => undefined,
+): E.Either<PlugdepsError, boolean> => {
   const marker = `${lockDir}.reclaim`;
   try {
     fs.mkdirSync(marker);
   } catch (err) {
     if (errnoCode(err) !== "EEXIST") return E.left(fsError("reclaim stale lock", marker, err));
     try {
-      if (Date.now() - fs.statSync(marker).mtimeMs > RECLAIM_MARKER_STALE_MS) fs.rmdirSync(marker);
+      // lstat: a symlinked marker is judged (and removed) as the link itself, never its target.
+      const st = fs.lstatSync(marker);
+      if (Date.now() - st.mtimeMs > RECLAIM_MARKER_STALE_MS) {
+        if (st.isDirectory()) fs.rmdirSync(marker);
+        else fs.unlinkSync(marker);
+      }
     } catch {
       // another reclaimer finished meanwhile
     }
-    return E.right(undefined);
+    return E.right(false);
   }
   try {
     const again = readLockHolder(root, realLockFacts());
@@ -230,10 +245,11 @@ const reclaimStale = (root: string, lockDir: string): E.Either<PlugdepsError, vo
       const aside = `${lockDir}.stale-${process.pid}-${randomBytes(4).toString("hex")}`;
       fs.renameSync(lockDir, aside);
       fs.rmSync(aside, { recursive: true, force: true });
+      onRemoved();
     }
-    return E.right(undefined);
+    return E.right(true);
   } catch (err) {
-    if (errnoCode(err) === "ENOENT") return E.right(undefined);
+    if (errnoCode(err) === "ENOENT") return E.right(true);
     return E.left(fsError("reclaim stale lock", lockDir, err));
   } finally {
     try {

@@ -156,6 +156,8 @@ export interface InstallRun {
   readonly signal?: AbortSignal;
   /** Called about once a second while the manager runs (progress on a TTY). */
   readonly onTick?: (elapsedMs: number, lastLogLine: string) => void;
+  /** Called with the manager's pid as soon as it is spawned (apply records it in the stage). */
+  readonly onSpawn?: (pid: number) => void;
 }
 
 /**
@@ -177,7 +179,22 @@ export const runInstall = async (
   const args = [...pm.prefixArgs, ...installArgs(pm.name, run.cacheDir)];
   const spawnLog = run.env["PLUGDEPS_SPAWN_LOG"];
   try {
+    // Writing the log header is the first write of the install: on a full disk it fails with
+    // ENOSPC here. Report it against the log file, not as "pnpm is not installed" (found by the
+    // disk-full fault test: a 12 KiB stage base produced exactly that misleading message).
     fs.writeSync(fd, `$ ${pm.name} ${args.join(" ")}\n# cwd ${run.cwd}\n`);
+  } catch (err) {
+    fs.closeSync(fd);
+    return E.left(
+      fsError(
+        "write package-manager log",
+        run.logFile,
+        err,
+        "check free space and permissions on the stage base, or point --stage-dir at another filesystem",
+      ),
+    );
+  }
+  try {
     if (spawnLog !== undefined && spawnLog !== "") fs.appendFileSync(spawnLog, `${pm.name} ${run.cwd}\n`);
     const options: Options = {
       cwd: run.cwd,
@@ -195,20 +212,22 @@ export const runInstall = async (
       run.onTick === undefined
         ? null
         : setInterval(() => run.onTick?.(Date.now() - started, tailOf(run.logFile, 1)), 1000);
-    const result = await execa(pm.command, args, options).finally(() => {
+    const child = execa(pm.command, args, options);
+    if (child.pid !== undefined) run.onSpawn?.(child.pid);
+    const result = await child.finally(() => {
       if (ticker !== null) clearInterval(ticker);
     });
     if (result.exitCode === 0 && !result.isTerminated && !result.failed) return E.right(undefined);
-    return E.left(
-      packageManagerFailed(
-        pm.name,
-        result.exitCode ?? null,
-        result.signal ?? null,
-        run.logFile,
-        tailOf(run.logFile, 25),
-        run.packages,
-      ),
+    const failed = packageManagerFailed(
+      pm.name,
+      result.exitCode ?? null,
+      result.signal ?? null,
+      run.logFile,
+      tailOf(run.logFile, 25),
+      run.packages,
     );
+    const diagnosis = diagnoseInstallLog(readLog(run.logFile), run.cwd, run.cacheDir);
+    return E.left(diagnosis === null ? failed : withDiagnosis(failed, diagnosis));
   } catch (err) {
     return E.left(
       fsError(
@@ -220,6 +239,142 @@ export const runInstall = async (
     );
   } finally {
     fs.closeSync(fd);
+  }
+};
+
+/**
+ * Why an install failed, read from the manager's own log, with the fix that matches. The generic
+ * "check the registry is reachable" is wrong advice for a full disk, a read-only mount or a
+ * tampered tarball (SPEC §2: an EROFS, EACCES, ENOSPC or package-manager failure is reported with
+ * its path and code). Ordered from the most to the least specific: a full disk makes pnpm log
+ * network-looking retries too, never the other way round.
+ */
+export interface InstallDiagnosis {
+  /** The error code the log names (ENOSPC, EROFS, EACCES, EINTEGRITY, E404, ETARGET, or a network code). */
+  readonly code: string;
+  readonly cause: string;
+  readonly fix: string;
+}
+
+export const diagnoseInstallLog = (log: string, cwd: string, cacheDir?: string): InstallDiagnosis | null => {
+  // The manager writes the stage (cwd) and its cache/store: the fuller of the two devices.
+  const fullest = (): { dir: string; free: number | null } =>
+    [cwd, ...(cacheDir === undefined ? [] : [cacheDir])]
+      .map((dir) => ({ dir, free: freeBytes(dir) }))
+      .reduce((a, b) => ((b.free ?? Infinity) < (a.free ?? Infinity) ? b : a));
+  const kib = (bytes: number): string => `${Math.floor(bytes / 1024)} KiB free now`;
+  const enospcFix =
+    "free space on that filesystem, or point --stage-dir at a larger one; the next apply removes this run's leftovers";
+  if (/\bENOSPC\b|no space left on device/i.test(log)) {
+    const full = fullest();
+    return {
+      code: "ENOSPC",
+      cause: `ENOSPC: no space left on the device holding ${full.dir}${full.free === null ? "" : ` (${kib(full.free)})`}`,
+      fix: enospcFix,
+    };
+  }
+  if (/\bEROFS\b|read-only file system/i.test(log)) {
+    return {
+      code: "EROFS",
+      cause: `EROFS: the package manager hit a read-only filesystem while writing under ${cwd} or its cache`,
+      fix: "make the stage base and its .plugdeps/cache writable (under systemd: ReadWritePaths=)",
+    };
+  }
+  const integrity = /\bEINTEGRITY\b|ERR_PNPM_TARBALL_INTEGRITY|integrity checksum failed/.exec(log);
+  if (integrity !== null) {
+    const url = /(https?:\/\/\S+?\.tgz)/.exec(log.slice(Math.max(0, integrity.index - 2000)));
+    return {
+      code: "EINTEGRITY",
+      cause: `EINTEGRITY: a downloaded tarball does not match the integrity its registry published${url === null ? "" : ` (${url[1]})`}; nothing from it was installed`,
+      fix: "the registry or a proxy serves corrupted or tampered content: check it before trusting that package, then apply again",
+    };
+  }
+  const missing = notFoundPackages(log);
+  if (missing.length > 0) {
+    return {
+      code: "E404",
+      cause: `E404: the registry has no package ${missing.join(", ")}`,
+      fix: "check the dependency name in the plugin's package.json and the registry configured in .npmrc (registry=, @scope:registry=)",
+    };
+  }
+  if (/ERR_PNPM_NO_MATCHING_VERSION|\bETARGET\b|No matching version found/.test(log)) {
+    return {
+      code: "ETARGET",
+      cause: "ETARGET: no published version satisfies a requested spec",
+      fix: "check the specs and the versions the registry has published",
+    };
+  }
+  // The socket's own code first (pnpm wraps it: `ERR_PNPM_META_FETCH_FAIL ... reason: read ECONNRESET`).
+  const net =
+    /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ERR_SOCKET_TIMEOUT|socket hang up)\b/.exec(
+      log,
+    ) ?? /\b(ERR_PNPM_META_FETCH_FAIL|ERR_PNPM_FETCH_FAIL)\b/.exec(log);
+  if (net !== null) {
+    return {
+      code: net[1] ?? "ENETWORK",
+      cause: `the registry could not be reached (${net[1] ?? "network error"})`,
+      fix: "check the registry configured in .npmrc is up and reachable, then apply again (the live root is unchanged)",
+    };
+  }
+  if (/\b(EACCES|EPERM)\b|permission denied/i.test(log)) {
+    return {
+      code: /\bEPERM\b/.test(log) ? "EPERM" : "EACCES",
+      cause: `EACCES: the package manager was denied a write under ${cwd} or its cache`,
+      fix: "make the stage base and its .plugdeps/cache writable by this user",
+    };
+  }
+  // The log may say nothing at all: npm keeps its own log in the cache, so with the cache's
+  // device full it failed without a word (found by the disk-full fault test). A device left with
+  // almost no space is then the best explanation there is, and is said to be one.
+  const full = fullest();
+  if (full.free !== null && full.free < NEARLY_FULL_BYTES) {
+    return {
+      code: "ENOSPC",
+      cause: `ENOSPC (probably): the device holding ${full.dir} is full (${kib(full.free)}) and the log names no other cause`,
+      fix: enospcFix,
+    };
+  }
+  return null;
+};
+
+/** Below this, a device is reported as the likely reason a manager failed without saying why. */
+const NEARLY_FULL_BYTES = 64 * 1024;
+
+/** Package names a 404 names: pnpm `ERR_PNPM_FETCH_404  GET <url>`, npm `404 Not Found - GET <url>`. */
+const notFoundPackages = (log: string): string[] => {
+  const names = new Set<string>();
+  for (const m of log.matchAll(/(?:ERR_PNPM_FETCH_404|404 Not Found)[^\n]*?GET (https?:\/\/\S+)/g)) {
+    const url = m[1] ?? "";
+    try {
+      const pathname = decodeURIComponent(new URL(url.replace(/[:,]$/, "")).pathname).replace(/^\/+/, "");
+      if (pathname !== "" && !pathname.includes("/-/")) names.add(pathname);
+    } catch {
+      // not a URL: ignore
+    }
+  }
+  return [...names];
+};
+
+const freeBytes = (dir: string): number | null => {
+  try {
+    const st = fs.statfsSync(dir);
+    return st.bavail * st.bsize;
+  } catch {
+    return null;
+  }
+};
+
+const withDiagnosis = (failed: PlugdepsError, d: InstallDiagnosis): PlugdepsError => {
+  const fixAt = failed.message.lastIndexOf("\nFix: ");
+  const head = fixAt === -1 ? failed.message : failed.message.slice(0, fixAt);
+  return { ...failed, message: `${head}\nCause: ${d.cause}\nFix: ${d.fix}; the full log is named above.` };
+};
+
+const readLog = (file: string): string => {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    return "";
   }
 };
 

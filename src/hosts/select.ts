@@ -1,4 +1,3 @@
-import * as fs from "node:fs";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import { hostUnknown, type PlugdepsError, usageError } from "../model/errors.js";
@@ -6,6 +5,7 @@ import { openclawAdapter } from "./openclaw/index.js";
 import { loadProfileAdapter } from "./profile/index.js";
 import { nonEmpty, resolveUserPath } from "./shared/paths.js";
 import type { HostAdapter, HostInput } from "./types.js";
+import { readTextFile } from "../util/read-json.js";
 
 /**
  * `--host openclaw | profile:FILE`; without it, detected from `--package-root`'s package.json
@@ -28,7 +28,10 @@ export const selectAdapter = (
   const manifest = path.join(resolveUserPath(root, input.homedir), "package.json");
   let name: unknown;
   try {
-    name = (JSON.parse(fs.readFileSync(manifest, "utf8")) as { name?: unknown }).name;
+    // readTextFile: a FIFO (or a device) as package.json must not block the read forever.
+    const text = readTextFile(manifest);
+    if (E.isLeft(text)) return E.right(openclawAdapter);
+    name = (JSON.parse(text.right) as { name?: unknown }).name;
   } catch {
     // The adapter's own package-root check reports a missing or broken package.json precisely.
     return E.right(openclawAdapter);

@@ -119,7 +119,14 @@ export const noWritableStageBase = (
 /** Wraps a Node fs error (or anything thrown by fs) with the operation and path. */
 export const fsError = (op: string, path: string, err: unknown, fix?: string): PlugdepsError => {
   const code = errnoCode(err);
-  const detail = err instanceof Error ? err.message : String(err);
+  // Callers also pass plain `{ code, message }` records (read-json's EFBIG/EISDIR, safe-remove's
+  // refusals): String() of those printed "[object Object]" instead of the reason.
+  const detail =
+    err instanceof Error
+      ? err.message
+      : typeof err === "object" && err !== null && "message" in err && typeof err.message === "string"
+        ? err.message
+        : String(err);
   return {
     _tag: "FsError",
     op,

@@ -9,10 +9,24 @@ import * as t from "io-ts";
  *   that an air-gapped site cannot reach; an override pins it to a registry version.
  * - `retention`: previous roots kept for rollback (default 1).
  */
+interface NonNegativeIntBrand {
+  readonly NonNegativeInt: unique symbol;
+}
+
+/**
+ * A count of previous roots. A negative `retention` used to decode (t.Int) and then prune every
+ * previous root, exactly like 0: a typo must be refused, not turned into the most destructive value.
+ */
+export const NonNegativeInt = t.brand(
+  t.Int,
+  (n): n is t.Branded<t.Int, NonNegativeIntBrand> => n >= 0,
+  "NonNegativeInt",
+);
+
 export const Settings = t.partial(
   {
     overrides: t.record(t.string, t.string),
-    retention: t.Int,
+    retention: NonNegativeInt,
   },
   "Settings",
 );

@@ -5,7 +5,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { type PlugdepsError, fsError, hostUnknown } from "../model/errors.js";
 import { HostPackageJson } from "../model/manifest.js";
 import { decodeWith } from "../model/decode.js";
-import { parseJson } from "../util/read-json.js";
+import { MAX_JSON_BYTES, parseJson } from "../util/read-json.js";
 
 /**
  * Who the host is: its package.json name and version, and a 12-hex key over the realpath of the
@@ -27,7 +27,19 @@ export const readHostIdentity = (packageRoot: string): E.Either<PlugdepsError, H
   const manifest = path.join(packageRoot, "package.json");
   try {
     real = fs.realpathSync(packageRoot);
-    bytes = fs.readFileSync(path.join(real, "package.json"));
+    const file = path.join(real, "package.json");
+    // A FIFO or device as package.json blocked the read forever (or never ended): regular files
+    // of a sane size only.
+    const st = fs.statSync(file);
+    if (!st.isFile() || st.size > MAX_JSON_BYTES) {
+      throw Object.assign(
+        new Error(st.isFile() ? `file is ${st.size} bytes, limit ${MAX_JSON_BYTES}` : "not a regular file"),
+        {
+          code: st.isFile() ? "EFBIG" : st.isDirectory() ? "EISDIR" : "EINVAL",
+        },
+      );
+    }
+    bytes = fs.readFileSync(file);
   } catch (err) {
     return E.left(
       fsError("read host package.json", manifest, err, "pass --package-root DIR of the installed host"),

@@ -2,9 +2,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import * as semver from "semver";
-import { errnoCode } from "../model/errors.js";
 import { InstalledPackageJson } from "../model/manifest.js";
-import { parseJson } from "../util/read-json.js";
+import { parseJson, readTextFile } from "../util/read-json.js";
 
 /**
  * What is installed at `<node_modules>/<name>`, read from its package.json. Synchronous on
@@ -28,18 +27,24 @@ export type Installed =
 export const readInstalled = (nodeModulesDir: string, name: string): Installed => {
   const dir = path.join(nodeModulesDir, name);
   const manifestPath = path.join(dir, "package.json");
-  let text: string;
-  try {
-    text = fs.readFileSync(manifestPath, "utf8");
-  } catch (err) {
-    const code = errnoCode(err);
-    if (code === "ENOENT" || code === "ENOTDIR") {
+  // readTextFile, not readFileSync: a FIFO named package.json (in the host's node_modules, a
+  // read-only layer, a previous root) blocked `plan` forever, and a link to /dev/zero read until
+  // memory ran out. Not a regular file, or over MAX_JSON_BYTES: a broken copy, with the code.
+  const read = readTextFile(manifestPath);
+  if (E.isLeft(read)) {
+    if (read.left._tag === "Missing") {
       return fs.existsSync(dir)
         ? { _tag: "Broken", dir, reason: "package.json missing (interrupted install?)" }
         : { _tag: "Missing", dir };
     }
-    return { _tag: "Broken", dir, reason: `cannot read package.json: ${code}` };
+    const error = read.left.error;
+    return {
+      _tag: "Broken",
+      dir,
+      reason: `cannot read package.json: ${error._tag === "FsError" ? error.code : error._tag}`,
+    };
   }
+  const text = read.right;
   const parsed = E.chain(InstalledPackageJsonDecode)(parseJson(manifestPath, text));
   if (E.isLeft(parsed)) return { _tag: "Broken", dir, reason: "package.json is not valid" };
   const pkg = parsed.right;

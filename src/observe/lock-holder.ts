@@ -19,6 +19,9 @@ export const OWNER_FILE = "owner.json";
  */
 export const OWNERLESS_STALE_AFTER_MS = 2 * 60_000;
 
+/** Linux's PID_MAX_LIMIT (2^22, the most /proc/sys/kernel/pid_max allows): no pid is larger. */
+export const PID_MAX_LIMIT = 4_194_304;
+
 export interface LockFacts {
   readonly hostname: string;
   readonly now: number;
@@ -56,8 +59,11 @@ export const assessLockOwner = (owner: LockOwner | null, mtimeMs: number, facts:
         };
   if (owner === null) return byAge("no valid owner record");
   if (owner.hostname !== facts.hostname) return byAge(`held on another host (${owner.hostname})`);
-  // A pid no process can have (0, negative) is a garbage record, not evidence of a dead holder.
-  if (owner.pid <= 0) return byAge(`owner record has no usable pid (${owner.pid})`);
+  // A pid no process can have (0, negative, above the kernel's limit) is a garbage record, not
+  // evidence of a dead holder: process.kill() rejects pids >= 2^31 with a TypeError, which read
+  // as "not running" and reclaimed a garbage-owned lock at once instead of by age.
+  if (owner.pid <= 0 || owner.pid > PID_MAX_LIMIT)
+    return byAge(`owner record has no usable pid (${owner.pid})`);
   if (!facts.isAlive(owner.pid)) return { state: "stale", detail: `pid ${owner.pid} is not running` };
   const now = facts.startTime(owner.pid);
   if (owner.starttime === null || now === null)

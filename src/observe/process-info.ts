@@ -29,3 +29,19 @@ export const readStartTime = (pid: number): number | null => {
     return null;
   }
 };
+
+/**
+ * Is this pid a process that still runs (not a zombie waiting to be reaped)? A SIGKILLed orphan
+ * stays a zombie until its new parent reaps it, and `kill(pid, 0)` succeeds on a zombie.
+ */
+export const isPidRunning = (pid: number): boolean => {
+  if (!isPidAlive(pid)) return false;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
+    return state !== "Z" && state !== "X";
+  } catch (err) {
+    // no /proc (not Linux): kill(pid, 0) is all we know
+    return errnoCode(err) !== "ENOENT" || !fs.existsSync("/proc/self/stat");
+  }
+};

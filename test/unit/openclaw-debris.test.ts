@@ -18,8 +18,20 @@ import type { DebrisContext } from "../../src/hosts/types.js";
 const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "plugdeps-openclaw-debris-")));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** Above any Linux pid_max (2^22): process.kill(pid, 0) fails with ESRCH, so the holder is dead. */
-const DEAD_PID = 2_147_483_646;
+/**
+ * A pid a process could have (<= 2^22: larger ones are garbage, judged by age) that is not
+ * running now: process.kill(pid, 0) fails with ESRCH, so its holder is dead.
+ */
+const DEAD_PID = ((): number => {
+  for (let pid = 4_194_000; pid > 1; pid--) {
+    try {
+      process.kill(pid, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ESRCH") return pid;
+    }
+  }
+  throw new Error("no free pid found");
+})();
 const NOW = Date.now();
 
 const mk = (...parts: string[]): string => {

@@ -1,4 +1,3 @@
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
@@ -6,6 +5,7 @@ import { apply } from "../../execute/apply.js";
 import { describeHolder } from "../../execute/lock.js";
 import { fsError, usageError } from "../../model/errors.js";
 import { decodePlanJson } from "../../render/plan-json.js";
+import { readTextFile } from "../../util/read-json.js";
 import { makeStyle, wantsColor } from "../../render/style.js";
 import { summarize } from "../../controller/plan.js";
 import { readOnlyDebrisWarnings } from "../../render/observed.js";
@@ -44,18 +44,28 @@ export const applyCommand = (io: CliIO, setExit: (code: number) => void): Comman
       let saved = undefined;
       if (planfile !== undefined) {
         const file = path.resolve(planfile);
-        let text: string;
-        try {
-          text = fs.readFileSync(file, "utf8");
-        } catch (err) {
+        // readTextFile refuses what is not a regular file and anything over MAX_JSON_BYTES: a plain
+        // readFileSync blocked forever on a FIFO (SIGTERM cannot interrupt a blocked sync read)
+        // and read /dev/zero until memory ran out.
+        const read = readTextFile(file);
+        if (E.isLeft(read)) {
+          const failure = read.left;
           return setExit(
             reportError(
               io,
               flags.logFormat,
-              fsError("read plan file", file, err, "pass the file written by `plugdeps plan --out`"),
+              failure._tag === "Missing"
+                ? fsError(
+                    "read plan file",
+                    file,
+                    { code: "ENOENT", message: "no such file" },
+                    "pass the file written by `plugdeps plan --out`",
+                  )
+                : failure.error,
             ),
           );
         }
+        const text = read.right;
         const decoded = decodePlanJson(text, file);
         if (E.isLeft(decoded)) return setExit(reportError(io, flags.logFormat, decoded.left));
         saved = decoded.right;

@@ -284,8 +284,9 @@ const readLockEvidence = (lockDir: Entry): LockEvidence => {
 };
 
 /**
- * A usable pid is a positive safe integer. 0 and negatives must never reach process.kill: they
- * address process groups, and "kill(0, 0) succeeded" would make every lock look alive.
+ * A usable pid is a positive integer a process can have. 0 and negatives must never reach
+ * process.kill: they address process groups, and "kill(0, 0) succeeded" would make every lock look
+ * alive; a pid above the kernel's limit made process.kill throw, which read as "dead".
  */
 const validPid = (value: unknown): number | undefined => {
   const n =
@@ -294,7 +295,8 @@ const validPid = (value: unknown): number | undefined => {
       : typeof value === "string" && /^\d+$/.test(value)
         ? Number(value)
         : NaN;
-  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+  // Above Linux's PID_MAX_LIMIT (2^22) no process can exist: garbage too, judged by age.
+  return Number.isSafeInteger(n) && n > 0 && n <= 4_194_304 ? n : undefined;
 };
 
 /** A regular file (not a symlink) of bounded size, or undefined. */
