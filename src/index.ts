@@ -11,6 +11,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { buildContext } from "./controller/context.js";
 import type { RunOptions } from "./controller/options.js";
 import { makePlan } from "./controller/plan.js";
+import { makeMemo } from "./fastpath/memo.js";
 import type { PlugdepsError } from "./model/errors.js";
 import type { PlanDocument } from "./model/plan.js";
 
@@ -20,15 +21,20 @@ export type PlanOptions = Partial<RunOptions>;
  * Computes the plan (SPEC §3) without writing anything and without taking the lock. Defaults:
  * the process environment and home directory, host detected, stage base probed with access(2).
  */
-export const createPlan = (options: PlanOptions = {}): E.Either<PlugdepsError, PlanDocument> =>
-  E.map(makePlan)(
-    buildContext({
-      probe: "access",
-      env: process.env,
-      homedir: os.homedir(),
-      ...options,
-    }),
+export const createPlan = (options: PlanOptions = {}): E.Either<PlugdepsError, PlanDocument> => {
+  const { env = process.env, ...rest } = options;
+  const opts = { probe: "access" as const, homedir: os.homedir(), ...rest };
+  return planMemo(JSON.stringify(opts), env, (recorded) =>
+    E.map(makePlan)(buildContext({ ...opts, env: recorded })),
   );
+};
+
+/**
+ * Repeated calls (a host checking at every start or on a timer) reuse the last plan while every
+ * file and directory it observed is unchanged and the environment reads the same (fastpath/memo.ts).
+ * Callers must treat the returned document as read-only: it may be returned again.
+ */
+const planMemo = makeMemo<PlugdepsError, PlanDocument>();
 
 export { buildContext, type RunContext } from "./controller/context.js";
 export { makePlan, summarize } from "./controller/plan.js";

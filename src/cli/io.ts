@@ -14,6 +14,14 @@ export interface CliIO {
   readonly isTTY: boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly homedir: string;
+  /**
+   * The no-op stamp's hooks (fastpath/record.ts), called by `apply` with the stage base: a no-op
+   * decided from observation alone, or an apply that changed things.
+   */
+  readonly onConverged?: (stageBase: string) => void;
+  readonly onApplied?: (stageBase: string) => void;
+  /** Observe only: `apply` stops after its first, read-only look (fastpath/record.ts re-checks with it). */
+  readonly observeOnly?: boolean;
 }
 
 /**

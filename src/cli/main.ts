@@ -1,18 +1,46 @@
 #!/usr/bin/env node
 import * as os from "node:os";
-import { runCli } from "./program.js";
+import { replayNoop } from "../fastpath/replay.js";
+import type { CliIO } from "./io.js";
 
 /**
  * The `plugdeps` bin. User errors are values and come back as exit codes with a message; only a
  * programmer error reaches the catch below, which prints the stack because it is a bug to report.
+ *
+ * A converged `apply` is answered from its no-op stamp before anything else is loaded
+ * (fastpath/): the planner, fp-ts, io-ts and commander cost a no-op most of its time. Everything
+ * else imports the full CLI.
  */
-runCli(process.argv.slice(2), {
+const argv = process.argv.slice(2);
+const io: CliIO = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   isTTY: process.stdout.isTTY === true,
   env: process.env,
   homedir: os.homedir(),
-}).then(
+};
+const debug =
+  process.env["PLUGDEPS_DEBUG_NOOP_STAMP"] === "1"
+    ? (line: string) => process.stderr.write(`plugdeps: no-op stamp: ${line}\n`)
+    : () => undefined;
+
+const main = async (): Promise<number> => {
+  const replay = replayNoop({ argv, env: io.env, homedir: io.homedir, cwd: process.cwd(), isTTY: io.isTTY });
+  if (replay._tag === "Replayed") {
+    debug(`replayed ${replay.stamp}`);
+    io.stdout(replay.output.stdout);
+    io.stderr(replay.output.stderr);
+    return replay.output.exitCode;
+  }
+  debug(`not replayed: ${replay.why}`);
+  const [{ runCli }, { runAndStamp }] = await Promise.all([
+    import("./program.js"),
+    import("../fastpath/record.js"),
+  ]);
+  return runAndStamp(runCli, { argv, io, cwd: process.cwd(), debug });
+};
+
+main().then(
   (code) => {
     process.exitCode = code;
   },

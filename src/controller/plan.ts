@@ -1,4 +1,4 @@
-import * as fs from "node:fs";
+import * as fs from "../observe/observed-fs.js";
 import * as path from "node:path";
 import { type Reconciled, reconcileAll } from "../../reconcilers/index.js";
 import type {

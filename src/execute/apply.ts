@@ -59,6 +59,8 @@ export interface ApplyOptions extends RunOptions {
   readonly onInstallTick?: (elapsedMs: number, lastLogLine: string) => void;
   readonly onLockWait?: (holder: LockHolder) => void;
   readonly signal?: AbortSignal;
+  /** Stop after the first, read-only look: return its no-op, or its plan unexecuted (noop false). */
+  readonly observeOnly?: boolean;
 }
 
 export interface ApplyResult {
@@ -70,6 +72,12 @@ export interface ApplyResult {
   readonly packageManagerRuns: number;
   /** Actions that were skipped at execution time, with the reason (e.g. a root locked meanwhile). */
   readonly skipped: readonly string[];
+  /**
+   * The no-op was decided from observation alone: no lock, no write probe, nothing written. Only
+   * such a run may be replayed from a stamp (fastpath/), since its result is a function of what
+   * it read.
+   */
+  readonly observedOnly: boolean;
 }
 
 export const apply = async (opts: ApplyOptions): Promise<E.Either<PlugdepsError, ApplyResult>> => {
@@ -101,9 +109,14 @@ export const apply = async (opts: ApplyOptions): Promise<E.Either<PlugdepsError,
       const stale = staleness(opts.planFile, quickPlan, opts.planFilePath ?? "PLANFILE");
       if (stale !== null) return E.left(stale);
     } else if (isConverged(quick.right, quickPlan)) {
-      if (findLeftovers(quick.right, { locksHeld: [] }).length === 0) return E.right(noopResult(quickPlan));
+      if (findLeftovers(quick.right, { locksHeld: [] }).length === 0)
+        return E.right({ ...noopResult(quickPlan), observedOnly: true });
       tidyOnly = quickPlan;
     }
+  }
+  if (opts.observeOnly === true) {
+    if (E.isLeft(quick)) return quick;
+    return E.right({ ...noopResult(makePlan(quick.right)), noop: false });
   }
   const first = buildContext({ ...opts, probe: "write" });
   if (E.isLeft(first)) return tidyOnly !== null ? E.right(noopResult(tidyOnly)) : first;
@@ -144,7 +157,14 @@ export const apply = async (opts: ApplyOptions): Promise<E.Either<PlugdepsError,
       progress,
     );
     if (isConverged(ctx.right, plan)) {
-      return E.right({ plan, executed: [], noop: true, packageManagerRuns: 0, skipped: [] });
+      return E.right({
+        plan,
+        executed: [],
+        noop: true,
+        packageManagerRuns: 0,
+        skipped: [],
+        observedOnly: false,
+      });
     }
     const executed: Action[] = [];
     const skipped: string[] = [];
@@ -172,7 +192,7 @@ export const apply = async (opts: ApplyOptions): Promise<E.Either<PlugdepsError,
       if (E.isLeft(done)) return done;
       executed.push(action);
     }
-    return E.right({ plan, executed, noop: false, packageManagerRuns, skipped });
+    return E.right({ plan, executed, noop: false, packageManagerRuns, skipped, observedOnly: false });
   } finally {
     const released = await lock.right.release();
     if (E.isLeft(released)) progress(`warning: ${released.left.message}`);
@@ -185,6 +205,7 @@ const noopResult = (plan: PlanDocument): ApplyResult => ({
   noop: true,
   packageManagerRuns: 0,
   skipped: [],
+  observedOnly: false,
 });
 
 /**

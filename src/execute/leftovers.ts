@@ -1,4 +1,4 @@
-import * as fs from "node:fs";
+import * as fs from "../observe/observed-fs.js";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import type { RunContext } from "../controller/context.js";
@@ -314,6 +314,7 @@ const installingIn = (cwd: string): { pid: number; starttime: number | null }[] 
 /** rename(2) sets the ctime: how long ago the entry got its name. */
 const olderThan = (p: string, ms: number): boolean => {
   try {
+    fs.noteUnrepeatable(`the age of ${p} decided`);
     return Date.now() - fs.lstatSync(p).ctimeMs > ms;
   } catch {
     return false;

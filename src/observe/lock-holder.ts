@@ -1,4 +1,4 @@
-import * as fs from "node:fs";
+import * as fs from "./observed-fs.js";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
@@ -88,6 +88,8 @@ export const readLockHolder = (root: string, facts: LockFacts): LockHolder | nul
     if (errnoCode(err) === "ENOENT") return null;
     return { path: lockDir, owner: null, state: "unknown", detail: `cannot inspect lock: ${errnoCode(err)}` };
   }
+  // whether a holder is live changes with time and other processes, not with anything on disk
+  fs.noteUnrepeatable(`a lock exists at ${lockDir}`);
   const owner = readOwner(path.join(lockDir, OWNER_FILE));
   const verdict = assessLockOwner(owner, mtimeMs, facts);
   return { path: lockDir, owner, state: verdict.state, detail: verdict.detail };

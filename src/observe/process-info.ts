@@ -1,8 +1,9 @@
-import * as fs from "node:fs";
+import * as fs from "./observed-fs.js";
 import { errnoCode } from "../model/errors.js";
 
 /** Is a process with this pid running on this machine? EPERM means "exists, not ours". */
 export const isPidAlive = (pid: number): boolean => {
+  fs.noteUnrepeatable("a process's liveness was checked");
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
@@ -18,6 +19,7 @@ export const isPidAlive = (pid: number): boolean => {
  * container) is told apart from the original holder. Null where /proc is not readable.
  */
 export const readStartTime = (pid: number): number | null => {
+  fs.noteUnrepeatable("a process's start time was read");
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
     // The command name (field 2) is in parentheses and may itself contain spaces or ')'.

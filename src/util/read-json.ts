@@ -1,4 +1,4 @@
-import * as fs from "node:fs";
+import * as fs from "../observe/observed-fs.js";
 import * as E from "fp-ts/lib/Either.js";
 import JSON5 from "json5";
 import { configParseError, errnoCode, fsError, type PlugdepsError } from "../model/errors.js";

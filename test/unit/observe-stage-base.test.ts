@@ -224,7 +224,12 @@ describe("probeWritable on a real read-only bind mount", () => {
     const out = mkdirp(tmp, "child");
     writeFile(path.join(out, "package.json"), '{"type":"module"}');
     fs.symlinkSync(path.join(repo, "node_modules"), path.join(out, "node_modules"));
-    for (const rel of ["src/observe/probe-writable.ts", "src/observe/stage-base.ts", "src/model/errors.ts"]) {
+    for (const rel of [
+      "src/observe/probe-writable.ts",
+      "src/observe/stage-base.ts",
+      "src/observe/observed-fs.ts",
+      "src/model/errors.ts",
+    ]) {
       const js = ts.transpileModule(fs.readFileSync(path.join(repo, rel), "utf8"), {
         compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
       }).outputText;

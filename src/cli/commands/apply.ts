@@ -84,6 +84,7 @@ export const applyCommand = (io: CliIO, setExit: (code: number) => void): Comman
         lockTimeoutMs: timeout,
         packageManager: flags.packageManager,
         command: `plugdeps apply${planfile ? ` ${planfile}` : ""}`,
+        observeOnly: io.observeOnly === true,
         onProgress: (line) => {
           if (ticking) io.stdout("\r\u001b[2K");
           ticking = false;
@@ -103,6 +104,9 @@ export const applyCommand = (io: CliIO, setExit: (code: number) => void): Comman
       });
       if (E.isLeft(result)) return setExit(reportError(io, flags.logFormat, result.left));
       const r = result.right;
+      const stageBase = path.dirname(r.plan.desired.targetRoot);
+      if (r.noop && r.observedOnly) io.onConverged?.(stageBase);
+      else if (!r.noop) io.onApplied?.(stageBase);
       if (flags.json) {
         io.stdout(
           `${JSON.stringify({ noop: r.noop, executed: summarize(r.executed), packageManagerRuns: r.packageManagerRuns, skipped: r.skipped, fingerprint: r.plan.desired.fingerprint }, null, 2)}\n`,

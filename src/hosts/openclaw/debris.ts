@@ -1,7 +1,8 @@
-import * as fs from "node:fs";
+import * as fs from "../../observe/observed-fs.js";
 import * as os from "node:os";
 import * as path from "node:path";
 import { errnoCode } from "../../model/errors.js";
+import { STATE_DIR } from "../../model/layout.js";
 import type { Debris } from "../../model/plan.js";
 import { probeWritable } from "../../observe/probe-writable.js";
 import type { DebrisContext } from "../types.js";
@@ -118,18 +119,27 @@ interface Entry {
   readonly stat: fs.Stats;
 }
 
-const list = (dir: string): Entry[] => {
+const list = (dir: string, wanted: (name: string) => boolean = () => true): Entry[] => {
   let names: string[];
   try {
     names = fs.readdirSync(dir);
   } catch {
     return [];
   }
-  return names.sort().flatMap((name) => {
-    const p = path.join(dir, name);
-    const stat = lstat(p);
-    return stat === undefined ? [] : [{ name, path: p, stat }];
-  });
+  return names
+    .filter(wanted)
+    .sort()
+    .flatMap((name) => {
+      const p = path.join(dir, name);
+      const stat = lstat(p);
+      return stat === undefined ? [] : [{ name, path: p, stat }];
+    });
+};
+
+const entryOf = (dir: string, name: string): Entry | undefined => {
+  const p = path.join(dir, name);
+  const stat = lstat(p);
+  return stat === undefined ? undefined : { name, path: p, stat };
 };
 
 const lstat = (p: string): fs.Stats | undefined => {
@@ -209,7 +219,10 @@ export const stageRootRule = (name: string): DebrisRule | undefined => {
 const isOwned = (dir: string): boolean => lstat(path.join(dir, ".plugdeps", "state.json"))?.isFile() === true;
 
 const stageBaseDebris = (base: string, now: number, probes: DebrisProbes): Found[] =>
-  list(base)
+  // plugdeps' own `.plugdeps/` (logs, cache, status, no-op stamps) is never debris, and is not
+  // even looked at: it changes on every reconcile pass, and a plan that observed it would make
+  // every no-op stamp stale (fastpath/).
+  list(base, (name) => name !== STATE_DIR)
     .filter(isRealDir)
     .flatMap((e): Found[] => {
       if (e.name === LOCK_DIR_NAME)
@@ -217,9 +230,13 @@ const stageBaseDebris = (base: string, now: number, probes: DebrisProbes): Found
       const rule = stageRootRule(e.name);
       if (rule !== undefined && !isOwned(e.path)) return [found(e, rule)];
       // OpenClaw kept its install lock inside the install root: `<base>/<root>/.openclaw-runtime-deps.lock`.
-      // (A legacy root reported above is removed whole, lock included.)
-      const lock = list(e.path).find((inner) => inner.name === LOCK_DIR_NAME && isRealDir(inner));
-      return lock !== undefined && isStaleLock(lock, now, probes) ? [found(lock, "stale-openclaw-lock")] : [];
+      // (A legacy root reported above is removed whole, lock included.) One lstat of that exact
+      // name, not a listing: what else is inside (plugdeps' own `.plugdeps/` cache, say) must not
+      // become something the plan depends on.
+      const lock = entryOf(e.path, LOCK_DIR_NAME);
+      return lock !== undefined && isRealDir(lock) && isStaleLock(lock, now, probes)
+        ? [found(lock, "stale-openclaw-lock")]
+        : [];
     });
 
 // ---------------------------------------------------------------------------------------------
@@ -252,8 +269,10 @@ export const isLockStale = (evidence: LockEvidence, now: number, probes: DebrisP
   return now - evidence.mtimeMs > LOCK_STALE_MS;
 };
 
-const isStaleLock = (lockDir: Entry, now: number, probes: DebrisProbes): boolean =>
-  isRealDir(lockDir) && isLockStale(readLockEvidence(lockDir), now, probes);
+const isStaleLock = (lockDir: Entry, now: number, probes: DebrisProbes): boolean => {
+  fs.noteUnrepeatable(`a legacy lock exists at ${lockDir.path}`);
+  return isRealDir(lockDir) && isLockStale(readLockEvidence(lockDir), now, probes);
+};
 
 const MAX_OWNER_BYTES = 64 * 1024;
 

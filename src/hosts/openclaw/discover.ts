@@ -1,4 +1,4 @@
-import * as fs from "node:fs";
+import * as fs from "../../observe/observed-fs.js";
 import * as path from "node:path";
 import fg from "fast-glob";
 import * as E from "fp-ts/lib/Either.js";
@@ -68,9 +68,16 @@ export const discoverPlugins = (packageRoot: string): E.Either<PlugdepsError, Di
       onlyFiles: true,
       followSymbolicLinks: false,
       suppressErrors: false,
+      fs: fs.globFs,
     });
     symlinks = fg
-      .sync("*", { cwd: extRoot, onlyFiles: false, followSymbolicLinks: false, objectMode: true })
+      .sync("*", {
+        cwd: extRoot,
+        onlyFiles: false,
+        followSymbolicLinks: false,
+        objectMode: true,
+        fs: fs.globFs,
+      })
       .filter((entry) => entry.dirent.isSymbolicLink())
       .map((entry) => entry.name);
   } catch (err) {

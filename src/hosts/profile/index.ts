@@ -1,4 +1,4 @@
-import * as fs from "node:fs";
+import * as fs from "../../observe/observed-fs.js";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
@@ -108,6 +108,7 @@ const discoverProfilePlugins = (
       onlyFiles: true,
       followSymbolicLinks: false,
       dot: false,
+      fs: fs.globFs,
     });
   } catch (err) {
     return E.left(fsError("list plugins", path.join(packageRoot, profile.plugins.glob), err));

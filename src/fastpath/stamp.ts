@@ -1,0 +1,224 @@
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Identity, Journal, Observation } from "../observe/observed-fs.js";
+
+/**
+ * The no-op stamp: what a converged `plugdeps apply` observed (observe/observed-fs.ts), the
+ * environment variables it read, and what it printed. A later run with the same command line
+ * whose observations all still hold would print the same thing, so it replays the output instead
+ * of loading and running the planner (fastpath/replay.ts).
+ *
+ * Kept light on purpose: this module and replay.ts are all the no-op path loads (node builtins
+ * only; no fp-ts, io-ts, commander, semver). A stamp is untrusted input like every other file in
+ * the stage base: anything malformed, oversized or not a regular file is ignored, and the run
+ * takes the normal path.
+ */
+
+export const STAMP_FORMAT = "plugdeps-noop-stamp/1";
+export const STAMP_DIR = path.join(".plugdeps", "noop");
+const MAX_STAMP_BYTES = 32 * 1024 * 1024;
+
+/**
+ * A stat that sees a change made within one clock tick of the recording may see the same
+ * mtime/ctime as before (the kernel stamps files from a coarse clock: 4 ms here, 10 ms at
+ * HZ=100). Git's "racily clean" problem. A journal with an identity that new is not stamped.
+ */
+export const RACY_WINDOW_MS = 20;
+
+export interface Stamp {
+  readonly format: string;
+  readonly createdAt: number;
+  readonly env: Readonly<Record<string, string | null>>;
+  readonly observations: readonly Observation[];
+  readonly output: { readonly stdout: string; readonly stderr: string; readonly exitCode: number };
+}
+
+/** What the command line and the process bring that no observation covers. */
+export interface StampKeyInput {
+  readonly argv: readonly string[];
+  readonly cwd: string;
+  readonly isTTY: boolean;
+}
+
+export const stampKey = (k: StampKeyInput): string =>
+  createHash("sha256")
+    .update(
+      JSON.stringify([
+        STAMP_FORMAT,
+        k.argv,
+        k.cwd,
+        k.isTTY,
+        process.getuid?.() ?? -1,
+        process.getgid?.() ?? -1,
+      ]),
+    )
+    .digest("hex")
+    .slice(0, 32);
+
+export const stampPath = (stageBase: string, key: string): string =>
+  path.join(stageBase, STAMP_DIR, `${key}.json`);
+
+/** The files of plugdeps itself: a new version or a rebuild must not replay an old run's output. */
+export const selfFiles = (): string[] => {
+  const here = new URL(import.meta.url);
+  return [here, new URL("../../../package.json", here)].map((u) => decodeURIComponent(u.pathname));
+};
+
+const sameIdentity = (a: Identity, b: Identity): boolean =>
+  "error" in a || "error" in b
+    ? "error" in a && "error" in b && a.error === b.error
+    : a.dev === b.dev &&
+      a.ino === b.ino &&
+      a.size === b.size &&
+      a.mode === b.mode &&
+      a.mtimeMs === b.mtimeMs &&
+      a.ctimeMs === b.ctimeMs;
+
+const errorCode = (err: unknown): string =>
+  typeof err === "object" && err !== null && typeof (err as { code?: unknown }).code === "string"
+    ? (err as { code: string }).code
+    : "EUNKNOWN";
+
+const identityNow = (kind: "stat" | "lstat", p: string): Identity => {
+  try {
+    const st =
+      kind === "stat"
+        ? fs.statSync(p, { throwIfNoEntry: false })
+        : fs.lstatSync(p, { throwIfNoEntry: false });
+    return st === undefined
+      ? { error: "ENOENT" }
+      : { dev: st.dev, ino: st.ino, size: st.size, mode: st.mode, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
+  } catch (err) {
+    return { error: errorCode(err) };
+  }
+};
+
+const textNow = (kind: "realpath" | "readlink", p: string): string | { error: string } => {
+  try {
+    return kind === "realpath" ? fs.realpathSync.native(p) : fs.readlinkSync(p);
+  } catch (err) {
+    return { error: errorCode(err) };
+  }
+};
+
+const accessNow = (p: string, mode: number): string => {
+  try {
+    fs.accessSync(p, mode);
+    return "ok";
+  } catch (err) {
+    return errorCode(err);
+  }
+};
+
+/** Does this observation still hold? One system call. */
+export const stillHolds = (o: Observation): boolean => {
+  switch (o.kind) {
+    case "stat":
+    case "lstat":
+      return sameIdentity(o.seen, identityNow(o.kind, o.path));
+    case "realpath":
+    case "readlink": {
+      const now = textNow(o.kind, o.path);
+      return typeof o.seen === "string" || typeof now === "string"
+        ? o.seen === now
+        : o.seen.error === now.error;
+    }
+    case "access":
+      return accessNow(o.path, o.mode) === o.seen;
+  }
+};
+
+/** The first observation that no longer holds, or null when all do. */
+export const firstChanged = (observations: readonly Observation[]): Observation | null => {
+  for (const o of observations) if (!stillHolds(o)) return o;
+  return null;
+};
+
+/** Why a journal cannot be trusted later, or null. */
+export const untrustworthy = (journal: Journal): string | null => {
+  if (journal.tainted !== null) return journal.tainted;
+  for (const o of journal.observations.values()) {
+    if ((o.kind === "stat" || o.kind === "lstat") && !("error" in o.seen)) {
+      if (o.seen.ctimeMs >= journal.startedAt - RACY_WINDOW_MS)
+        return `${o.path} changed just before it was observed`;
+    }
+  }
+  return null;
+};
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+const isNum = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+
+const isIdentity = (v: unknown): v is Identity =>
+  isRecord(v) &&
+  (typeof v["error"] === "string" ||
+    (isNum(v["dev"]) &&
+      isNum(v["ino"]) &&
+      isNum(v["size"]) &&
+      isNum(v["mode"]) &&
+      isNum(v["mtimeMs"]) &&
+      isNum(v["ctimeMs"])));
+
+const isObservation = (v: unknown): v is Observation => {
+  if (!isRecord(v) || typeof v["path"] !== "string" || !path.isAbsolute(v["path"])) return false;
+  const seen = v["seen"];
+  switch (v["kind"]) {
+    case "stat":
+    case "lstat":
+      return isIdentity(seen);
+    case "realpath":
+    case "readlink":
+      return typeof seen === "string" || (isRecord(seen) && typeof seen["error"] === "string");
+    case "access":
+      return isNum(v["mode"]) && typeof seen === "string";
+    default:
+      return false;
+  }
+};
+
+/** A stamp file decoded by hand (untrusted; io-ts would cost the no-op path its load time). */
+export const decodeStamp = (text: string): Stamp | null => {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!isRecord(v) || v["format"] !== STAMP_FORMAT || !isNum(v["createdAt"])) return null;
+  const env = v["env"];
+  const output = v["output"];
+  const observations = v["observations"];
+  if (!isRecord(env) || !Object.values(env).every((x) => x === null || typeof x === "string")) return null;
+  if (!isRecord(output) || typeof output["stdout"] !== "string" || typeof output["stderr"] !== "string")
+    return null;
+  if (!isNum(output["exitCode"]) || !Array.isArray(observations) || !observations.every(isObservation))
+    return null;
+  return v as unknown as Stamp;
+};
+
+/** Reads a stamp: a regular file (never through a symlink) under the size limit, decoded; else null. */
+export const readStamp = (file: string): Stamp | null => {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+  } catch {
+    return null;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || st.size > MAX_STAMP_BYTES) return null;
+    return decodeStamp(fs.readFileSync(fd, "utf8"));
+  } catch {
+    return null;
+  } finally {
+    fs.closeSync(fd);
+  }
+};
+
+/** Same environment as recorded: every variable the recorded run read has the value it read. */
+export const sameEnv = (
+  recorded: Readonly<Record<string, string | null>>,
+  env: Readonly<Record<string, string | undefined>>,
+): boolean => Object.entries(recorded).every(([k, v]) => (env[k] ?? null) === v);

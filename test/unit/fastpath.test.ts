@@ -1,0 +1,237 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import fc from "fast-check";
+import * as E from "fp-ts/lib/Either.js";
+import { afterAll, describe, expect, it } from "vitest";
+import * as ofs from "../../src/observe/observed-fs.js";
+import { makeMemo } from "../../src/fastpath/memo.js";
+import { recordingEnv } from "../../src/fastpath/recording-env.js";
+import {
+  decodeStamp,
+  firstChanged,
+  readStamp,
+  untrustworthy,
+  RACY_WINDOW_MS,
+  STAMP_FORMAT,
+} from "../../src/fastpath/stamp.js";
+
+/**
+ * The observation journal and the checks the no-op stamp relies on: every kind of read is
+ * recorded, every kind of change to what was read is seen, and a journal that cannot be trusted
+ * (racy, tainted) is recognized.
+ */
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+const tmp = (): string => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), "plugdeps-fastpath-"));
+  dirs.push(d);
+  return d;
+};
+/** Past the racy window: a change after this is visible in ctime. */
+const tick = () => new Promise((resolve) => setTimeout(resolve, RACY_WINDOW_MS + 10));
+
+const journalOf = (fn: () => void) => [...ofs.withJournal(fn).journal.observations.values()];
+
+describe("observed-fs journal", () => {
+  it("records nothing without an open journal, and behaves exactly like node:fs", () => {
+    const d = tmp();
+    fs.writeFileSync(path.join(d, "a"), "x");
+    expect(ofs.readFileSync(path.join(d, "a"), "utf8")).toBe("x");
+    expect(ofs.readdirSync(d)).toEqual(["a"]);
+    expect(ofs.existsSync(path.join(d, "b"))).toBe(false);
+    expect(() => ofs.statSync(path.join(d, "b"))).toThrow(/ENOENT/);
+  });
+
+  it("a file read, then rewritten with the same size, is seen as changed", async () => {
+    const d = tmp();
+    const f = path.join(d, "package.json");
+    fs.writeFileSync(f, '{"version":"1.0.0"}');
+    await tick();
+    const obs = journalOf(() => ofs.readFileSync(f, "utf8"));
+    expect(obs).toHaveLength(1);
+    expect(firstChanged(obs)).toBeNull();
+    fs.writeFileSync(f, '{"version":"2.0.0"}');
+    expect(firstChanged(obs)?.path).toBe(f);
+  });
+
+  it("a directory listing is seen as changed when an entry is added, removed or renamed", async () => {
+    const d = tmp();
+    fs.writeFileSync(path.join(d, "a"), "");
+    for (const change of [
+      () => fs.writeFileSync(path.join(d, "b"), ""),
+      () => fs.rmSync(path.join(d, "b")),
+      () => fs.renameSync(path.join(d, "a"), path.join(d, "c")),
+    ]) {
+      await tick();
+      const obs = journalOf(() => ofs.readdirSync(d));
+      expect(firstChanged(obs)).toBeNull();
+      change();
+      expect(firstChanged(obs)?.path).toBe(d);
+    }
+  });
+
+  it("a missing path that appears, a symlink retargeted, an access(2) outcome that changes", async () => {
+    const d = tmp();
+    const missing = path.join(d, "node_modules", "x", "package.json");
+    const link = path.join(d, "root");
+    fs.mkdirSync(path.join(d, "gen-1"));
+    fs.mkdirSync(path.join(d, "gen-2"));
+    fs.symlinkSync("gen-1", link);
+    const file = path.join(d, "f");
+    fs.writeFileSync(file, "");
+    await tick();
+    const obs = journalOf(() => {
+      expect(ofs.existsSync(missing)).toBe(false);
+      expect(ofs.readlinkSync(link)).toBe("gen-1");
+      expect(ofs.realpathSync(link)).toBe(path.join(fs.realpathSync(d), "gen-1"));
+      ofs.accessSync(file, fs.constants.R_OK);
+    });
+    expect(obs.map((o) => o.kind).sort()).toEqual(["access", "readlink", "realpath", "stat"]);
+    expect(firstChanged(obs)).toBeNull();
+    // the swap plugdeps itself does: a new symlink renamed over the old one
+    fs.symlinkSync("gen-2", `${link}.new`);
+    fs.renameSync(`${link}.new`, link);
+    expect(firstChanged(obs)?.kind).toBe("readlink");
+    fs.rmSync(link);
+    fs.symlinkSync("gen-1", link);
+    expect(firstChanged(obs)).toBeNull();
+    fs.mkdirSync(path.dirname(path.dirname(missing)), { recursive: true });
+    fs.mkdirSync(path.dirname(missing));
+    fs.writeFileSync(missing, "{}");
+    expect(firstChanged(obs)?.path).toBe(missing);
+  });
+
+  it("fast-glob walks through the journal (its fs option)", async () => {
+    const { default: fg } = await import("fast-glob");
+    const d = tmp();
+    fs.mkdirSync(path.join(d, "p1"));
+    fs.writeFileSync(path.join(d, "p1", "package.json"), "{}");
+    await tick();
+    const obs = journalOf(() => fg.sync("*/package.json", { cwd: d, fs: ofs.globFs }));
+    expect(firstChanged(obs)).toBeNull();
+    fs.mkdirSync(path.join(d, "p2"));
+    expect(firstChanged(obs)).not.toBeNull();
+  });
+
+  it("a journal is untrustworthy when something it saw changed within the racy window, or it was tainted", async () => {
+    const d = tmp();
+    const f = path.join(d, "f");
+    fs.writeFileSync(f, "");
+    const racy = ofs.withJournal(() => ofs.statSync(f)).journal;
+    expect(untrustworthy(racy)).toMatch(/changed just before/);
+    await tick();
+    const calm = ofs.withJournal(() => ofs.statSync(f)).journal;
+    expect(untrustworthy(calm)).toBeNull();
+    const tainted = ofs.withJournal(() => ofs.noteUnrepeatable("a lock exists")).journal;
+    expect(untrustworthy(tainted)).toBe("a lock exists");
+  });
+});
+
+describe("stamp decoding (untrusted input)", () => {
+  const valid = {
+    format: STAMP_FORMAT,
+    createdAt: 1,
+    env: { A: "1", B: null },
+    observations: [{ kind: "stat", path: "/x", seen: { error: "ENOENT" } }],
+    output: { stdout: "No changes.\n", stderr: "", exitCode: 0 },
+  };
+
+  it("accepts a well-formed stamp", () => {
+    expect(decodeStamp(JSON.stringify(valid))).toEqual(valid);
+  });
+
+  it("refuses relative paths, unknown kinds, wrong types, another format", () => {
+    for (const bad of [
+      { ...valid, format: "other/1" },
+      { ...valid, observations: [{ kind: "stat", path: "relative", seen: { error: "ENOENT" } }] },
+      { ...valid, observations: [{ kind: "unlink", path: "/x", seen: "ok" }] },
+      { ...valid, observations: [{ kind: "stat", path: "/x", seen: { ino: "1" } }] },
+      { ...valid, env: { A: 1 } },
+      { ...valid, output: { stdout: 1, stderr: "", exitCode: 0 } },
+      [],
+      null,
+    ]) {
+      expect(decodeStamp(JSON.stringify(bad))).toBeNull();
+    }
+  });
+
+  it("never throws on arbitrary JSON or text", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.json(), fc.string()), (text) => {
+        const decoded = decodeStamp(text);
+        return decoded === null || decoded.format === STAMP_FORMAT;
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("reads only a regular file: not through a symlink, not a FIFO (without blocking)", () => {
+    const d = tmp();
+    const file = path.join(d, "s.json");
+    fs.writeFileSync(file, JSON.stringify(valid));
+    expect(readStamp(file)).toEqual(valid);
+    fs.symlinkSync(file, path.join(d, "link.json"));
+    expect(readStamp(path.join(d, "link.json"))).toBeNull();
+    fs.mkdirSync(path.join(d, "dir.json"));
+    expect(readStamp(path.join(d, "dir.json"))).toBeNull();
+    const fifo = path.join(d, "fifo.json");
+    const { status } = spawnSync("mkfifo", [fifo]);
+    if (status === 0) expect(readStamp(fifo)).toBeNull();
+  });
+});
+
+describe("recording env", () => {
+  it("records reads (present and absent) and notices enumeration", () => {
+    const rec = recordingEnv({ A: "1" });
+    expect(rec.env["A"]).toBe("1");
+    expect(rec.env["MISSING"]).toBeUndefined();
+    expect("B" in rec.env).toBe(false);
+    expect(rec.read).toEqual({ A: "1", MISSING: null, B: null });
+    expect(rec.enumerated).toBe(false);
+    expect({ ...rec.env }).toEqual({ A: "1" });
+    expect(rec.enumerated).toBe(true);
+  });
+});
+
+describe("in-process memo (createPlan)", () => {
+  it("returns the same result while nothing observed changed, recomputes after a change or another env", async () => {
+    const d = tmp();
+    const f = path.join(d, "config.json");
+    fs.writeFileSync(f, "1");
+    await tick();
+    const memo = makeMemo<string, { n: number }>();
+    let computed = 0;
+    const compute = (env: Readonly<Record<string, string | undefined>>) => {
+      computed++;
+      return E.right({ n: Number(ofs.readFileSync(f, "utf8")) + Number(env["ADD"] ?? 0) });
+    };
+    const a = memo("k", { ADD: "1" }, compute);
+    const b = memo("k", { ADD: "1" }, compute);
+    expect(computed).toBe(1);
+    expect(E.isRight(b) && E.isRight(a) && b.right === a.right).toBe(true);
+    expect(memo("k", { ADD: "2" }, compute)).toEqual(E.right({ n: 3 }));
+    expect(computed).toBe(2);
+    await tick();
+    fs.writeFileSync(f, "5");
+    expect(memo("k", { ADD: "2" }, compute)).toEqual(E.right({ n: 7 }));
+    expect(computed).toBe(3);
+  });
+
+  it("does not keep a result whose computation was unrepeatable (a lock holder judged, the clock read)", () => {
+    const memo = makeMemo<string, number>();
+    let computed = 0;
+    const compute = () => {
+      computed++;
+      ofs.noteUnrepeatable("a lock exists");
+      return E.right(1);
+    };
+    memo("k", {}, compute);
+    memo("k", {}, compute);
+    expect(computed).toBe(2);
+  });
+});
