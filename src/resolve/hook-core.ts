@@ -1,5 +1,4 @@
 import * as fs from "node:fs";
-import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as semver from "semver";
@@ -175,8 +174,11 @@ const isPromise = (value: unknown): value is Promise<unknown> =>
   typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
 
 // ---------------------------------------------------------------------------------------------
-// The synchronous hook for Node >= 22.15 / 23.5 (`module.registerHooks`), covering import AND
-// require in the loading thread.
+// The synchronous hook for Node >= 22.15 / 23.5 (`module.registerHooks`), for import, in the
+// loading thread. `require` is left to the next step, which is `Module._resolveFilename`: the
+// CommonJS wrapper (cjs-patch.ts) is installed on every Node, because on Node 22 `require.resolve`
+// does not run resolve hooks at all (found by the Node 22 run of test/integration/register-hook:
+// a plugin's `require.resolve` of a declared dependency failed while its `require` worked).
 
 export interface SyncResolveResult {
   readonly url: string;
@@ -193,29 +195,6 @@ export const syncResolveHook =
     next: (specifier: string, context?: ResolveContext) => SyncResolveResult,
   ): SyncResolveResult => {
     if (!concernsUrl(core, context.parentURL)) return next(specifier, context);
-    if (!(context.conditions ?? []).includes("require")) return resolveEsm(core, specifier, context, next);
-    // require(): Node's default step for CommonJS resolves against the real parent module and
-    // ignores a changed parentURL, so the redirect resolves with a require() made in the set dir
-    // (same Module._resolveFilename, same `require` conditions and --conditions).
-    let file: string;
-    try {
-      file = fileURLToPath(context.parentURL);
-    } catch {
-      return next(specifier, context);
-    }
-    const r = route(core, file, specifier);
-    if (r._tag === "Default") return next(specifier, context);
-    if (r._tag === "Redirect") {
-      const filename = createRequire(path.join(r.candidate.from, "noop.js")).resolve(specifier);
-      return { url: pathToFileURL(filename).href, shortCircuit: true };
-    }
-    try {
-      return next(specifier, context);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      throw notFoundError(
-        notMaterializedMessage(r.decision, file, r.missing, messageOf(err)),
-        "MODULE_NOT_FOUND",
-      );
-    }
+    if ((context.conditions ?? []).includes("require")) return next(specifier, context);
+    return resolveEsm(core, specifier, context, next);
   };

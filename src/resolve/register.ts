@@ -18,15 +18,19 @@ import { chooseHost, mayHoldRoots } from "./stage-bases.js";
  * installed at all.
  *
  * Node versions:
- * - Node >= 22.15 / 23.5 have `module.registerHooks`: synchronous, in-thread hooks that cover
- *   `import` AND `require`. Used when present (set PLUGDEPS_REGISTER_HOOKS=legacy to force the
- *   mechanisms below instead).
- * - Node 20.6+ (and 22 before 22.15): `module.register` runs an async ESM resolve hook in a
- *   separate hooks thread (records passed via `data`), and CommonJS, which those hooks do not
- *   see on Node 20, gets a narrow `Module._resolveFilename` wrapper (cjs-patch.ts). Every ESM
- *   resolution then crosses to the hooks thread — Node's cost of `module.register`, not ours; our
- *   own work for a parent outside plugin dirs is one string prefix check.
+ * - CommonJS, everywhere: a narrow `Module._resolveFilename` wrapper (cjs-patch.ts). It covers
+ *   `require` and `require.resolve`; the latter does not run Node 22's resolve hooks.
+ * - ESM on Node >= 22.15 / 23.5: `module.registerHooks`, a synchronous hook in the loading thread;
+ *   for a parent outside plugin dirs it costs one string prefix check (set
+ *   PLUGDEPS_REGISTER_HOOKS=legacy to use module.register instead).
+ * - ESM on Node 20.6+ (and 22 before 22.15): `module.register`, an async hook in Node's separate
+ *   hooks thread (records passed via `data`). Every ESM resolution in the process, plugin or not,
+ *   then crosses to that thread: Node's cost of module.register, measured in
+ *   bench/register-overhead.mjs and stated in docs/operations.md. Use Node >= 22.15 where that
+ *   matters.
  * - Node < 20.6 (no `module.register`): only `require` is covered; a warning says so.
+ *
+ * What was installed is readable at `globalThis[Symbol.for("plugdeps.register")]`.
  *
  * Also: a parent file is matched by its real path (Node's default); under --preserve-symlinks a
  * plugin loaded through a symlinked path is not recognized and its imports are left to Node.
@@ -66,20 +70,30 @@ const start = async (): Promise<void> => {
   if (records.length === 0) return;
   const core = makeHookCore(records);
 
+  // CommonJS (require and require.resolve) on every Node: see hook-core.ts for why not the hooks.
+  patchRequire(core);
   const registerHooks = (nodeModule as unknown as { registerHooks?: RegisterHooks }).registerHooks;
   if (typeof registerHooks === "function" && process.env["PLUGDEPS_REGISTER_HOOKS"] !== "legacy") {
     registerHooks({ resolve: syncResolveHook(core) });
-    return;
-  }
-  if (typeof nodeModule.register === "function") {
+    announce({ esm: "module.registerHooks", cjs: "Module._resolveFilename", roots: records.length });
+  } else if (typeof nodeModule.register === "function") {
     const data: HookData = { records };
     nodeModule.register("./esm-hooks.js", import.meta.url, { data });
+    announce({ esm: "module.register", cjs: "Module._resolveFilename", roots: records.length });
   } else {
     warn(
       `Node ${process.version} has no module.register: ESM imports of plugin dependencies are not redirected (use Node >= 20.6).`,
     );
+    announce({ esm: "none", cjs: "Module._resolveFilename", roots: records.length });
   }
-  patchRequire(core);
+};
+
+/**
+ * What was installed, for a host (or an operator with `node --import ... -p`) to check:
+ * `globalThis[Symbol.for("plugdeps.register")]`.
+ */
+const announce = (what: { esm: string; cjs: string; roots: number }): void => {
+  (globalThis as Record<symbol, unknown>)[Symbol.for("plugdeps.register")] = Object.freeze(what);
 };
 
 // Top-level await: the entry module runs only after the hooks are in place.

@@ -14,6 +14,7 @@ import {
   readOnlyMountUnavailable,
   testPath,
 } from "../support/apply.js";
+import { findNode22 } from "../support/node22.js";
 
 /**
  * `node --import <dist>/src/resolve/register.js` end to end: a real root built by `plugdeps apply`
@@ -57,7 +58,8 @@ module.exports = out;
 
 /**
  * The runner lives OUTSIDE every plugin dir. Arguments: `import:FILE`, `require:FILE`, or
- * `write:DIR` (tries to create a file there and reports the error code: proves the mount).
+ * `write:DIR` (tries to create a file there and reports the error code: proves the mount), or
+ * `mechanism:` (what plugdeps/register reports it installed).
  */
 const RUNNER = `import * as fs from "node:fs";
 import { createRequire } from "node:module";
@@ -73,7 +75,8 @@ for (const arg of process.argv.slice(2)) {
       fs.writeFileSync(probe, "x");
       fs.rmSync(probe);
       out[arg] = { written: true };
-    } else if (how === "require") out[arg] = require(target);
+    } else if (how === "mechanism") out[arg] = globalThis[Symbol.for("plugdeps.register")] ?? null;
+    else if (how === "require") out[arg] = require(target);
     else out[arg] = (await import(pathToFileURL(target).href)).default;
   } catch (err) {
     out[arg] = { loadError: { code: err.code ?? null, message: err.message } };
@@ -117,6 +120,7 @@ const probeArgs = (): string[] => [
   `import:${path.join(sb.host, "dist", "outside.mjs")}`,
   `require:${path.join(sb.host, "dist", "outside.cjs")}`,
   `write:${sb.host}`,
+  "mechanism:",
 ];
 
 const childEnv = () => ({ PATH: testPath(), HOME: sb.home, LANG: "C.UTF-8", PLUGDEPS_STAGE_DIR: sb.stage });
@@ -127,7 +131,12 @@ const parse = (r: { stdout: string; stderr: string; exitCode?: number | undefine
 };
 
 /** `node [--import register.js] runner.mjs ...probes`, optionally with the host read-only. */
-const runProbes = async (opts: { hook: boolean; readOnlyHost: boolean }): Promise<RunnerOutput> => {
+const runProbes = async (opts: {
+  hook: boolean;
+  readOnlyHost: boolean;
+  node?: string;
+}): Promise<RunnerOutput> => {
+  const nodeBin = opts.node ?? process.execPath;
   const node = [...(opts.hook ? ["--import", REGISTER] : []), runner, ...probeArgs()];
   const r = opts.readOnlyHost
     ? await execa(
@@ -141,12 +150,12 @@ const runProbes = async (opts: { hook: boolean; readOnlyHost: boolean }): Promis
           'dir="$1"; shift; mount --bind -o ro "$dir" "$dir" && exec "$@"',
           "sh",
           sb.host,
-          process.execPath,
+          nodeBin,
           ...node,
         ],
         { reject: false, extendEnv: false, env: childEnv(), cwd: sb.root },
       )
-    : await execa(process.execPath, node, { reject: false, extendEnv: false, env: childEnv(), cwd: sb.root });
+    : await execa(nodeBin, node, { reject: false, extendEnv: false, env: childEnv(), cwd: sb.root });
   expect(r.stderr, "the hook prints nothing on success").toBe("");
   return parse(r);
 };
@@ -198,14 +207,31 @@ const loaded = (result: ProbeResult, name: string): Loaded & { version: string; 
 
 const within = (file: string, dir: string) => file.startsWith(`${dir}${path.sep}`);
 
+/**
+ * Node 20 (this repository's): module.register's off-thread ESM hook plus the CommonJS patch.
+ * Node >= 22.15 (`.cache/node22`, see test/support/node22.ts): module.registerHooks, one
+ * in-thread hook for import and require, no patch.
+ */
 describe.each([
-  { label: "writable host", readOnlyHost: false },
-  { label: "read-only host (bind mount in a private mount namespace)", readOnlyHost: true },
-])("node --import plugdeps/register, $label", ({ readOnlyHost }) => {
+  { label: "writable host", readOnlyHost: false, node22: false },
+  { label: "read-only host (bind mount in a private mount namespace)", readOnlyHost: true, node22: false },
+  { label: "writable host, Node 22 (module.registerHooks)", readOnlyHost: false, node22: true },
+  { label: "read-only host, Node 22 (module.registerHooks)", readOnlyHost: true, node22: true },
+])("node --import plugdeps/register, $label", ({ readOnlyHost, node22 }) => {
   let out: RunnerOutput;
   let unavailable: string | null = null;
+  let nodeBin = process.execPath;
 
   beforeAll(async () => {
+    if (node22) {
+      const found = findNode22();
+      if ("missing" in found) {
+        unavailable = found.missing;
+        console.warn(`Node 22 variant skipped: ${unavailable}`);
+        return;
+      }
+      nodeBin = found.node;
+    }
     if (readOnlyHost) {
       unavailable = await readOnlyMountUnavailable(sb.at("ro-probe"));
       if (unavailable !== null) {
@@ -213,12 +239,21 @@ describe.each([
         return;
       }
     }
-    out = await runProbes({ hook: true, readOnlyHost });
+    out = await runProbes({ hook: true, readOnlyHost, node: nodeBin });
   }, APPLY_TIMEOUT_MS);
 
   const skipIfUnavailable = (ctx: { skip: (note?: string) => void }) => {
     if (unavailable !== null) ctx.skip(unavailable);
   };
+
+  it("the mechanism is the one this Node calls for: registerHooks on 22.15+, module.register on 20", (ctx) => {
+    skipIfUnavailable(ctx);
+    expect(out["mechanism:"]).toEqual({
+      esm: node22 ? "module.registerHooks" : "module.register",
+      cjs: "Module._resolveFilename",
+      roots: 1,
+    });
+  });
 
   it("the host really is (or is not) read-only for the plugin process", (ctx) => {
     skipIfUnavailable(ctx);
