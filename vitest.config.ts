@@ -5,6 +5,9 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
     pool: "forks",
+    // Most test time is spent waiting on child processes (pnpm, npm, Verdaccio, the CLI), and
+    // vitest's default on a 2-core machine is ONE worker (cores - 1): files ran one at a time.
+    maxWorkers: 3,
     globalSetup: ["test/support/global-setup.ts", "test/support/registry-setup.ts"],
   },
 });
