@@ -35,7 +35,7 @@ const buildRoot = async () => {
   const r = spawnSync(
     process.execPath,
     [
-      path.join(repo, "dist", "src", "cli", "main.js"),
+      path.join(repo, "dist", "src", "cli", "plugdeps.cjs"),
       "apply",
       "--package-root",
       host,

@@ -9,7 +9,8 @@ import type { CliIO } from "./io.js";
  *
  * A converged `apply` is answered from its no-op stamp before anything else is loaded
  * (fastpath/): the planner, fp-ts, io-ts and commander cost a no-op most of its time. Everything
- * else imports the full CLI.
+ * else imports the full CLI. The packaged executable is bin.ts, which does the stamp check in a
+ * single CommonJS file and imports this module only when it misses.
  */
 const argv = process.argv.slice(2);
 const io: CliIO = {
@@ -25,7 +26,12 @@ const debug =
     : () => undefined;
 
 const main = async (): Promise<number> => {
-  const replay = replayNoop({ argv, env: io.env, homedir: io.homedir, cwd: process.cwd(), isTTY: io.isTTY });
+  // Started through bin.ts (the packaged executable), which has already looked for the stamp.
+  const tried = (globalThis as Record<symbol, unknown>)[Symbol.for("plugdeps.replay")];
+  const replay =
+    typeof tried === "string"
+      ? ({ _tag: "NotReplayed", why: tried } as const)
+      : replayNoop({ argv, env: io.env, homedir: io.homedir, cwd: process.cwd(), isTTY: io.isTTY });
   if (replay._tag === "Replayed") {
     debug(`replayed ${replay.stamp}`);
     io.stdout(replay.output.stdout);

@@ -7,7 +7,6 @@ import { type RecordingEnv, recordingEnv } from "./recording-env.js";
 import {
   firstChanged,
   RACY_WINDOW_MS,
-  selfFiles,
   STAMP_DIR,
   STAMP_FORMAT,
   type Stamp,
@@ -29,6 +28,12 @@ import {
  * run that depended on the clock or on a lock holder) nothing is lost but speed. The reason is
  * printed with PLUGDEPS_DEBUG_NOOP_STAMP=1.
  */
+
+/** The files of plugdeps itself: a new version or a rebuild must not replay an old run's output. */
+const selfFiles = (): string[] => {
+  const here = new URL(import.meta.url);
+  return [here, new URL("../../../package.json", here)].map((u) => decodeURIComponent(u.pathname));
+};
 
 export type CliRunner = (argv: readonly string[], io: CliIO) => Promise<number>;
 

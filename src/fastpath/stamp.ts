@@ -59,12 +59,6 @@ export const stampKey = (k: StampKeyInput): string =>
 export const stampPath = (stageBase: string, key: string): string =>
   path.join(stageBase, STAMP_DIR, `${key}.json`);
 
-/** The files of plugdeps itself: a new version or a rebuild must not replay an old run's output. */
-export const selfFiles = (): string[] => {
-  const here = new URL(import.meta.url);
-  return [here, new URL("../../../package.json", here)].map((u) => decodeURIComponent(u.pathname));
-};
-
 const sameIdentity = (a: Identity, b: Identity): boolean =>
   "error" in a || "error" in b
     ? "error" in a && "error" in b && a.error === b.error

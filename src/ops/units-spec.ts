@@ -44,7 +44,8 @@ export interface UnitsPlan {
 
 /** Where this installation of plugdeps keeps its CLI and hook (resolved from this module). */
 export const installedPaths = (): { cli: string; register: string } => ({
-  cli: fileURLToPath(new URL("../cli/main.js", import.meta.url)),
+  // the packaged executable: a converged apply (ExecStartPre=) answers from its no-op stamp
+  cli: fileURLToPath(new URL("../cli/plugdeps.cjs", import.meta.url)),
   register: fileURLToPath(new URL("../resolve/register.js", import.meta.url)),
 });
 

@@ -34,7 +34,7 @@ export interface UnitsSpec {
   readonly scope: UnitScope;
   /** Absolute path of the node binary. */
   readonly node: string;
-  /** Absolute path of the plugdeps CLI (`dist/src/cli/main.js`). */
+  /** Absolute path of the plugdeps executable (`dist/src/cli/plugdeps.cjs`). */
   readonly cli: string;
   /** Absolute path of the resolution hook (`dist/src/resolve/register.js`). */
   readonly register: string;

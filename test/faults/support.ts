@@ -43,7 +43,7 @@ export interface Started {
   readonly output: () => string;
 }
 
-/** Starts `node dist/src/cli/main.js ARGS` with the sandbox's environment (nothing inherited). */
+/** Starts `node dist/src/cli/plugdeps.cjs ARGS` with the sandbox's environment (nothing inherited). */
 export const startCli = (
   sb: ApplySandbox,
   args: readonly string[],

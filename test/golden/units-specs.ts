@@ -11,7 +11,7 @@ const PLUGDEPS = "/usr/lib/node_modules/plugdeps/dist/src";
 const base = {
   host: "openclaw",
   node: "/usr/bin/node",
-  cli: `${PLUGDEPS}/cli/main.js`,
+  cli: `${PLUGDEPS}/cli/plugdeps.cjs`,
   register: `${PLUGDEPS}/resolve/register.js`,
   toolVersion: "0.1.0",
 } as const;
@@ -31,7 +31,7 @@ export const systemSpec: UnitsSpec = {
 export const userSpec: UnitsSpec = {
   ...base,
   node: "/home/alice/.local/share/fnm/node-versions/v22.12.0/installation/bin/node",
-  cli: "/home/alice/.local/lib/node_modules/plugdeps/dist/src/cli/main.js",
+  cli: "/home/alice/.local/lib/node_modules/plugdeps/dist/src/cli/plugdeps.cjs",
   register: "/home/alice/.local/lib/node_modules/plugdeps/dist/src/resolve/register.js",
   scope: "user",
   options: ["--package-root", "/home/alice/.local/lib/node_modules/openclaw"],

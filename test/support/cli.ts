@@ -17,7 +17,7 @@ import { execa } from "execa";
  */
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const CLI = path.join(REPO_ROOT, "dist", "src", "cli", "main.js");
+export const CLI = path.join(REPO_ROOT, "dist", "src", "cli", "plugdeps.cjs");
 export const fixture = (...parts: string[]): string => path.join(REPO_ROOT, "fixtures", ...parts);
 export const configFixture = (name: string): string => fixture("configs", name);
 
@@ -119,7 +119,7 @@ export const cliEnv = (
   ...extra,
 });
 
-/** Runs `node dist/src/cli/main.js ARGS` and never throws on a non-zero exit. */
+/** Runs `node dist/src/cli/plugdeps.cjs ARGS` (the packaged executable) and never throws on a non-zero exit. */
 export const runCli = async (args: readonly string[], options: RunOptions): Promise<RunResult> => {
   const started = performance.now();
   const result = await execa(process.execPath, [CLI, ...args], {

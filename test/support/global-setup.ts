@@ -4,12 +4,12 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 
 /**
- * Vitest global setup: the integration tests run the BUILT CLI (`node dist/src/cli/main.js`) as a
+ * Vitest global setup: the integration tests run the BUILT CLI (`node dist/src/cli/plugdeps.cjs`) as a
  * real subprocess, so dist must be at least as new as every source file. Rebuilds once per vitest
  * run when dist is missing or older than any file under src/ or reconcilers/ (or tsconfig.json).
  */
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const BUILT_CLI = path.join(REPO_ROOT, "dist", "src", "cli", "main.js");
+const BUILT_CLI = path.join(REPO_ROOT, "dist", "src", "cli", "plugdeps.cjs");
 
 const newestMtime = (dir: string): number => {
   let newest = 0;
@@ -48,17 +48,17 @@ export const isBuildStale = (): boolean => {
 
 export default async function setup(): Promise<void> {
   if (!isBuildStale()) return;
-  const result = await execa("npx", ["tsc", "-p", "tsconfig.json"], {
+  const result = await execa("npm", ["run", "build"], {
     cwd: REPO_ROOT,
     reject: false,
     all: true,
   });
   if (mtimeOf(BUILT_CLI) === null) {
-    throw new Error(`build failed (npx tsc -p tsconfig.json, exit ${result.exitCode}):\n${result.all}`);
+    throw new Error(`build failed (npm run build, exit ${result.exitCode}):\n${result.all}`);
   }
   if (result.exitCode !== 0) {
     // tsc still emits on type errors; the tests run the emitted JS, and the typecheck step is
     // where type errors fail the build. Say so instead of hiding it.
-    console.warn(`warning: npx tsc -p tsconfig.json exited ${result.exitCode}:\n${result.all}`);
+    console.warn(`warning: npm run build exited ${result.exitCode}:\n${result.all}`);
   }
 }

@@ -85,7 +85,7 @@ describe("the service", () => {
     const [execStart] = value(renderService(systemSpec), "Service", "ExecStart");
     const words = (execStart ?? "").split(" ");
     expect(path.isAbsolute(words[0] ?? "")).toBe(true);
-    expect(words[1]).toMatch(/^\/.*\/dist\/src\/cli\/main\.js$/);
+    expect(words[1]).toMatch(/^\/.*\/dist\/src\/cli\/plugdeps\.cjs$/);
     // --every matches the timer so status/doctor can tell a timer that stopped firing.
     expect(words.slice(2, 7)).toEqual([
       "reconcile",
@@ -202,7 +202,7 @@ describe("the host's drop-in", () => {
     expect(value(dropIn, "Unit", "After")).toEqual(["plugdeps-openclaw.service"]);
     // the ExecStartPre= alternative, commented out, with the same apply command
     expect(dropIn).toMatch(
-      /^#ExecStartPre=\/usr\/bin\/node \S+\/cli\/main\.js apply --quiet --lock-timeout 2m /m,
+      /^#ExecStartPre=\/usr\/bin\/node \S+\/cli\/plugdeps\.cjs apply --quiet --lock-timeout 2m /m,
     );
   });
 
@@ -255,7 +255,7 @@ const SYSTEMD_ANALYZE = which("systemd-analyze");
 const realSpec = (spec: UnitsSpec, stageTarget: string): UnitsSpec => ({
   ...spec,
   node: process.execPath,
-  cli: path.join(REPO_ROOT, "dist", "src", "cli", "main.js"),
+  cli: path.join(REPO_ROOT, "dist", "src", "cli", "plugdeps.cjs"),
   register: path.join(REPO_ROOT, "dist", "src", "resolve", "register.js"),
   stage: { ...spec.stage, target: stageTarget, layers: [...spec.stage.layers.slice(0, -1), stageTarget] },
 });

@@ -15,7 +15,7 @@ import { tempDir } from "../support/trees.js";
 
 const PATHS = {
   node: "/usr/bin/node",
-  cli: "/opt/plugdeps/dist/src/cli/main.js",
+  cli: "/opt/plugdeps/dist/src/cli/plugdeps.cjs",
   register: "/nonexistent/register.js",
 };
 

@@ -1,0 +1,38 @@
+import * as os from "node:os";
+import { replayNoop } from "../fastpath/replay.js";
+
+/**
+ * The `plugdeps` executable, bundled by esbuild into ONE CommonJS file
+ * (`dist/src/cli/plugdeps.cjs`, see the `build` script): a converged `apply` is answered from its
+ * no-op stamp (fastpath/) before anything else loads. Measured on Node 20: an ES module entry
+ * alone costs a process ~10 ms more than `node -e 0`, and every further ES module file ~2-3 ms;
+ * one CommonJS file costs neither. Anything else loads the full CLI (main.ts, ESM) with a
+ * dynamic import, which keeps its own modules unbundled.
+ */
+const argv = process.argv.slice(2);
+const debug = process.env["PLUGDEPS_DEBUG_NOOP_STAMP"] === "1";
+const replay =
+  argv[0] === "apply"
+    ? replayNoop({
+        argv,
+        env: process.env,
+        homedir: os.homedir(),
+        cwd: process.cwd(),
+        isTTY: process.stdout.isTTY === true,
+      })
+    : null;
+if (replay !== null && replay._tag === "Replayed") {
+  if (debug) process.stderr.write(`plugdeps: no-op stamp: replayed ${replay.stamp}\n`);
+  process.stdout.write(replay.output.stdout);
+  process.stderr.write(replay.output.stderr);
+  process.exitCode = replay.output.exitCode;
+} else {
+  // main.ts would look for the stamp again: tell it why this look missed.
+  (globalThis as Record<symbol, unknown>)[Symbol.for("plugdeps.replay")] = replay?.why ?? "not an apply";
+  import("./main.js").catch((err: unknown) => {
+    process.stderr.write(
+      `plugdeps: cannot load the CLI: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
+    process.exitCode = 1;
+  });
+}
