@@ -3,6 +3,7 @@ import * as path from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import type { CliIO } from "../cli/io.js";
 import { currentIdentity, type Journal, type Observation, withJournalAsync } from "../observe/observed-fs.js";
+import { compactObservations } from "./compact.js";
 import { type RecordingEnv, recordingEnv } from "./recording-env.js";
 import {
   firstChanged,
@@ -103,7 +104,7 @@ const writeStamp = (r: Recorded, stageBase: string, key: string): string | null 
     path: p,
     seen: currentIdentity("stat", p),
   }));
-  const observations = [...r.journal.observations.values(), ...self];
+  const observations = compactObservations([...r.journal.observations.values(), ...self]);
   // Creating the stamp directory may itself change something the plan looked at (the first
   // stamp creates `.plugdeps/` in the stage base): then this record is already out of date.
   const changed = firstChanged(observations);

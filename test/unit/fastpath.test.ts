@@ -6,6 +6,7 @@ import fc from "fast-check";
 import * as E from "fp-ts/lib/Either.js";
 import { afterAll, describe, expect, it } from "vitest";
 import * as ofs from "../../src/observe/observed-fs.js";
+import { compactObservations } from "../../src/fastpath/compact.js";
 import { makeMemo } from "../../src/fastpath/memo.js";
 import { recordingEnv } from "../../src/fastpath/recording-env.js";
 import {
@@ -129,6 +130,35 @@ describe("observed-fs journal", () => {
     expect(untrustworthy(calm)).toBeNull();
     const tainted = ofs.withJournal(() => ofs.noteUnrepeatable("a lock exists")).journal;
     expect(untrustworthy(tainted)).toBe("a lock exists");
+  });
+});
+
+describe("compacting observations", () => {
+  it("missing paths under a missing directory become one observation of that directory, and still see the path appear", async () => {
+    const d = tmp();
+    fs.mkdirSync(path.join(d, "plugin"));
+    await tick();
+    const deep = (name: string) => path.join(d, "plugin", "node_modules", name, "package.json");
+    const obs = journalOf(() => {
+      for (const name of ["a", "b", "c"]) ofs.existsSync(deep(name));
+      ofs.existsSync(path.join(d, "plugin", "index.js"));
+    });
+    expect(obs).toHaveLength(4);
+    const compact = compactObservations(obs);
+    expect(compact.map((o) => o.path).sort()).toEqual(
+      [path.join(d, "plugin", "index.js"), path.join(d, "plugin", "node_modules")].sort(),
+    );
+    expect(firstChanged(compact)).toBeNull();
+    fs.mkdirSync(path.dirname(deep("b")), { recursive: true });
+    fs.writeFileSync(deep("b"), "{}");
+    expect(firstChanged(compact)?.path).toBe(path.join(d, "plugin", "node_modules"));
+  });
+
+  it("keeps what is not provably missing (a path under a file: ENOTDIR) as it was observed", () => {
+    const d = tmp();
+    fs.writeFileSync(path.join(d, "file"), "");
+    const obs = journalOf(() => ofs.existsSync(path.join(d, "file", "x", "y")));
+    expect(compactObservations(obs)).toEqual(obs);
   });
 });
 
