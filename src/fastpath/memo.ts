@@ -38,7 +38,7 @@ export const makeMemo = <L, A>() => {
       if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value as string);
       entries.set(key, {
         env: rec.read,
-        observations: [...journal.observations.values()],
+        observations: compactObservations(journal.observations.values()),
         value: result.right,
       });
     }
