@@ -6,8 +6,8 @@ import { replayNoop } from "../fastpath/replay.js";
  * (`dist/src/cli/plugdeps.cjs`, see the `build` script): a converged `apply` is answered from its
  * no-op stamp (fastpath/) before anything else loads. Measured on Node 20: an ES module entry
  * alone costs a process ~10 ms more than `node -e 0`, and every further ES module file ~2-3 ms;
- * one CommonJS file costs neither. Anything else loads the full CLI (main.ts, ESM) with a
- * dynamic import, which keeps its own modules unbundled.
+ * one CommonJS file costs neither. Anything else loads the full CLI (main.ts, itself bundled into
+ * one ES module, main.bundle.mjs) with a dynamic import.
  */
 const argv = process.argv.slice(2);
 const debug = process.env["PLUGDEPS_DEBUG_NOOP_STAMP"] === "1";
@@ -29,7 +29,10 @@ if (replay !== null && replay._tag === "Replayed") {
 } else {
   // main.ts would look for the stamp again: tell it why this look missed.
   (globalThis as Record<symbol, unknown>)[Symbol.for("plugdeps.replay")] = replay?.why ?? "not an apply";
-  import("./main.js").catch((err: unknown) => {
+  // The full CLI, bundled beside this file (scripts/bundle.mjs); a variable, so neither tsc nor
+  // esbuild tries to resolve it at build time.
+  const fullCli = "./main.bundle.mjs";
+  import(fullCli).catch((err: unknown) => {
     process.stderr.write(
       `plugdeps: cannot load the CLI: ${err instanceof Error ? err.message : String(err)}\n`,
     );

@@ -1,6 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { fileURLToPath } from "node:url";
 import writeFileAtomic from "write-file-atomic";
+import { ownPackageJson } from "../util/tool-version.js";
 import type { CliIO } from "../cli/io.js";
 import { currentIdentity, type Journal, type Observation, withJournalAsync } from "../observe/observed-fs.js";
 import { compactObservations } from "./compact.js";
@@ -30,10 +32,13 @@ import {
  * printed with PLUGDEPS_DEBUG_NOOP_STAMP=1.
  */
 
-/** The files of plugdeps itself: a new version or a rebuild must not replay an old run's output. */
+/**
+ * The files of plugdeps itself: a new version or a rebuild must not replay an old run's output.
+ * This module (rewritten by every build, bundled or not) and the package's package.json.
+ */
 const selfFiles = (): string[] => {
-  const here = new URL(import.meta.url);
-  return [here, new URL("../../../package.json", here)].map((u) => decodeURIComponent(u.pathname));
+  const manifest = ownPackageJson();
+  return [fileURLToPath(import.meta.url), ...(manifest === null ? [] : [manifest.file])];
 };
 
 export type CliRunner = (argv: readonly string[], io: CliIO) => Promise<number>;

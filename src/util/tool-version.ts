@@ -1,26 +1,38 @@
 import * as fs from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
 
-/** This package's name and version, read once from its own package.json. */
-let cached: { name: string; version: string } | undefined;
+/**
+ * plugdeps' own package.json: the nearest one named `plugdeps` above this module. Searched rather
+ * than fixed because this code runs from several places: src/util (tests), dist/src/util, and
+ * inside the CLI bundle dist/src/cli/main.bundle.mjs.
+ */
+let ownManifest: { file: string; version: string } | null | undefined;
 
-export const toolInfo = (): { name: string; version: string } => {
-  if (cached) return cached;
-  // dist/src/util/ and src/util/ are both three levels below the package root... but not the
-  // same three: try both layouts.
-  for (const rel of ["../../../package.json", "../../package.json"]) {
+export const ownPackageJson = (): { file: string; version: string } | null => {
+  if (ownManifest !== undefined) return ownManifest;
+  ownManifest = null;
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let depth = 0; depth < 8; depth++) {
+    const file = path.join(dir, "package.json");
     try {
-      const pkg = JSON.parse(fs.readFileSync(new URL(rel, import.meta.url), "utf8")) as {
-        name?: unknown;
-        version?: unknown;
-      };
+      const pkg = JSON.parse(fs.readFileSync(file, "utf8")) as { name?: unknown; version?: unknown };
       if (pkg.name === "plugdeps" && typeof pkg.version === "string") {
-        cached = { name: "plugdeps", version: pkg.version };
-        return cached;
+        ownManifest = { file, version: pkg.version };
+        break;
       }
     } catch {
-      // try the next layout
+      // none here (or unreadable): look further up
     }
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
   }
-  cached = { name: "plugdeps", version: "0.0.0-unknown" };
-  return cached;
+  return ownManifest;
 };
+
+/** This package's name and version, read once from its own package.json. */
+export const toolInfo = (): { name: string; version: string } => ({
+  name: "plugdeps",
+  version: ownPackageJson()?.version ?? "0.0.0-unknown",
+});

@@ -1,0 +1,45 @@
+// The two bundles `npm run build` makes from tsc's output (dist/), with esbuild:
+// - dist/src/cli/plugdeps.cjs: the executable. One CommonJS file holding only the no-op stamp
+//   check (src/cli/bin.ts); Node 20 loads it as fast as `node -e 0` loads nothing.
+// - dist/src/cli/main.bundle.mjs: the full CLI as ONE ES module, imported by the executable on a
+//   stamp miss. Loading ~150 separate modules (ours, fp-ts, io-ts, commander, execa, semver...)
+//   cost a `plan` more than half its time; one file cuts that by about 2.4x. prom-client stays
+//   external (loaded only by `reconcile --metrics-port`).
+// dist/src/**/*.js stay as they are: the library API (`import "plugdeps"`) and plugdeps/register.
+import { build } from "esbuild";
+
+const common = {
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  logLevel: "warning",
+  legalComments: "none",
+};
+
+await build({
+  ...common,
+  entryPoints: ["dist/src/cli/bin.js"],
+  format: "cjs",
+  outfile: "dist/src/cli/plugdeps.cjs",
+  external: ["./main.bundle.mjs"],
+});
+
+await build({
+  ...common,
+  entryPoints: ["dist/src/cli/main.js"],
+  format: "esm",
+  outfile: "dist/src/cli/main.bundle.mjs",
+  external: ["prom-client"],
+  // CommonJS dependencies inside an ES module bundle still use require(), __filename and
+  // __dirname (write-file-atomic names its temp files after __filename).
+  banner: {
+    js: [
+      'import { createRequire as __plugdepsCreateRequire } from "node:module";',
+      'import { fileURLToPath as __plugdepsFileURLToPath } from "node:url";',
+      'import { dirname as __plugdepsDirname } from "node:path";',
+      "const require = __plugdepsCreateRequire(import.meta.url);",
+      "const __filename = __plugdepsFileURLToPath(import.meta.url);",
+      "const __dirname = __plugdepsDirname(__filename);",
+    ].join(" "),
+  },
+});
