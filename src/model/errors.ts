@@ -121,12 +121,14 @@ export const fsError = (op: string, path: string, err: unknown, fix?: string): P
   const code = errnoCode(err);
   // Callers also pass plain `{ code, message }` records (read-json's EFBIG/EISDIR, safe-remove's
   // refusals): String() of those printed "[object Object]" instead of the reason.
-  const detail =
+  const raw =
     err instanceof Error
       ? err.message
       : typeof err === "object" && err !== null && "message" in err && typeof err.message === "string"
         ? err.message
         : String(err);
+  // Node's own messages start with the code ("ENOSPC: no space left on device, ..."): say it once.
+  const detail = raw.startsWith(`${code}: `) ? raw.slice(code.length + 2) : raw;
   return {
     _tag: "FsError",
     op,
