@@ -11,7 +11,7 @@ import type {
   Summary,
 } from "../model/plan.js";
 import { PLAN_FORMAT_VERSION } from "../model/plan.js";
-import { versionSatisfies } from "../observe/installed-package.js";
+import { versionSatisfies, withInstalledCache } from "../observe/installed-package.js";
 import { readLockHolder } from "../observe/lock-holder.js";
 import type { OwnedRoot } from "../observe/versioned-roots.js";
 import { sha256Fingerprint } from "../util/canonical-json.js";
@@ -22,7 +22,9 @@ import type { RunContext } from "./context.js";
  * Assembles the plan document from a run context: runs the reconcilers (observe + pure diff) and
  * lays the result out as SPEC §3 describes. Read-only.
  */
-export const makePlan = (ctx: RunContext): PlanDocument => {
+export const makePlan = (ctx: RunContext): PlanDocument => withInstalledCache(() => makePlanUncached(ctx));
+
+const makePlanUncached = (ctx: RunContext): PlanDocument => {
   const reconciled = reconcileAll(ctx);
   const observed = observedSection(ctx, reconciled);
   return {

@@ -13,7 +13,9 @@ export type ReadFailure =
 /** Reads a text file; a missing file is a distinct, expected outcome. */
 export const readTextFile = (path: string): E.Either<ReadFailure, string> => {
   try {
-    const st = fs.statSync(path);
+    // No exception for the common "missing" case: plan asks about thousands of absent paths.
+    const st = fs.statSync(path, { throwIfNoEntry: false });
+    if (st === undefined) return E.left({ _tag: "Missing", path });
     if (!st.isFile()) {
       return E.left({
         _tag: "Failed",
