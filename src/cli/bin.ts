@@ -1,5 +1,5 @@
 import * as os from "node:os";
-import { replayNoop } from "../fastpath/replay.js";
+import { replayable, replayNoop } from "../fastpath/replay.js";
 
 /**
  * The `plugdeps` executable, bundled by esbuild into ONE CommonJS file
@@ -11,16 +11,15 @@ import { replayNoop } from "../fastpath/replay.js";
  */
 const argv = process.argv.slice(2);
 const debug = process.env["PLUGDEPS_DEBUG_NOOP_STAMP"] === "1";
-const replay =
-  argv[0] === "apply"
-    ? replayNoop({
-        argv,
-        env: process.env,
-        homedir: os.homedir(),
-        cwd: process.cwd(),
-        isTTY: process.stdout.isTTY === true,
-      })
-    : null;
+const replay = replayable(argv)
+  ? replayNoop({
+      argv,
+      env: process.env,
+      homedir: os.homedir(),
+      cwd: process.cwd(),
+      isTTY: process.stdout.isTTY === true,
+    })
+  : null;
 if (replay !== null && replay._tag === "Replayed") {
   if (debug) process.stderr.write(`plugdeps: no-op stamp: replayed ${replay.stamp}\n`);
   process.stdout.write(replay.output.stdout);

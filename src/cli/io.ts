@@ -15,10 +15,11 @@ export interface CliIO {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly homedir: string;
   /**
-   * The no-op stamp's hooks (fastpath/record.ts), called by `apply` with the stage base: a no-op
-   * decided from observation alone, or an apply that changed things.
+   * The no-op stamp's hooks (fastpath/record.ts), called with the stage base. `onReplayable`: what
+   * this run printed is a function of what it observed (an `apply` no-op decided from
+   * observation alone). `onApplied`: an apply that changed things.
    */
-  readonly onConverged?: (stageBase: string) => void;
+  readonly onReplayable?: (stageBase: string) => void;
   readonly onApplied?: (stageBase: string) => void;
   /** Observe only: `apply` stops after its first, read-only look (fastpath/record.ts re-checks with it). */
   readonly observeOnly?: boolean;

@@ -76,7 +76,7 @@ const recordRun = async (
       out.stderr += t;
       if (echo) io.stderr(t);
     },
-    onConverged: (stageBase) => {
+    onReplayable: (stageBase) => {
       converged = stageBase;
     },
     onApplied: (stageBase) => {

@@ -48,8 +48,14 @@ const candidateBases = (input: ReplayInput): string[] => {
   return stageCandidates({ env: input.env, homedir: input.homedir, flags: { stageDir } }).map((c) => c.path);
 };
 
+/**
+ * Only `apply`. A `plan` would be as replayable, but it must never write (SPEC §2), and a stamp
+ * is a write: it would have to come from somewhere else.
+ */
+export const replayable = (argv: readonly string[]): boolean => argv[0] === "apply";
+
 export const replayNoop = (input: ReplayInput): ReplayOutcome => {
-  if (input.argv[0] !== "apply") return { _tag: "NotReplayed", why: "not an apply" };
+  if (!replayable(input.argv)) return { _tag: "NotReplayed", why: "not an apply" };
   const key = stampKey(input);
   const why: string[] = [];
   for (const base of candidateBases(input)) {

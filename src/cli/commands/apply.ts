@@ -105,7 +105,7 @@ export const applyCommand = (io: CliIO, setExit: (code: number) => void): Comman
       if (E.isLeft(result)) return setExit(reportError(io, flags.logFormat, result.left));
       const r = result.right;
       const stageBase = path.dirname(r.plan.desired.targetRoot);
-      if (r.noop && r.observedOnly) io.onConverged?.(stageBase);
+      if (r.noop && r.observedOnly) io.onReplayable?.(stageBase);
       else if (!r.noop) io.onApplied?.(stageBase);
       if (flags.json) {
         io.stdout(

@@ -32,8 +32,8 @@ export const planCommand = (io: CliIO, setExit: (code: number) => void): Command
       const built = buildContext(runOptionsFrom(flags, io, "access"));
       if (E.isLeft(built)) return setExit(reportError(io, flags.logFormat, built.left));
       const plan = makePlan(built.right);
-      const json = renderPlanJson(plan);
       if (flags.out !== undefined) {
+        const json = renderPlanJson(plan);
         const out = path.resolve(flags.out);
         try {
           writeFileAtomic.sync(out, json, { mode: 0o644 });
@@ -47,7 +47,7 @@ export const planCommand = (io: CliIO, setExit: (code: number) => void): Command
           );
         }
       }
-      if (flags.json) io.stdout(json);
+      if (flags.json) io.stdout(renderPlanJson(plan));
       else if (!flags.quiet || plan.actions.length > 0) {
         io.stdout(
           renderPlanHuman(
