@@ -190,7 +190,12 @@ const ownerWritingFs = (lockDir: string, owner: OwnerRecord) => {
       fs.mkdir(p, (err) => {
         if (err) return cb(err);
         try {
-          fs.writeFileSync(ownerFile, `${JSON.stringify(owner)}\n`, { flag: "wx", mode: 0o644 });
+          // Written aside and renamed in: a reader (plan, status, another writer judging the
+          // holder) never sees an empty or half-written owner.json (found by the concurrency
+          // test on a loaded machine: it read the file between its creation and its write).
+          const tmp = `${ownerFile}.${process.pid}.tmp`;
+          fs.writeFileSync(tmp, `${JSON.stringify(owner)}\n`, { flag: "wx", mode: 0o644 });
+          fs.renameSync(tmp, ownerFile);
           cb(null);
         } catch (writeErr) {
           fs.rmSync(p, { recursive: true, force: true });
