@@ -75,13 +75,13 @@ export const planNamesDrift = (plan, targets) => {
 };
 
 /**
- * A hard-linked copy of a stage base (roots, symlinks, state; not the package-manager cache) with
- * the drift applied to the copy's live root: the originals are not touched.
+ * A hard-linked copy of a whole stage base (`cp -al`: roots, symlinks, state, the stage's
+ * .plugdeps/) with the drift applied to the copy's live root: the originals are not touched,
+ * and the copy differs from the original only by the drift.
  */
 export const driftedStageCopy = (stage, copy, targetRootName, targets) => {
   fs.mkdirSync(copy, { recursive: true });
   for (const entry of fs.readdirSync(stage)) {
-    if (entry === ".plugdeps") continue;
     const r = spawnSync("cp", ["-al", path.join(stage, entry), path.join(copy, entry)], { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`cp -al ${entry} failed: ${r.stderr}`);
   }

@@ -1,7 +1,8 @@
 // In-process measurement, run as a child process by the benchmarks: imports the built library
 // (`createPlan` from dist/src/index.js) the way a host would at start-up, makes one warm-up call
-// per variant, then times many calls, interleaving the variants block by block (e.g. a clean
-// root and a drifted copy of it) so both see the same warm process. Checks every result: a clean
+// per variant, then times many calls, interleaving the variants block by block (the first variant
+// rotates from round to round), e.g. a clean root and a drifted copy of it, so both see the same
+// warm process. Checks every result: a clean
 // variant must plan no action, a drifted one must name the drifted packages.
 // Input: one JSON argument; output: one JSON document on stdout.
 //   node bench/lib/inproc-child.mjs '{"library":...,"rounds":10,"block":5,"variants":[...]}'
@@ -41,7 +42,9 @@ for (const v of input.variants) {
   };
 }
 for (let round = 0; round < input.rounds; round++) {
-  for (const v of input.variants) {
+  // The variant that goes first changes from round to round (no order bias).
+  const order = input.variants.map((_, i) => input.variants[(i + round) % input.variants.length]);
+  for (const v of order) {
     for (let i = 0; i < input.block; i++) {
       const r = timeOne(v);
       const acc = out.variants[v.label];

@@ -142,7 +142,8 @@ export const installTable = (workload, rec) => {
     "plugdeps apply (repairs)",
     m["drift.plugdeps"],
     rss("drift.plugdeps"),
-    `repaired ${countText(repaired)}, plan empty after ${countText(rec.checks["drift.planEmptyAfter"])}`,
+    `repaired ${countText(repaired)}, no-op after ${countText(rec.checks["drift.planEmptyAfter"])}, ` +
+      `pnpm runs ${[...new Set(rec.facts.driftApplySpawns ?? [])].join("/") || "?"}`,
     {
       name: "drift repaired by apply every time",
       text: "every time",

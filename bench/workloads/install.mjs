@@ -256,6 +256,7 @@ const drift = (ctx, tree, raws, r) => {
         return;
       }
       rec.add("drift.plugdeps", res.ms, res.ownRssMb);
+      (rec.facts.driftApplySpawns ??= []).push(res.spawns);
       const repaired = driftRepaired(liveRootOf(tree), targets);
       rec.check("drift.repaired", repaired.ok, repaired.problems.join(", "));
       checkNoActions(ctx, tree, "drift.planEmptyAfter");
