@@ -53,7 +53,9 @@ export interface RuntimeDepsObserved {
    * Everything the current root's satisfying packages load (their dependency closures), as
    * root-relative path -> version. A prune must not pull a dependency out from under a package
    * that stays, and a reuse must not put another version where one of them sits (openclaw
-   * #75109: one repair broke another plugin's dependencies). Absent: nothing known in use.
+   * #75109: one repair broke another plugin's dependencies). Absent when no decision reads it:
+   * nothing is reusable and the record names nothing unwanted (then diff neither reuses nor
+   * prunes, and the walk is skipped).
    */
   readonly inUse?: Readonly<Record<string, string>>;
 }
@@ -80,7 +82,7 @@ export const runtimeDeps: Reconciler<RuntimeDepsDesired, RuntimeDepsObserved> = 
     const currentRoot = ctx.current._tag === "Owned" ? ctx.current.root : null;
 
     const packages: PackageObservation[] = [];
-    const inUse: Record<string, string> = {};
+    const kept: { setDir: string; name: string }[] = [];
     for (const set of ctx.desired.sets) {
       for (const pkg of set.packages) {
         const satisfied = (i: Installed): boolean =>
@@ -110,11 +112,7 @@ export const runtimeDeps: Reconciler<RuntimeDepsDesired, RuntimeDepsObserved> = 
           currentRoot === null
             ? { _tag: "Missing", dir: path.join(nodeModulesOf(set.dir), pkg.name) }
             : readInstalled(nodeModulesOf(set.dir), pkg.name);
-        if (currentRoot !== null && satisfied(current)) {
-          // What this kept package loads at run time: Node's walk up to the root's node_modules.
-          const loads = closureWithin(targetRoot, nodeModulesOf(set.dir), pkg.name);
-          if (loads._tag === "Complete") for (const e of loads.entries) inUse[e.rel] = e.version;
-        }
+        if (currentRoot !== null && satisfied(current)) kept.push({ setDir: set.dir, name: pkg.name });
 
         const reusable: ReuseCandidate[] = [];
         const notReusable: string[] = [];
@@ -163,7 +161,20 @@ export const runtimeDeps: Reconciler<RuntimeDepsDesired, RuntimeDepsObserved> = 
         });
       }
     }
-    return { packages, currentState: currentRoot?.state ?? null, inUse };
+    const currentState = currentRoot?.state ?? null;
+    // What the kept packages load is what a reuse or a prune must not disturb. Only those two
+    // decisions read it, so it is walked only when one of them is possible: on a converged root
+    // the walk read every transitive manifest (W15: 669 for 89 declared packages) for nothing.
+    if (!packages.some((p) => p.reusable.length > 0) && !hasUnwanted(currentState, ctx.desired.sets)) {
+      return { packages, currentState };
+    }
+    const inUse: Record<string, string> = {};
+    for (const k of kept) {
+      // What this kept package loads at run time: Node's walk up to the root's node_modules.
+      const loads = closureWithin(targetRoot, nodeModulesOf(k.setDir), k.name);
+      if (loads._tag === "Complete") for (const e of loads.entries) inUse[e.rel] = e.version;
+    }
+    return { packages, currentState, inUse };
   },
 
   diff: (desired, observed) => {
@@ -300,6 +311,15 @@ export const runtimeDeps: Reconciler<RuntimeDepsDesired, RuntimeDepsObserved> = 
     install.push(...overrideInstalls(desired, observed, install));
     return [...reuse, ...install, ...prune];
   },
+};
+
+/** The root's record names a package that no desired set wants any more (a prune candidate). */
+const hasUnwanted = (state: RootState | null, sets: readonly InstallSet[]): boolean => {
+  if (state === null) return false;
+  const wanted = new Map(sets.map((s) => [s.id, new Set(s.packages.map((p) => p.name))]));
+  return state.sets.some((set) =>
+    Object.keys(set.packages).some((name) => wanted.get(set.id)?.has(name) !== true),
+  );
 };
 
 const describeCurrent = (p: PackageObservation): string => {
