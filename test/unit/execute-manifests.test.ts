@@ -1,0 +1,100 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { rootPackages, writeManifests } from "../../src/execute/materialization.js";
+import type { InstallSet, PlanDocument } from "../../src/model/plan.js";
+import { mkdirp, tempDir, writeFile, writePackage } from "../support/trees.js";
+
+/**
+ * The generated manifest of a set (execute/materialization.ts): full union, pins for packages a
+ * build brings along, and the previous manifest's spelling kept where the lockfile was resolved
+ * from it (pnpm re-resolves every dependency whose specifier changed).
+ */
+const tmp = tempDir("execute-manifests");
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+let n = 0;
+const planFor = (targetRoot: string, packages: Record<string, string>): PlanDocument => {
+  const set: InstallSet = {
+    id: "shared",
+    kind: "shared",
+    plugin: null,
+    dir: targetRoot,
+    packages: Object.entries(packages).map(([name, spec]) => ({ name, spec, wantedBy: ["p"] })),
+  };
+  // writeManifests reads only these parts of a plan.
+  return {
+    host: { name: "host", version: "1.0.0" },
+    desired: { targetRoot, sets: [set], overrides: {} },
+    observed: { layers: [] },
+  } as unknown as PlanDocument;
+};
+
+const written = (stage: string): Record<string, string> =>
+  (
+    JSON.parse(fs.readFileSync(path.join(stage, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    }
+  ).dependencies;
+
+describe("writeManifests", () => {
+  it("writes specs for what is missing, and an empty dependencies object for nothing", () => {
+    const stage = mkdirp(tmp, `case-${++n}`);
+    const plan = planFor(stage, { a: "^1.0.0" });
+    writeManifests(stage, plan, rootPackages(plan));
+    expect(written(stage)).toEqual({ a: "^1.0.0" });
+    const empty = planFor(stage, {});
+    writeManifests(stage, empty, rootPackages(empty));
+    expect(written(stage)).toEqual({});
+  });
+
+  it("pins a package the stage already has that the previous manifest did not list (reused)", () => {
+    const stage = mkdirp(tmp, `case-${++n}`);
+    writePackage(path.join(stage, "node_modules"), { name: "reused", version: "1.3.2" });
+    const plan = planFor(stage, { reused: "^1.3.0", fresh: "^2.0.0" });
+    writeManifests(stage, plan, rootPackages(plan));
+    expect(written(stage)).toEqual({ reused: "1.3.2", fresh: "^2.0.0" });
+  });
+
+  it("keeps the previous manifest's spec for a kept package, and keeps an earlier pin pinned", () => {
+    const stage = mkdirp(tmp, `case-${++n}`);
+    writePackage(path.join(stage, "node_modules"), { name: "kept", version: "1.4.0" });
+    writePackage(path.join(stage, "node_modules"), { name: "pinned", version: "2.1.0" });
+    writeFile(
+      path.join(stage, "package.json"),
+      JSON.stringify({ dependencies: { kept: "^1.3.0", pinned: "2.1.0" } }),
+    );
+    const plan = planFor(stage, { kept: "^1.3.0", pinned: "^2.0.0", added: "~3.0.0" });
+    writeManifests(stage, plan, rootPackages(plan));
+    expect(written(stage)).toEqual({ kept: "^1.3.0", pinned: "2.1.0", added: "~3.0.0" });
+  });
+
+  it("a spec that changed is pinned to the satisfying copy; one the copy does not satisfy is written as is", () => {
+    const stage = mkdirp(tmp, `case-${++n}`);
+    writePackage(path.join(stage, "node_modules"), { name: "narrowed", version: "1.6.0" });
+    writePackage(path.join(stage, "node_modules"), { name: "bumped", version: "1.6.0" });
+    writeFile(
+      path.join(stage, "package.json"),
+      JSON.stringify({ dependencies: { narrowed: "^1.0.0", bumped: "^1.0.0" } }),
+    );
+    const plan = planFor(stage, { narrowed: "^1.5.0", bumped: "^2.0.0" });
+    writeManifests(stage, plan, rootPackages(plan));
+    expect(written(stage)).toEqual({ narrowed: "1.6.0", bumped: "^2.0.0" });
+  });
+
+  it("an unreadable or hostile previous manifest is ignored, never trusted", () => {
+    const stage = mkdirp(tmp, `case-${++n}`);
+    writePackage(path.join(stage, "node_modules"), { name: "kept", version: "1.4.0" });
+    for (const text of [
+      "{ not json",
+      '{"dependencies": ["^1.3.0"]}',
+      '{"dependencies": {"kept": 13}}',
+      "null",
+    ]) {
+      writeFile(path.join(stage, "package.json"), text);
+      const plan = planFor(stage, { kept: "^1.3.0" });
+      writeManifests(stage, plan, rootPackages(plan));
+      expect(written(stage), text).toEqual({ kept: "1.4.0" });
+    }
+  });
+});
