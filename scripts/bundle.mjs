@@ -1,12 +1,16 @@
 // The two bundles `npm run build` makes from tsc's output (dist/), with esbuild:
 // - dist/src/cli/plugdeps.cjs: the executable. One CommonJS file holding only the no-op stamp
 //   check (src/cli/bin.ts); Node 20 loads it as fast as `node -e 0` loads nothing.
-// - dist/src/cli/main.bundle.mjs: the full CLI as ONE ES module, imported by the executable on a
-//   stamp miss. Loading ~150 separate modules (ours, fp-ts, io-ts, commander, execa, semver...)
+// - dist/src/cli/main.bundle.mjs: the full CLI as one ES module (plus chunks/ for what loads
+//   only on demand), imported by the executable on a stamp miss. Loading ~150 separate modules (ours, fp-ts, io-ts, commander, execa, semver...)
 //   cost a `plan` more than half its time; one file cuts that by about 2.4x. prom-client stays
 //   external (loaded only by `reconcile --metrics-port`).
 // dist/src/**/*.js stay as they are: the library API (`import "plugdeps"`) and plugdeps/register.
+import * as fs from "node:fs";
 import { build } from "esbuild";
+
+// Chunk names carry a content hash: without this, every build would leave the last one's behind.
+fs.rmSync("dist/src/cli/chunks", { recursive: true, force: true });
 
 const common = {
   bundle: true,

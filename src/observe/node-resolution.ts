@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { type Installed, readInstalled } from "./installed-package.js";
+import { type Installed, findInstalled } from "./installed-package.js";
 
 /**
  * The `node_modules` directories Node's own resolution searches from `fromDir`, nearest first:
@@ -7,7 +7,32 @@ import { type Installed, readInstalled } from "./installed-package.js";
  * (Node's `Module._nodeModulePaths`). Directories in `excluded` (legacy debris that cleanup will
  * delete) are left out, so they are never counted as satisfying anything.
  */
-export const nodeLookupDirs = (fromDir: string, excluded: ReadonlySet<string> = new Set()): string[] => {
+export const nodeLookupDirs = (
+  fromDir: string,
+  excluded: ReadonlySet<string> = NONE_EXCLUDED,
+): readonly string[] => {
+  // Pure in its inputs (no I/O), and asked for the same plugin directory once per declared
+  // package: remembered per `excluded` set (a run's context builds one and never changes it),
+  // bounded like util/memo.ts.
+  let byDir = lookupMemo.get(excluded);
+  if (byDir === undefined) {
+    byDir = new Map();
+    lookupMemo.set(excluded, byDir);
+  }
+  // A relative directory is keyed by what it means now (the cwd may change between calls).
+  const key = path.isAbsolute(fromDir) ? fromDir : path.resolve(fromDir);
+  const hit = byDir.get(key);
+  if (hit !== undefined) return hit;
+  if (byDir.size >= 20_000) byDir.clear();
+  const dirs = lookupDirsUncached(key, excluded);
+  byDir.set(key, dirs);
+  return dirs;
+};
+
+const NONE_EXCLUDED: ReadonlySet<string> = new Set();
+const lookupMemo = new WeakMap<ReadonlySet<string>, Map<string, readonly string[]>>();
+
+const lookupDirsUncached = (fromDir: string, excluded: ReadonlySet<string>): readonly string[] => {
   const dirs: string[] = [];
   let current = path.resolve(fromDir);
   for (;;) {
@@ -24,8 +49,8 @@ export const nodeLookupDirs = (fromDir: string, excluded: ReadonlySet<string> = 
 /** First installation of `name` that Node would load from `fromDir`, or Missing. */
 export const resolveFrom = (fromDir: string, name: string, excluded: ReadonlySet<string>): Installed => {
   for (const dir of nodeLookupDirs(fromDir, excluded)) {
-    const found = readInstalled(dir, name);
-    if (found._tag !== "Missing") return found;
+    const found = findInstalled(dir, name);
+    if (found !== null) return found;
   }
   return { _tag: "Missing", dir: path.join(fromDir, "node_modules", name) };
 };
@@ -71,8 +96,8 @@ export const closureWithin = (rootDir: string, topNodeModules: string, name: str
 const resolveWithinRoot = (root: string, nodeModules: string, name: string): Installed | null => {
   for (const dir of nodeLookupDirs(path.dirname(nodeModules))) {
     if (dir !== root && !dir.startsWith(root + path.sep)) break;
-    const found = readInstalled(dir, name);
-    if (found._tag !== "Missing") return found;
+    const found = findInstalled(dir, name);
+    if (found !== null) return found;
   }
   return null;
 };

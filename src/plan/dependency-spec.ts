@@ -1,5 +1,6 @@
 import * as semver from "semver";
 import validateNpmPackageName from "validate-npm-package-name";
+import { memoizeString } from "../util/memo.js";
 import { isSatisfiable } from "./semver-ranges.js";
 
 /**
@@ -14,7 +15,9 @@ export type SpecVerdict =
   | { readonly _tag: "Rejected"; readonly reason: string };
 
 /** Returns null when the name is a valid npm package name that stays inside node_modules. */
-export const checkPackageName = (name: string): string | null => {
+export const checkPackageName = (name: string): string | null => checkPackageNameMemo(name);
+
+const checkPackageNameUncached = (name: string): string | null => {
   // Path shape first: exactly `name` or `@scope/name`, no `.`/`..` segments, no backslashes.
   // validate-npm-package-name alone accepts some legacy names we never want as a path.
   if (!/^(@[^/\\]+\/)?[^/\\]+$/.test(name)) return "not a package name (path separators or traversal)";
@@ -34,6 +37,7 @@ export const checkPackageName = (name: string): string | null => {
 };
 
 const MAX_NAME_LENGTH = 214;
+const checkPackageNameMemo = memoizeString(checkPackageNameUncached);
 
 const PROTOCOL = /^([a-z][a-z0-9+.-]*):/i;
 
@@ -42,7 +46,9 @@ const PROTOCOL = /^([a-z][a-z0-9+.-]*):/i;
  * ships it from its own workspace"); every other protocol is refused with the reason, because it
  * would let a manifest point the package manager at a path, a repository or a URL.
  */
-export const checkSpec = (spec: string): SpecVerdict => {
+export const checkSpec = (spec: string): SpecVerdict => checkSpecMemo(spec);
+
+const checkSpecUncached = (spec: string): SpecVerdict => {
   const trimmed = spec.trim();
   if (/^[a-z]:[/\\]/i.test(trimmed)) {
     return { _tag: "Rejected", reason: "looks like a Windows path (only semver versions and ranges)" };
@@ -76,3 +82,5 @@ export const checkSpec = (spec: string): SpecVerdict => {
   }
   return { _tag: "Accepted", range: trimmed };
 };
+
+const checkSpecMemo = memoizeString(checkSpecUncached);

@@ -1,4 +1,5 @@
 import * as semver from "semver";
+import { memoizeString } from "../util/memo.js";
 
 /**
  * Range algebra used by conflict resolution (SPEC §4.9). Pure; no registry access, so "one
@@ -44,13 +45,15 @@ const setSatisfiable = (set: ComparatorSet): boolean => {
 };
 
 /** Is there any version that satisfies the range? (False for an invalid range.) */
-export const isSatisfiable = (range: string): boolean => {
+export const isSatisfiable = (range: string): boolean => isSatisfiableMemo(range);
+
+const isSatisfiableMemo = memoizeString((range: string): boolean => {
   try {
     return new semver.Range(range).set.some(setSatisfiable);
   } catch {
     return false;
   }
-};
+});
 
 /**
  * semver.subset, trusted only where it is sound. With prerelease comparators it is not: it takes

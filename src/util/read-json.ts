@@ -1,3 +1,4 @@
+import { readFileSync as readFileUnjournaled } from "node:fs";
 import * as fs from "../observe/observed-fs.js";
 import * as E from "fp-ts/lib/Either.js";
 import JSON5 from "json5";
@@ -34,7 +35,9 @@ export const readTextFile = (path: string): E.Either<ReadFailure, string> => {
         }),
       });
     }
-    return E.right(fs.readFileSync(path, "utf8"));
+    // The stat above is journaled (observed-fs), and it was taken before the read, which is what
+    // covers the content: the journaled readFileSync would only stat the file a second time.
+    return E.right(readFileUnjournaled(path, "utf8"));
   } catch (err) {
     const code = errnoCode(err);
     if (code === "ENOENT" || code === "ENOTDIR") return E.left({ _tag: "Missing", path });
