@@ -1,13 +1,18 @@
 import * as os from "node:os";
+import * as path from "node:path";
 import { replayable, replayNoop } from "../fastpath/replay.js";
+import { runBundle } from "./load-bundle.js";
+
+// This file is only ever run as the CommonJS bundle plugdeps.cjs (scripts/bundle.mjs).
+declare const __dirname: string;
 
 /**
  * The `plugdeps` executable, bundled by esbuild into ONE CommonJS file
  * (`dist/src/cli/plugdeps.cjs`, see the `build` script): a converged `apply` is answered from its
  * no-op stamp (fastpath/) before anything else loads. Measured on Node 20: an ES module entry
  * alone costs a process ~10 ms more than `node -e 0`, and every further ES module file ~2-3 ms;
- * one CommonJS file costs neither. Anything else loads the full CLI (main.ts, itself bundled into
- * one ES module, main.bundle.mjs) with a dynamic import.
+ * one CommonJS file costs neither. Anything else runs the full CLI (main.ts, itself bundled into
+ * one CommonJS file, main.bundle.cjs) with its V8 code cache (load-bundle.ts).
  */
 const argv = process.argv.slice(2);
 const debug = process.env["PLUGDEPS_DEBUG_NOOP_STAMP"] === "1";
@@ -28,13 +33,13 @@ if (replay !== null && replay._tag === "Replayed") {
 } else {
   // main.ts would look for the stamp again: tell it why this look missed.
   (globalThis as Record<symbol, unknown>)[Symbol.for("plugdeps.replay")] = replay?.why ?? "not an apply";
-  // The full CLI, bundled beside this file (scripts/bundle.mjs); a variable, so neither tsc nor
-  // esbuild tries to resolve it at build time.
-  const fullCli = "./main.bundle.mjs";
-  import(fullCli).catch((err: unknown) => {
+  // The full CLI, bundled beside this file (scripts/bundle.mjs), run with its code cache.
+  try {
+    runBundle(path.join(__dirname, "main.bundle.cjs"), process.env);
+  } catch (err) {
     process.stderr.write(
       `plugdeps: cannot load the CLI: ${err instanceof Error ? err.message : String(err)}\n`,
     );
     process.exitCode = 1;
-  });
+  }
 }

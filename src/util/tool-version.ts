@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 /**
  * plugdeps' own package.json: the nearest one named `plugdeps` above this module. Searched rather
  * than fixed because this code runs from several places: src/util (tests), dist/src/util, and
- * inside the CLI bundle dist/src/cli/main.bundle.mjs.
+ * inside the CLI bundle dist/src/cli/main.bundle.cjs.
  */
 let ownManifest: { file: string; version: string } | null | undefined;
 
