@@ -255,6 +255,19 @@ export const installTable = (workload, rec) => {
     null,
     `add-one = ${fmtRatio(ratio(m["addone.plugdeps"], m["fresh.plugdeps"]))} this`,
   );
+  const newOnly = ratio(m["addone.plugdeps"], m["addone.pnpmNewOnly"]);
+  s.row(
+    "raw pnpm install of the added plugin's packages alone",
+    m["addone.pnpmNewOnly"],
+    null,
+    `add-one = ${fmtRatio(newOnly)} this (cold store)`,
+    {
+      name: "add one plugin: only the new packages' cost (<= 1.5x installing them alone)",
+      measured: fmtRatio(newOnly),
+      met: atMost(newOnly, 1.5),
+      text: "<= 1.5x",
+    },
+  );
 
   const ownKeys = [
     "noop.plugdepsFirst",

@@ -334,6 +334,24 @@ const addOne = (ctx) => {
     const after = countInstalled(liveRootOf(tree));
     rec.facts.addOneNewPackages = after.packages - before.packages;
     checkNoActions(ctx, tree, "addone.planEmptyAfter");
+    // "Only the new packages' cost": what installing the added plugin's own packages alone takes,
+    // by hand, with a cold store (raw pnpm, the same flags). Its closure may overlap packages the
+    // root already has, so this is at least what the new packages cost.
+    const added = plan.plugins.find((p) => p.id === w.addOne);
+    const newOnly = rawProject(path.join(tree.work, "raw-pnpm-new-only"), [
+      {
+        id: "new-only",
+        text: JSON.stringify({
+          name: "new-only",
+          version: "0.0.0",
+          private: true,
+          dependencies: added?.dependencies ?? {},
+        }),
+      },
+    ]);
+    const raw = rawInstall("pnpm", newOnly, tree);
+    if (raw.ok) rec.add("addone.pnpmNewOnly", raw.ms);
+    else rec.problem(`raw pnpm install of ${w.addOne}'s packages alone failed:\n${raw.failure}`);
   } finally {
     removeTree(tree);
   }
