@@ -11,6 +11,7 @@ import { STATE_DIR, STATE_FILE } from "../model/layout.js";
 import type { Action, LockHolder, PlanDocument } from "../model/plan.js";
 import type { RootState } from "../model/state.js";
 import { generationName, listGenerations, liveTree } from "../observe/generations.js";
+import { probeWritable } from "../observe/probe-writable.js";
 import { readRoot } from "../observe/versioned-roots.js";
 import { toolInfo } from "../util/tool-version.js";
 import { failpoint, isArmed, pausePoint } from "./failpoint.js";
@@ -134,12 +135,16 @@ export const apply = async (opts: ApplyOptions): Promise<E.Either<PlugdepsError,
   // before the lock (with the write probe) would only repeat the first look: it cost a reuse
   // after a host upgrade ~15% of its time on the demo host. Should the write probe under the lock
   // pick another stage base than access(2) did (permission bits that lie, openclaw #70163), the
-  // lock is on the wrong root: it is released and the careful path below is taken.
+  // lock is on the wrong root: it is released and the careful path below is taken. The chosen
+  // base gets the real write probe first (one mkdir and rmdir): where access(2) lies about it (a
+  // filesystem out of inodes, a read-only bind mount), the careful path falls back to the next
+  // candidate or names each failure, as the diskfull fault test requires.
   if (
     E.isRight(quick) &&
     quick.right.stage.target.writable === true &&
     opts.planFile === undefined &&
-    tidyOnly === null
+    tidyOnly === null &&
+    probeWritable(quick.right.stage.target.path, "write").writable
   ) {
     const lock = await takeLock(quick.right.desired.targetRoot, false);
     if (E.isLeft(lock)) return lock;
