@@ -14,6 +14,7 @@ import {
   STAMP_FORMAT,
   type Stamp,
   stampKey,
+  stampKeyMaterial,
   stampPath,
   untrustworthy,
 } from "./stamp.js";
@@ -88,7 +89,11 @@ const recordRun = async (
 };
 
 /** Writes the stamp of a recorded no-op; returns why not when it cannot be trusted or written. */
-const writeStamp = (r: Recorded, stageBase: string, key: string): string | null => {
+const writeStamp = (
+  r: Recorded,
+  stageBase: string,
+  key: { readonly name: string; readonly material: string },
+): string | null => {
   if (r.env.enumerated) return "the run enumerated the environment";
   const doubt = untrustworthy(r.journal);
   if (doubt !== null) return doubt;
@@ -116,12 +121,13 @@ const writeStamp = (r: Recorded, stageBase: string, key: string): string | null 
   if (changed !== null) return `${changed.path} changed since it was observed`;
   const stamp: Stamp = {
     format: STAMP_FORMAT,
+    key: key.material,
     createdAt: r.journal.startedAt,
     env: r.env.read,
     observations,
     output: { stdout: r.out.stdout, stderr: r.out.stderr, exitCode: r.code },
   };
-  const file = stampPath(stageBase, key);
+  const file = stampPath(stageBase, key.name);
   try {
     // No fsync: a stamp lost in a crash only costs the next run its speed.
     writeFileAtomic.sync(file, JSON.stringify(stamp), { fsync: false, mode: 0o644 });
@@ -160,7 +166,8 @@ export interface StampRunInput {
 export const runAndStamp = async (run: CliRunner, input: StampRunInput): Promise<number> => {
   const { argv, io, debug } = input;
   if (argv[0] !== "apply") return run(argv, io);
-  const key = stampKey({ argv, cwd: input.cwd, isTTY: io.isTTY });
+  const keyInput = { argv, cwd: input.cwd, isTTY: io.isTTY };
+  const key = { name: stampKey(keyInput), material: stampKeyMaterial(keyInput) };
   const first = await recordRun(run, argv, io, true);
   if (first.code !== 0) return first.code;
   if (first.converged !== null) {

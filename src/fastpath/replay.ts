@@ -1,6 +1,14 @@
 import { stageCandidates } from "../hosts/openclaw/stage-dirs.js";
 import { nonEmpty } from "../hosts/shared/paths.js";
-import { firstChanged, readStamp, sameEnv, type Stamp, stampKey, stampPath } from "./stamp.js";
+import {
+  firstChanged,
+  readStamp,
+  sameEnv,
+  type Stamp,
+  stampKey,
+  stampKeyMaterial,
+  stampPath,
+} from "./stamp.js";
 
 /**
  * The no-op path of `plugdeps apply`, taken before the CLI loads anything else: find the stamp
@@ -57,12 +65,17 @@ export const replayable = (argv: readonly string[]): boolean => argv[0] === "app
 export const replayNoop = (input: ReplayInput): ReplayOutcome => {
   if (!replayable(input.argv)) return { _tag: "NotReplayed", why: "not an apply" };
   const key = stampKey(input);
+  const material = stampKeyMaterial(input);
   const why: string[] = [];
   for (const base of candidateBases(input)) {
     const file = stampPath(base, key);
     const stamp = readStamp(file);
     if (stamp === null) {
       why.push(`${file}: none`);
+      continue;
+    }
+    if (stamp.key !== material) {
+      why.push(`${file}: a stamp of another command line`);
       continue;
     }
     if (!sameEnv(stamp.env, input.env)) {

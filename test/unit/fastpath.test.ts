@@ -9,6 +9,7 @@ import * as ofs from "../../src/observe/observed-fs.js";
 import { compactObservations } from "../../src/fastpath/compact.js";
 import { makeMemo } from "../../src/fastpath/memo.js";
 import { recordingEnv } from "../../src/fastpath/recording-env.js";
+import { replayNoop } from "../../src/fastpath/replay.js";
 import {
   decodeStamp,
   firstChanged,
@@ -16,6 +17,9 @@ import {
   untrustworthy,
   RACY_WINDOW_MS,
   STAMP_FORMAT,
+  stampKey,
+  stampKeyMaterial,
+  stampPath,
 } from "../../src/fastpath/stamp.js";
 
 /**
@@ -165,6 +169,7 @@ describe("compacting observations", () => {
 describe("stamp decoding (untrusted input)", () => {
   const valid = {
     format: STAMP_FORMAT,
+    key: '["plugdeps-noop-stamp/2",["apply"],"/",false,0,0]',
     createdAt: 1,
     env: { A: "1", B: null },
     observations: [{ kind: "stat", path: "/x", seen: { error: "ENOENT" } }],
@@ -178,6 +183,7 @@ describe("stamp decoding (untrusted input)", () => {
   it("refuses relative paths, unknown kinds, wrong types, another format", () => {
     for (const bad of [
       { ...valid, format: "other/1" },
+      { ...valid, key: 1 },
       { ...valid, observations: [{ kind: "stat", path: "relative", seen: { error: "ENOENT" } }] },
       { ...valid, observations: [{ kind: "unlink", path: "/x", seen: "ok" }] },
       { ...valid, observations: [{ kind: "stat", path: "/x", seen: { ino: "1" } }] },
@@ -212,6 +218,54 @@ describe("stamp decoding (untrusted input)", () => {
     const fifo = path.join(d, "fifo.json");
     const { status } = spawnSync("mkfifo", [fifo]);
     if (status === 0) expect(readStamp(fifo)).toBeNull();
+  });
+});
+
+describe("stamp keys", () => {
+  const stamped = (base: string, material: string) => {
+    const input = { argv: ["apply", "--stage-dir", base], env: {}, homedir: base, cwd: "/", isTTY: false };
+    const file = stampPath(base, stampKey(input));
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const observations = [{ kind: "stat", path: path.join(base, "absent"), seen: { error: "ENOENT" } }];
+    const output = { stdout: "No changes.\n", stderr: "", exitCode: 0 };
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ format: STAMP_FORMAT, key: material, createdAt: 1, env: {}, observations, output }),
+    );
+    return input;
+  };
+
+  it("a stamp is replayed for its own command line", () => {
+    const base = tmp();
+    const input = stamped(
+      base,
+      stampKeyMaterial({ argv: ["apply", "--stage-dir", base], cwd: "/", isTTY: false }),
+    );
+    expect(replayNoop(input)._tag).toBe("Replayed");
+  });
+
+  it("a stamp under the right name that holds another command line's key is not replayed", () => {
+    const base = tmp();
+    const input = stamped(base, stampKeyMaterial({ argv: ["apply", "--quiet"], cwd: "/", isTTY: false }));
+    const outcome = replayNoop(input);
+    expect(outcome).toMatchObject({ _tag: "NotReplayed" });
+    expect(outcome._tag === "NotReplayed" ? outcome.why : "").toContain("a stamp of another command line");
+  });
+
+  it("names are 32 hex digits and differ for different command lines", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.string(), { maxLength: 6 }),
+        fc.array(fc.string(), { maxLength: 6 }),
+        (a, b) => {
+          const ka = stampKey({ argv: a, cwd: "/", isTTY: false });
+          expect(ka).toMatch(/^[0-9a-f]{32}$/);
+          if (JSON.stringify(a) !== JSON.stringify(b))
+            expect(stampKey({ argv: b, cwd: "/", isTTY: false })).not.toBe(ka);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 
