@@ -168,29 +168,28 @@ export const apply = async (opts: ApplyOptions): Promise<E.Either<PlugdepsError,
 
   const lock = await takeLock(first.right.desired.targetRoot, tidyOnly !== null);
   if (E.isLeft(lock)) return tidyOnly !== null ? E.right(noopResult(tidyOnly)) : lock;
-  const under = await underLock(lock.right, opts, progress, null);
-  // Without an expected root nothing is "another root": the plan under the lock is carried out.
-  return under === "other-root" ? E.left(lockLostError(lock.right.path)) : under;
+  const under = await underLock(lock.right, opts, progress, first.right.desired.targetRoot);
+  return under === "other-root" ? E.left(otherRootError(first.right.desired.targetRoot)) : under;
 };
 
 /**
  * Step 2 onwards, with the lock held (and released here whatever happens): observe and plan
- * again, refuse a stale saved plan, tidy leftovers, build, swap, prune, clean. With `expected`,
- * a plan whose target root is not the locked one returns "other-root" (lock released) and does
- * nothing.
+ * again, refuse a stale saved plan, tidy leftovers, build, swap, prune, clean. A plan whose target
+ * root is not the locked one (`expected`: the stage base judged writable changed in between)
+ * returns "other-root" and does nothing: a root is never built without its own lock.
  */
 const underLock = async (
   held: HeldLock,
   opts: ApplyOptions,
   progress: (line: string) => void,
-  expected: string | null,
+  expected: string,
 ): Promise<E.Either<PlugdepsError, ApplyResult> | "other-root"> => {
   failpoint("after-lock");
   await pausePoint("after-lock");
   try {
     const ctx = buildContext({ ...opts, probe: "write" });
     if (E.isLeft(ctx)) return ctx;
-    if (expected !== null && ctx.right.desired.targetRoot !== expected) return "other-root";
+    if (ctx.right.desired.targetRoot !== expected) return "other-root";
     const plan = makePlan(ctx.right);
     if (opts.planFile !== undefined) {
       const stale = staleness(opts.planFile, plan, opts.planFilePath ?? "PLANFILE");
@@ -542,6 +541,12 @@ const cleanLegacy = (
   }
   return E.right(undefined);
 };
+
+const otherRootError = (locked: string): PlugdepsError => ({
+  _tag: "LockLost",
+  path: `${locked}.lock`,
+  message: `the stage base chosen under the install-root lock of ${locked} is another one now (its writability changed meanwhile); nothing was changed. Fix: run apply again.`,
+});
 
 const lockLostError = (lockPath: string): PlugdepsError => ({
   _tag: "LockLost",

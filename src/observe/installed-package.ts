@@ -57,11 +57,16 @@ export const readInstalled = (nodeModulesDir: string, name: string): Installed =
   if (!mayBeListed(cache.listings, nodeModulesDir, name)) {
     return { _tag: "Missing", dir: path.join(nodeModulesDir, name) };
   }
+  return readListed(cache.installed, nodeModulesDir, name);
+};
+
+/** A listed package, read once per plan. */
+const readListed = (installed: Map<string, Installed>, nodeModulesDir: string, name: string): Installed => {
   const key = `${nodeModulesDir}\0${name}`;
-  const hit = cache.installed.get(key);
+  const hit = installed.get(key);
   if (hit !== undefined) return hit;
   const found = readInstalledUncached(nodeModulesDir, name);
-  cache.installed.set(key, found);
+  installed.set(key, found);
   return found;
 };
 
@@ -70,9 +75,13 @@ export const readInstalled = (nodeModulesDir: string, name: string): Installed =
  * null instead of a Missing, so the walk builds no path for each directory that lacks the name.
  */
 export const findInstalled = (nodeModulesDir: string, name: string): Installed | null => {
-  if (cache !== null && !mayBeListed(cache.listings, nodeModulesDir, name)) return null;
-  const found = readInstalled(nodeModulesDir, name);
-  return found._tag === "Missing" ? null : found;
+  const found =
+    cache === null
+      ? readInstalledUncached(nodeModulesDir, name)
+      : mayBeListed(cache.listings, nodeModulesDir, name)
+        ? readListed(cache.installed, nodeModulesDir, name)
+        : null;
+  return found === null || found._tag === "Missing" ? null : found;
 };
 
 /**

@@ -30,6 +30,23 @@ const planFor = (targetRoot: string, packages: Record<string, string>): PlanDocu
   } as unknown as PlanDocument;
 };
 
+/** A fresh stage holding these installed packages and, if given, a previous manifest's dependencies. */
+const stageWith = (installed: Record<string, string>, previous?: Record<string, string>): string => {
+  const stage = mkdirp(tmp, `case-${++n}`);
+  for (const [name, version] of Object.entries(installed))
+    writePackage(path.join(stage, "node_modules"), { name, version });
+  if (previous !== undefined)
+    writeFile(path.join(stage, "package.json"), JSON.stringify({ dependencies: previous }));
+  return stage;
+};
+
+/** writeManifests for a one-set plan wanting these specs; returns what it wrote. */
+const writeFor = (stage: string, wanted: Record<string, string>): Record<string, string> => {
+  const plan = planFor(stage, wanted);
+  writeManifests(stage, plan, rootPackages(plan));
+  return written(stage);
+};
+
 const written = (stage: string): Record<string, string> =>
   (
     JSON.parse(fs.readFileSync(path.join(stage, "package.json"), "utf8")) as {
@@ -49,37 +66,28 @@ describe("writeManifests", () => {
   });
 
   it("pins a package the stage already has that the previous manifest did not list (reused)", () => {
-    const stage = mkdirp(tmp, `case-${++n}`);
-    writePackage(path.join(stage, "node_modules"), { name: "reused", version: "1.3.2" });
-    const plan = planFor(stage, { reused: "^1.3.0", fresh: "^2.0.0" });
-    writeManifests(stage, plan, rootPackages(plan));
-    expect(written(stage)).toEqual({ reused: "1.3.2", fresh: "^2.0.0" });
+    const stage = stageWith({ reused: "1.3.2" });
+    expect(writeFor(stage, { reused: "^1.3.0", fresh: "^2.0.0" })).toEqual({
+      reused: "1.3.2",
+      fresh: "^2.0.0",
+    });
   });
 
   it("keeps the previous manifest's spec for a kept package, and keeps an earlier pin pinned", () => {
-    const stage = mkdirp(tmp, `case-${++n}`);
-    writePackage(path.join(stage, "node_modules"), { name: "kept", version: "1.4.0" });
-    writePackage(path.join(stage, "node_modules"), { name: "pinned", version: "2.1.0" });
-    writeFile(
-      path.join(stage, "package.json"),
-      JSON.stringify({ dependencies: { kept: "^1.3.0", pinned: "2.1.0" } }),
-    );
-    const plan = planFor(stage, { kept: "^1.3.0", pinned: "^2.0.0", added: "~3.0.0" });
-    writeManifests(stage, plan, rootPackages(plan));
-    expect(written(stage)).toEqual({ kept: "^1.3.0", pinned: "2.1.0", added: "~3.0.0" });
+    const stage = stageWith({ kept: "1.4.0", pinned: "2.1.0" }, { kept: "^1.3.0", pinned: "2.1.0" });
+    expect(writeFor(stage, { kept: "^1.3.0", pinned: "^2.0.0", added: "~3.0.0" })).toEqual({
+      kept: "^1.3.0",
+      pinned: "2.1.0",
+      added: "~3.0.0",
+    });
   });
 
   it("a spec that changed is pinned to the satisfying copy; one the copy does not satisfy is written as is", () => {
-    const stage = mkdirp(tmp, `case-${++n}`);
-    writePackage(path.join(stage, "node_modules"), { name: "narrowed", version: "1.6.0" });
-    writePackage(path.join(stage, "node_modules"), { name: "bumped", version: "1.6.0" });
-    writeFile(
-      path.join(stage, "package.json"),
-      JSON.stringify({ dependencies: { narrowed: "^1.0.0", bumped: "^1.0.0" } }),
-    );
-    const plan = planFor(stage, { narrowed: "^1.5.0", bumped: "^2.0.0" });
-    writeManifests(stage, plan, rootPackages(plan));
-    expect(written(stage)).toEqual({ narrowed: "1.6.0", bumped: "^2.0.0" });
+    const stage = stageWith({ narrowed: "1.6.0", bumped: "1.6.0" }, { narrowed: "^1.0.0", bumped: "^1.0.0" });
+    expect(writeFor(stage, { narrowed: "^1.5.0", bumped: "^2.0.0" })).toEqual({
+      narrowed: "1.6.0",
+      bumped: "^2.0.0",
+    });
   });
 
   it("an unreadable or hostile previous manifest is ignored, never trusted", () => {
