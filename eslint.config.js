@@ -10,6 +10,7 @@ export default tseslint.config(
       "coverage/**",
       "bench/.cache/**",
       "bench/results/**",
+      ".cache/**",
     ],
   },
   js.configs.recommended,

@@ -1,8 +1,10 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // test/host runs against the real OpenClaw tarballs: `npm run test:host` (vitest.host.config.ts).
+    exclude: [...configDefaults.exclude, "test/host/**"],
     testTimeout: 60_000,
     pool: "forks",
     // Most test time is spent waiting on child processes (pnpm, npm, Verdaccio, the CLI), and
