@@ -28,6 +28,8 @@ export interface RunContext extends PlanContext {
   readonly configLocation: ConfigLocation;
   readonly problems: ReadonlyMap<string, readonly string[]>;
   readonly notes: readonly string[];
+  /** The host selection's warnings (plan `warnings`). */
+  readonly warnings: readonly string[];
 }
 
 export const buildContext = (opts: RunOptions): E.Either<PlugdepsError, RunContext> =>
@@ -50,7 +52,7 @@ export const buildContext = (opts: RunOptions): E.Either<PlugdepsError, RunConte
     ),
     E.map(({ input, adapter, identity, configLocation, activation, plugins, stage, settings, overrides }) => {
       const lockFacts = realLockFacts();
-      const planned = planPlugins(plugins, activation);
+      const { planned, warnings } = planPlugins(plugins, activation, identity);
       const targetRoot = path.join(stage.target.path, versionedRootName(adapter.slug, identity));
       const { desired, problems } = computeDesired(
         stagedActivePlugins(planned),
@@ -93,6 +95,7 @@ export const buildContext = (opts: RunOptions): E.Either<PlugdepsError, RunConte
         configLocation,
         problems,
         notes,
+        warnings,
       };
       return ctx;
     }),

@@ -42,6 +42,7 @@ const makePlanUncached = (ctx: RunContext): PlanDocument => {
       source: ctx.configLocation.source,
       found: fileExists(ctx.configLocation.path),
     },
+    warnings: [...ctx.warnings],
     plugins: pluginSection(ctx),
     desired: ctx.desired,
     observed,

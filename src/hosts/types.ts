@@ -32,6 +32,11 @@ export interface PluginFacts {
   readonly providers: readonly string[];
   readonly enabledByDefault: boolean;
   readonly legacyIds: readonly string[];
+  /**
+   * Facts only the host's own adapter reads (OpenClaw: its manifest id, channel catalog entry,
+   * modelSupport, conditional runtime dependencies). Opaque to the core, which never looks inside.
+   */
+  readonly hostFacts?: unknown;
 }
 
 export type DiscoveredPlugin =
@@ -42,6 +47,12 @@ export interface Decision {
   readonly active: boolean;
   /** The config key (or rule) that decided, e.g. `channels.slack.enabled=true`. */
   readonly reason: string;
+  /**
+   * Dependencies the host stages for this plugin only because of this config (OpenClaw:
+   * `runtimeDependencies.localMemoryEmbedding` when `memorySearch.provider` is `local`); merged
+   * over the plugin's own when it is active.
+   */
+  readonly extraDependencies?: Readonly<Record<string, string>>;
 }
 
 /** Where the config comes from, decided before reading it. */
@@ -53,8 +64,30 @@ export interface ConfigLocation {
   readonly required: boolean;
 }
 
-/** A decided config: a function from plugin facts to an activation decision. */
-export type Activation = (plugin: PluginFacts) => Decision;
+/** What a selection is made against: the host as found, and every valid plugin it ships. */
+export interface SelectionInput {
+  /** The host's version (its package.json), which chooses the host's rules. */
+  readonly version: string;
+  /** Realpath of the host's package root. */
+  readonly packageRoot: string;
+  /** Every valid plugin: a host may resolve config ids or model owners across all of them. */
+  readonly plugins: readonly PluginFacts[];
+}
+
+/** The host's selection for one config and one host: a decision per plugin, and what else it stages. */
+export interface Selection {
+  readonly decide: (plugin: PluginFacts) => Decision;
+  /**
+   * Dependency sets the host stages that belong to no bundled plugin (OpenClaw 2026.4.29+: its own
+   * `openclaw.bundle.mirroredRootRuntimeDependencies`, owner `openclaw-core`), already decided.
+   */
+  readonly extras: readonly { readonly facts: PluginFacts; readonly decision: Decision }[];
+  /** Said in the plan: an unknown host version, a host that no longer stages, a bad host manifest. */
+  readonly warnings: readonly string[];
+}
+
+/** A decided config: given the host and its plugins, the host's own selection. */
+export type Activation = (input: SelectionInput) => Selection;
 
 export interface StageCandidateSpec {
   readonly path: string;

@@ -174,6 +174,11 @@ export const PlanDocument = t.type(
     tool: t.type({ name: t.string, version: t.string }),
     host: PlanHost,
     config: PlanConfig,
+    /**
+     * What the host's rules could not settle without saying so: a host version outside every known
+     * band (the nearest was used), a host that no longer stages, a malformed host manifest entry.
+     */
+    warnings: t.array(t.string),
     plugins: t.array(PluginDecision),
     desired: Desired,
     observed: Observed,

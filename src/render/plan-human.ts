@@ -20,6 +20,7 @@ import { type CellInput, linesOf, NO_CHANGES, plural, shortPath, summarySentence
 export const renderPlanHuman = (plan: PlanDocument, style: Style): string => {
   const blocks = [
     header(plan),
+    plan.warnings.map((warning) => `${style.bold("Warning:")} ${warning}`),
     pluginSection(plan, style),
     conflictSection(plan.desired.conflicts, style),
     satisfiedSection(plan, style),

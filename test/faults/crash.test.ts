@@ -190,7 +190,7 @@ describe("SIGKILL at during-prune (pnpm)", () => {
       const from = await planOf(sb, fromConfig, extra);
       const oldRoot = from.desired.targetRoot;
       await expectLiveOneOf(oldRoot, [from]);
-      setHostVersion(sb.host, `2026.6.${rep + 1}`);
+      setHostVersion(sb.host, `2026.4.29-rc.${rep + 1}`);
       const to = await planOf(sb, toConfig, extra);
       const newRoot = to.desired.targetRoot;
       expect(newRoot).not.toBe(oldRoot);

@@ -31,6 +31,9 @@ export const rich: PlanDocument = {
     identity: "openclaw-2026.3.2-9d41c07e3b2a",
   },
   config: { path: "/var/lib/openclaw/openclaw.json", source: "OPENCLAW_CONFIG_PATH", found: true },
+  warnings: [
+    "OpenClaw 2026.3.2 is older than any version plugdeps has read (2026.3.22); plugdeps applies the rules of the nearest, OpenClaw 2026.3.22 – 2026.4.21",
+  ],
   // Directory order, not id order: the renderer sorts.
   plugins: [
     {
@@ -384,6 +387,7 @@ export const noChanges: PlanDocument = {
     identity: "acme-gateway-4.1.0-e0a4c19b7d55",
   },
   config: { path: "/etc/acme/gateway.json", source: "profile configPath", found: true },
+  warnings: [],
   plugins: [
     {
       id: "mqtt",
@@ -511,6 +515,7 @@ export const emptyPlugins: PlanDocument = {
     identity: "openclaw-2026.3.2-4e7a0c2d91b8",
   },
   config: { path: "/home/dev/.openclaw/openclaw.json", source: "~/.openclaw/openclaw.json", found: false },
+  warnings: [],
   plugins: [],
   desired: {
     stageBase: DEV_STAGE,
@@ -555,6 +560,7 @@ export const legacyOnly: PlanDocument = {
   tool: TOOL,
   host: emptyPlugins.host,
   config: { path: "/home/dev/.openclaw/openclaw.json", source: "~/.openclaw/openclaw.json", found: true },
+  warnings: [],
   plugins: [
     {
       id: "whatsapp",

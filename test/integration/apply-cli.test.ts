@@ -176,7 +176,7 @@ describe.each(MANAGERS)("apply with %s on the demo host", (pm) => {
     // the record: decodes as RootState, names this plan, lists what each set holds
     const state = readState(root);
     expect(state.planFingerprint).toBe(plan.desired.fingerprint);
-    expect(state.host).toMatchObject({ name: "openclaw", version: "2026.5.2", packageRoot: sb.host });
+    expect(state.host).toMatchObject({ name: "openclaw", version: "2026.4.29", packageRoot: sb.host });
     const recorded = state.sets.flatMap((s) => Object.keys(s.packages).map((n) => `${s.id} ${n}`)).sort();
     expect(recorded).toEqual(
       wantedInRoot(plan)
@@ -273,7 +273,7 @@ describe.each(MANAGERS)("apply with %s on the demo host", (pm) => {
     const oldRoot = root;
     const oldTarget = liveTarget(oldRoot);
     const oldInodes = inodes(path.join(oldRoot, "node_modules"));
-    setHostVersion(sb.host, "2026.5.3");
+    setHostVersion(sb.host, "2026.4.30");
 
     const up = await planJson(sb);
     const newRoot = up.desired.targetRoot;
@@ -294,7 +294,7 @@ describe.each(MANAGERS)("apply with %s on the demo host", (pm) => {
     await expectRootValid(newRoot, up);
     expect(readState(newRoot)).toMatchObject({
       planFingerprint: up.desired.fingerprint,
-      host: { version: "2026.5.3" },
+      host: { version: "2026.4.30" },
     });
     // reused by hard link (never a symlink into a root that pruning may delete); manifests and
     // the managers' metadata may get a private copy
@@ -316,9 +316,9 @@ describe.each(MANAGERS)("apply with %s on the demo host", (pm) => {
     expect(fs.existsSync(path.join(sb.stage, PREVIOUS_ROOT))).toBe(true);
     expect(expectOk(await apply(sb)).stdout).toContain(NO_CHANGES);
 
-    // one more upgrade: now the 2026.5.2 root is beyond the retention and pruned, with its
+    // one more upgrade: now the 2026.4.29 root is beyond the retention and pruned, with its
     // generations; the root that was just live is kept; another install's root is never pruned
-    setHostVersion(sb.host, "2026.5.4");
+    setHostVersion(sb.host, "2026.5.1");
     const next = await planJson(sb);
     expect(next.actions.filter((a) => a.type === "prune").map((a) => a.targets)).toEqual([[oldRoot]]);
     expect(next.actions.every((a) => a.type === "reuse" || a.type === "prune")).toBe(true);

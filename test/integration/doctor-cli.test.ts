@@ -88,7 +88,7 @@ const buildSituation = async (): Promise<Situation> => {
   const finishedAt = new Date(Date.now() - 3 * HOURS).toISOString();
   const record: ReconcileStatus = {
     formatVersion: 1,
-    host: { name: "openclaw", version: "2026.5.2", packageRoot, adapter: "openclaw" },
+    host: { name: "openclaw", version: "2026.4.29", packageRoot, adapter: "openclaw" },
     root: plan.desired.targetRoot,
     updatedAt: finishedAt,
     lastPass: {

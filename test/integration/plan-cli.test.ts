@@ -89,7 +89,7 @@ describe("plan on the demo host", () => {
     // (markdown twice: shared ^2 and telegram-isolated ^1), the old root kept for rollback, 3
     // legacy entries in the stage base and 4 in the (writable, copied) host.
     expect(out).toContain("Plan: 2 to reuse, 7 to install, 0 to prune, 7 legacy to clean.");
-    expect(out).toContain(`openclaw 2026.5.2 (${sb.host})`);
+    expect(out).toContain(`openclaw 2026.4.29 (${sb.host})`);
 
     // the conflict: discord's ^2.0.0 stays shared, telegram's ^1.0.0 is isolated
     expect(out).toMatch(
@@ -229,7 +229,7 @@ describe("plan --json and --out", () => {
     const plan = decodePlan(r.stdout);
     expect(plan.formatVersion).toBe(1);
     expect(plan.tool.name).toBe("plugdeps");
-    expect(plan.host).toMatchObject({ name: "openclaw", version: "2026.5.2", packageRoot: sb.host });
+    expect(plan.host).toMatchObject({ name: "openclaw", version: "2026.4.29", packageRoot: sb.host });
     const count = (type: string) => plan.actions.filter((a) => a.type === type).length;
     expect(plan.summary).toEqual({
       reuse: count("reuse"),

@@ -35,7 +35,7 @@ const normalize = (text: string): string =>
   text
     .split(sb.root)
     .join("<tmp>")
-    .replace(/openclaw-2026\.5\.2-[0-9a-f]{12}/g, "openclaw-2026.5.2-<key>")
+    .replace(/openclaw-2026\.5\.2-[0-9a-f]{12}/g, "openclaw-2026.4.29-<key>")
     .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, "<time>");
 
 const matchGolden = (file: string, actual: string): void => {

@@ -44,7 +44,7 @@ describe("status on the demo host", () => {
     expect(r.exitCode, describeRun(r)).toBe(0);
     expect(r.stderr).toBe("");
     const out = r.stdout;
-    expect(out).toContain(`openclaw 2026.5.2 (${sb.host})`);
+    expect(out).toContain(`openclaw 2026.4.29 (${sb.host})`);
     expect(out).toMatch(new RegExp(`stage base:\\s+${escapeRegExp(sb.stage)} \\(--stage-dir\\)`));
     expect(out).toMatch(/current root:\s+none yet/);
     expect(out).toMatch(new RegExp(`previous roots:\\s+${PREVIOUS_ROOT}\\s+3 packages, host 2026\\.4\\.20`));
@@ -57,7 +57,7 @@ describe("status on the demo host", () => {
   it("--json parses and carries the same facts", async () => {
     const sb = makeSandbox({ stage: "demo" });
     const view = await statusJson(statusArgs(sb), sb);
-    expect(view.host).toMatchObject({ name: "openclaw", version: "2026.5.2", packageRoot: sb.host });
+    expect(view.host).toMatchObject({ name: "openclaw", version: "2026.4.29", packageRoot: sb.host });
     expect(view.stageBase).toMatchObject({ path: sb.stage, source: "--stage-dir", role: "target" });
     expect(view.currentRoot).toBeNull();
     expect(view.previousRoots.map((root) => root.path)).toEqual([path.join(sb.stage, PREVIOUS_ROOT)]);

@@ -151,7 +151,7 @@ export const addPlugin = (host: string, id: string, dependencies: Record<string,
   fs.mkdirSync(dir, { recursive: true });
   const manifest = {
     name: `@openclaw/${id}`,
-    version: "2026.5.2",
+    version: "2026.4.29",
     type: "module",
     main: "index.js",
     dependencies,

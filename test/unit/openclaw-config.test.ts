@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/hosts/openclaw/config.js";
 import { locateConfig } from "../../src/hosts/openclaw/config-location.js";
 import { loadActivation, openclawAdapter } from "../../src/hosts/openclaw/index.js";
-import type { ConfigLocation, HostInput, PluginFacts } from "../../src/hosts/types.js";
+import { pluginFacts } from "../../src/hosts/openclaw/discover.js";
+import type { Activation, ConfigLocation, Decision, HostInput, PluginFacts } from "../../src/hosts/types.js";
 import type { PlugdepsError } from "../../src/model/errors.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plugdeps-openclaw-config-"));
@@ -30,6 +31,10 @@ const rightOf = <A>(r: E.Either<PlugdepsError, A>): A => {
   if (E.isLeft(r)) throw new Error(r.left.message);
   return r.right;
 };
+
+/** One plugin decided by a 2026.4.29 host that ships only it. */
+const decideIn = (activation: Activation, plugin: PluginFacts): Decision =>
+  activation({ version: "2026.4.29", packageRoot: "/nonexistent", plugins: [plugin] }).decide(plugin);
 
 const slack: PluginFacts = {
   id: "slack",
@@ -122,8 +127,9 @@ describe("loadConfig", () => {
         ' channels: { "__proto__": { enabled: true }, toString: { enabled: true } } }',
     );
     const activation = rightOf(loadActivation(at(p)));
-    expect(activation(slack)).toEqual({ active: false, reason: "not enabled (no rule matched)" });
-    expect(activation({ ...slack, id: "constructor", channels: ["constructor"] }).active).toBe(false);
+    const hostile = pluginFacts("constructor", "/x", {}, { channels: ["constructor", "toString", "__proto__"] });
+    expect(decideIn(activation, slack)).toEqual({ active: false, reason: "not enabled (no rule matched)" });
+    expect(decideIn(activation, hostile).active).toBe(false);
     expect(({} as Record<string, unknown>)["enabled"]).toBeUndefined();
   });
 });
@@ -132,7 +138,7 @@ describe("loadActivation", () => {
   it("decides plugins against the loaded config", () => {
     const p = write("act.json5", "{ channels: { slack: { enabled: true } } }");
     const activation = rightOf(openclawAdapter.loadActivation(at(p)));
-    expect(activation(slack)).toEqual({ active: true, reason: "channels.slack.enabled=true" });
+    expect(decideIn(activation, slack)).toEqual({ active: true, reason: "channels.slack.enabled=true" });
   });
 
   it("passes failures through", () => {

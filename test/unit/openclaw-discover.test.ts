@@ -118,14 +118,24 @@ describe("discoverPlugins", () => {
       providers: [],
       enabledByDefault: false,
       legacyIds: ["slack-old"],
+      hostFacts: {
+        manifestId: "slack",
+        manifestChannels: ["slack", "slack-events"],
+        catalogChannel: { id: "slack", aliases: [] },
+        modelPatterns: [],
+        modelPrefixes: [],
+        localMemoryEmbedding: [],
+      },
     });
   });
 
-  it("staged is false unless stageRuntimeDependencies is exactly true", () => {
+  // OpenClaw stages every selected plugin's dependencies; its staging never reads the flag
+  // (issue 12: browser's playwright-core went missing on real 2026.4.20 hosts).
+  it("staged is true whatever stageRuntimeDependencies says", () => {
     const openai = byId(plugins, "openai");
     expect(openai._tag).toBe("Valid");
     if (openai._tag === "Valid") {
-      expect(openai.staged).toBe(false);
+      expect(openai.staged).toBe(true);
       expect(openai.enabledByDefault).toBe(true);
       expect(openai.providers).toEqual(["openai"]);
     }
@@ -148,10 +158,12 @@ describe("discoverPlugins", () => {
     expect(p && errorOf(p)).toMatch(/colon\/package\.json:3:18: not valid JSON: /);
   });
 
-  it("a manifest id that differs from the directory name is Invalid", () => {
-    expect(errorOf(byId(plugins, "mismatch"))).toContain(
-      'id "something-else" does not match the directory name "mismatch"',
-    );
+  // kimi-coding's manifest id is `kimi`: OpenClaw keys the plugin by its directory and maps
+  // config ids to the manifest id (selection/plugin-ids.ts). Not an error.
+  it("a manifest id that differs from the directory name is Valid, keyed by the directory", () => {
+    const p = byId(plugins, "mismatch");
+    expect(p._tag).toBe("Valid");
+    if (p._tag === "Valid") expect(p.hostFacts).toMatchObject({ manifestId: "something-else" });
   });
 
   it("wrong types in either file are Invalid with key paths, both files reported", () => {
@@ -162,9 +174,11 @@ describe("discoverPlugins", () => {
     expect(err).not.toContain("\n");
   });
 
-  it("a plugin directory without package.json or without a manifest is Invalid", () => {
-    expect(errorOf(byId(plugins, "no-package"))).toContain("package.json missing");
-    expect(errorOf(byId(plugins, "no-manifest"))).toContain("openclaw.plugin.json missing");
+  // OpenClaw reads a missing manifest as an empty one and a missing package.json as no
+  // dependencies (image-generation-core ships without a manifest in 2026.4.20 – 4.30).
+  it("a plugin directory without package.json or without a manifest is Valid, read as empty", () => {
+    expect(byId(plugins, "no-package")).toMatchObject({ _tag: "Valid", dependencies: {} });
+    expect(byId(plugins, "no-manifest")).toMatchObject({ _tag: "Valid", channels: [], enabledByDefault: false });
   });
 
   it("a directory name that is not a valid plugin id is Invalid", () => {

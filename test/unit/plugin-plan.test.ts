@@ -29,12 +29,20 @@ const invalid = (id: string, error = "package.json: Unexpected token"): Discover
 /** A fake Activation that records whom it was asked about. */
 const recording = (decide: (p: PluginFacts) => Decision) => {
   const asked: PluginFacts[] = [];
-  const activation: Activation = (p) => {
-    asked.push(p);
-    return decide(p);
-  };
+  const activation: Activation = () => ({
+    decide: (p) => {
+      asked.push(p);
+      return decide(p);
+    },
+    extras: [],
+    warnings: [],
+  });
   return { activation, asked };
 };
+const HOST = { version: "2026.4.29", packageRoot: "/pkg" };
+/** The planned plugins of planPlugins, for the tests that look only at them. */
+const plan = (plugins: readonly DiscoveredPlugin[], activation: Activation): PlannedPlugin[] =>
+  planPlugins(plugins, activation, HOST).planned;
 const on: Decision = { active: true, reason: "enabledByDefault" };
 const off: Decision = { active: false, reason: "not enabled" };
 
@@ -43,7 +51,7 @@ const idOf = (p: PlannedPlugin): string => (p._tag === "Valid" ? p.facts.id : p.
 describe("planPlugins", () => {
   it("sorts by id whatever the discovery order", () => {
     const { activation } = recording(() => on);
-    const planned = planPlugins(
+    const planned = plan(
       [valid("slack"), invalid("broken"), valid("discord"), valid("matrix")],
       activation,
     );
@@ -55,7 +63,7 @@ describe("planPlugins", () => {
       p.id === "slack" ? { active: true, reason: "channels.slack.enabled=true" } : off,
     );
     const slack = facts("slack", { dependencies: { "@slack/web-api": "^7.0.0" }, channels: ["slack"] });
-    const planned = planPlugins([{ _tag: "Valid", ...slack }, valid("irc")], activation);
+    const planned = plan([{ _tag: "Valid", ...slack }, valid("irc")], activation);
     expect(planned).toEqual([
       { _tag: "Valid", facts: facts("irc"), decision: off },
       { _tag: "Valid", facts: slack, decision: { active: true, reason: "channels.slack.enabled=true" } },
@@ -66,7 +74,7 @@ describe("planPlugins", () => {
 
   it("invalid plugins stay Invalid with their error and never reach activation", () => {
     const { activation, asked } = recording(() => on);
-    const planned = planPlugins(
+    const planned = plan(
       [invalid("bad", "openclaw.plugin.json: id must be a string"), valid("good")],
       activation,
     );
@@ -81,7 +89,7 @@ describe("planPlugins", () => {
 
   it("same id in two directories: ordered by dir, both kept", () => {
     const { activation } = recording(() => on);
-    const planned = planPlugins(
+    const planned = plan(
       [valid("x", { dir: "/b/x" }), valid("x", { dir: "/a/x" }), invalid("x")],
       activation,
     );
@@ -96,7 +104,7 @@ describe("planPlugins", () => {
 describe("stagedActivePlugins", () => {
   it("returns only valid plugins that are active and staged, in plan order", () => {
     const { activation } = recording((p) => (p.id.startsWith("on") ? on : off));
-    const planned = planPlugins(
+    const planned = plan(
       [
         valid("on-staged-2"),
         valid("on-shipped", { staged: false }),
@@ -111,7 +119,7 @@ describe("stagedActivePlugins", () => {
   });
 
   it("is empty for an empty plan", () => {
-    expect(stagedActivePlugins(planPlugins([], () => on))).toEqual([]);
+    expect(stagedActivePlugins(plan([], recording(() => on).activation))).toEqual([]);
   });
 });
 
@@ -144,7 +152,7 @@ const discoveredArb: fc.Arbitrary<DiscoveredPlugin[]> = fc
 const activeSetArb: fc.Arbitrary<string[]> = fc.subarray<string>([...IDS]);
 
 const pipeline = (discovered: readonly DiscoveredPlugin[], active: readonly string[]) => {
-  const planned = planPlugins(discovered, (p) => (active.includes(p.id) ? on : off));
+  const planned = plan(discovered, recording((p) => (active.includes(p.id) ? on : off)).activation);
   return {
     planned,
     result: computeDesired(stagedActivePlugins(planned), { stageBase: "/s", targetRoot: "/s/r" }),
@@ -176,7 +184,7 @@ describe("plugin plan → desired: properties", () => {
     fc.assert(
       fc.property(discoveredArb, activeSetArb, (discovered, active) => {
         const { activation, asked } = recording((p) => (active.includes(p.id) ? on : off));
-        planPlugins(discovered, activation);
+        plan(discovered, activation);
         expect(asked.map((p) => p.id).sort()).toEqual(
           discovered.flatMap((p) => (p._tag === "Valid" ? [p.id] : [])).sort(),
         );

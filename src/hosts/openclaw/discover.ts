@@ -14,7 +14,11 @@ import { mergeDependencies } from "../shared/dependencies.js";
 
 /**
  * Bundled plugin discovery for OpenClaw (SPEC §5): every `dist/extensions/<id>/` holding a
- * `package.json` or an `openclaw.plugin.json` is a plugin; the directory name is its id.
+ * `package.json` or an `openclaw.plugin.json` is a plugin; the directory name is its id, as in
+ * OpenClaw's own scan (`collectBundledPluginRuntimeDeps` iterates directories). A missing manifest
+ * reads as an empty one and a missing package.json as no dependencies (OpenClaw reads both that
+ * way); a manifest `id` that differs from the directory (kimi-coding's is `kimi`) is only another
+ * name a config may use.
  *
  * A broken plugin never fails discovery: it comes back as `Invalid` with a message naming the file
  * and the line:col or key path, and the other plugins proceed (SPEC §4.12). Only a package root
@@ -31,7 +35,7 @@ export const OpenClawPackageSection = t.partial(
   {
     openclaw: t.partial({
       bundle: t.partial({ stageRuntimeDependencies: t.boolean }),
-      channel: t.partial({ id: t.string }),
+      channel: t.partial({ id: t.string, aliases: t.array(t.string) }),
     }),
   },
   "OpenClawPackageSection",
@@ -136,21 +140,39 @@ const readPlugin = (extRoot: string, id: string): DiscoveredPlugin => {
     return invalid(id, logical, fsError("realpath", logical, err).message);
   }
 
-  const pkg = readJsonFile(path.join(dir, PACKAGE_JSON), OpenClawPluginPackageJson, "plugin package.json");
-  const manifest = readJsonFile(path.join(dir, MANIFEST_JSON), OpenClawPluginManifest, "plugin manifest");
+  const pkg = readOptionalJsonFile(path.join(dir, PACKAGE_JSON), OpenClawPluginPackageJson, "plugin package.json");
+  const manifest = readOptionalJsonFile(path.join(dir, MANIFEST_JSON), OpenClawPluginManifest, "plugin manifest");
   const problems: string[] = [];
   if (E.isLeft(pkg)) problems.push(pkg.left);
   if (E.isLeft(manifest)) problems.push(manifest.left);
-  if (E.isRight(manifest) && manifest.right.id !== id) {
-    problems.push(
-      `${path.join(dir, MANIFEST_JSON)}: id "${manifest.right.id}" does not match the directory name "${id}" ` +
-        `(the directory name is the plugin id; rename one of them)`,
-    );
-  }
   if (problems.length > 0 || E.isLeft(pkg) || E.isLeft(manifest))
     return invalid(id, dir, problems.join("; "));
-  return { _tag: "Valid", ...pluginFacts(id, dir, pkg.right, manifest.right) };
+  return { _tag: "Valid", ...pluginFacts(id, dir, pkg.right ?? {}, manifest.right ?? {}) };
 };
+
+/** What only the OpenClaw adapter reads about a plugin (hosts/openclaw/selection/). */
+export interface OpenClawPluginFacts {
+  /** The manifest's `id` when it has one; OpenClaw maps config ids to it (plugin-ids.ts). */
+  readonly manifestId: string | undefined;
+  /** The manifest's `channels`, exactly: OpenClaw's selection reads only these. */
+  readonly manifestChannels: readonly string[];
+  /** package.json `openclaw.channel` (id, aliases): 2026.4.20/4.22 know a channel only from these. */
+  readonly catalogChannel: { readonly id: string; readonly aliases: readonly string[] } | undefined;
+  readonly modelPatterns: readonly string[];
+  readonly modelPrefixes: readonly string[];
+  /** `runtimeDependencies.localMemoryEmbedding` specs, `name@version`. */
+  readonly localMemoryEmbedding: readonly string[];
+}
+
+export const openclawFactsOf = (plugin: PluginFacts): OpenClawPluginFacts =>
+  (plugin.hostFacts as OpenClawPluginFacts | undefined) ?? {
+    manifestId: undefined,
+    manifestChannels: plugin.channels,
+    catalogChannel: undefined,
+    modelPatterns: [],
+    modelPrefixes: [],
+    localMemoryEmbedding: [],
+  };
 
 /** Pure: the host-neutral facts from the two decoded files. */
 export const pluginFacts = (
@@ -159,37 +181,53 @@ export const pluginFacts = (
   pkg: OpenClawPluginPackageJson,
   manifest: OpenClawPluginManifest,
 ): PluginFacts => {
-  const channelId = pkg.openclaw?.channel?.id;
+  const channel = pkg.openclaw?.channel;
+  const channelId = channel?.id;
+  const hostFacts: OpenClawPluginFacts = {
+    manifestId: manifest.id !== undefined && manifest.id.trim() !== "" ? manifest.id : undefined,
+    manifestChannels: unique(manifest.channels ?? []),
+    catalogChannel:
+      channelId !== undefined && channelId.trim() !== ""
+        ? { id: channelId, aliases: unique(channel?.aliases ?? []) }
+        : undefined,
+    modelPatterns: unique(manifest.modelSupport?.modelPatterns ?? []),
+    modelPrefixes: unique(manifest.modelSupport?.modelPrefixes ?? []),
+    localMemoryEmbedding: unique(manifest.runtimeDependencies?.localMemoryEmbedding ?? []),
+  };
   return {
     id,
     dir,
     dependencies: mergeDependencies(pkg.dependencies, pkg.optionalDependencies),
-    staged: pkg.openclaw?.bundle?.stageRuntimeDependencies === true,
+    // OpenClaw stages every selected plugin's dependencies: its staging never reads
+    // `openclaw.bundle.stageRuntimeDependencies` (issue 12: browser -> playwright-core was missed).
+    staged: true,
     channels: unique([...(manifest.channels ?? []), ...(channelId ? [channelId] : [])]),
     providers: unique(manifest.providers ?? []),
     enabledByDefault: manifest.enabledByDefault === true,
     legacyIds: unique(manifest.legacyPluginIds ?? []),
+    hostFacts,
   };
 };
 
 const unique = (values: readonly string[]): string[] => [...new Set(values.filter((v) => v !== ""))];
 
-/** Reads one JSON file of a plugin; every failure is a one-line message naming the file. */
-const readJsonFile = <A>(
+/**
+ * Reads one JSON file of a plugin: `undefined` when it is absent (OpenClaw reads an absent file as
+ * empty); every failure is a one-line message naming the file.
+ */
+const readOptionalJsonFile = <A>(
   file: string,
   codec: t.Type<A, unknown, unknown>,
   what: string,
-): E.Either<string, A> => {
+): E.Either<string, A | undefined> => {
   const kind = lstatKind(file);
-  if (kind === "missing") return E.left(`${file}: ${path.basename(file)} missing`);
+  if (kind === "missing") return E.right(undefined);
   if (kind === "symlink") {
     return E.left(`${file} is a symbolic link; plugdeps reads only regular files in the host package`);
   }
   const text = readTextFile(file);
   if (E.isLeft(text)) {
-    return E.left(
-      text.left._tag === "Missing" ? `${file}: ${path.basename(file)} missing` : text.left.error.message,
-    );
+    return text.left._tag === "Missing" ? E.right(undefined) : E.left(text.left.error.message);
   }
   return pipe(
     parseJson(file, text.right),

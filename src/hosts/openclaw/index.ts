@@ -1,25 +1,41 @@
+import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import type { PlugdepsError } from "../../model/errors.js";
+import { parseJson, readTextFile } from "../../util/read-json.js";
 import type { Activation, ConfigLocation, HostAdapter } from "../types.js";
-import { decideOpenClaw } from "./activation.js";
 import { loadConfig } from "./config.js";
 import { locateConfig } from "./config-location.js";
 import { findDebris } from "./debris.js";
 import { discoverPlugins } from "./discover.js";
 import { findPackageRoot } from "../shared/package-root.js";
 import { stageCandidates } from "./stage-dirs.js";
+import { type HostManifest, selectOpenClaw } from "./selection/index.js";
 
-/** Reads the config once; the returned function decides every plugin against that snapshot. */
+/**
+ * Reads the config once; the returned function selects against that snapshot, by the rules of the
+ * host version it is given (selection/band.ts). The host's package.json is read here, at the edge,
+ * for the dependencies 2026.4.29+ mirrors (an unreadable one mirrors nothing; the plan says so).
+ */
 export const loadActivation = (location: ConfigLocation): E.Either<PlugdepsError, Activation> =>
   pipe(
     loadConfig(location),
     E.map(
       (config): Activation =>
-        (plugin) =>
-          decideOpenClaw(config, plugin),
+        (input) =>
+          selectOpenClaw(config, input, readHostManifest(input.packageRoot)),
     ),
   );
+
+const readHostManifest = (packageRoot: string): HostManifest | undefined => {
+  const file = path.join(packageRoot, "package.json");
+  const text = readTextFile(file);
+  if (E.isLeft(text)) return undefined;
+  const json = parseJson(file, text.right);
+  return E.isRight(json) && typeof json.right === "object" && json.right !== null && !Array.isArray(json.right)
+    ? (json.right as HostManifest)
+    : undefined;
+};
 
 /** The OpenClaw host adapter (SPEC §5). Everything OpenClaw-specific lives under this directory. */
 export const openclawAdapter: HostAdapter = {
@@ -34,7 +50,8 @@ export const openclawAdapter: HostAdapter = {
   findDebris: (ctx) => findDebris(ctx),
 };
 
-export { decideOpenClaw, OPENCLAW_ACTIVATION_RULES, DEFAULT_OFF_REASON } from "./activation.js";
+export { selectOpenClaw, MIRRORED_OWNER } from "./selection/index.js";
+export { bandOf, BANDS } from "./selection/band.js";
 export { loadConfig } from "./config.js";
 export { locateConfig } from "./config-location.js";
 export { findDebris } from "./debris.js";

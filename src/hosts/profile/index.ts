@@ -21,6 +21,7 @@ import type {
   StageCandidateSpec,
 } from "../types.js";
 import { decideProfile } from "./activation.js";
+import { selectionOf } from "../shared/selection.js";
 import { type HostProfile, loadProfile } from "./profile.js";
 
 /** The generic adapter: everything host-specific comes from a HostProfile. */
@@ -55,7 +56,7 @@ export const profileAdapter = (profile: HostProfile): HostAdapter => {
       if (E.isLeft(text)) {
         if (text.left._tag === "Failed") return E.left(text.left.error);
         if (location.required) return E.left(configNotFound(location.path, `chosen by ${location.source}`));
-        return E.right((plugin) => decideProfile(pluginsKey, {}, plugin));
+        return E.right(selectionOf((plugin) => decideProfile(pluginsKey, {}, plugin)));
       }
       const Config = t.partial({ [pluginsKey]: PluginsConfig });
       return pipe(
@@ -63,7 +64,7 @@ export const profileAdapter = (profile: HostProfile): HostAdapter => {
         E.chain(decodeWith(Config, `${profile.name} config`, location.path)),
         E.map((config) => {
           const block = Object.hasOwn(config, pluginsKey) ? (config[pluginsKey] ?? {}) : {};
-          return (plugin) => decideProfile(pluginsKey, block, plugin);
+          return selectionOf((plugin) => decideProfile(pluginsKey, block, plugin));
         }),
       );
     },
