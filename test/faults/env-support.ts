@@ -181,7 +181,7 @@ export const makeSmallSandbox = (pm: Manager): ApplySandbox & { readonly config:
     fs.mkdirSync(path.dirname(p), { recursive: true });
     fs.writeFileSync(p, `${JSON.stringify(value, null, 2)}\n`);
   };
-  write("package.json", { name: "openclaw", version: "2026.9.1", type: "module" });
+  write("package.json", { name: "openclaw", version: "2026.4.29", type: "module" });
   addStagedPlugin(host, "alpha", { "@fixture/retry": "^2.0.0" });
   return { ...sb, host, pm, spawnLog: sb.at("spawn.log"), config: writeConfig(sb, "config", {}) };
 };
@@ -195,7 +195,7 @@ export const addStagedPlugin = (host: string, id: string, dependencies: Record<s
     `${JSON.stringify(
       {
         name: `@openclaw/${id}`,
-        version: "2026.9.1",
+        version: "2026.4.29",
         type: "module",
         main: "index.js",
         dependencies,

@@ -277,7 +277,7 @@ describe.each(MANAGERS)("apply with %s on the demo host", (pm) => {
 
     const up = await planJson(sb);
     const newRoot = up.desired.targetRoot;
-    expect(path.basename(newRoot)).toMatch(/^openclaw-2026\.5\.3-[0-9a-f]{12}$/);
+    expect(path.basename(newRoot)).toMatch(/^openclaw-2026\.4\.30-[0-9a-f]{12}$/);
     expect(up.actions.length).toBeGreaterThan(0);
     for (const a of up.actions) {
       expect(a.type, a.reason).toBe("reuse");

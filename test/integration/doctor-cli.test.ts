@@ -177,7 +177,7 @@ describe("doctor finds each kind of problem and writes nothing", () => {
     const human = await doctor(s.sb);
     expect(human.exitCode).toBe(1);
     expect(human.stdout).toMatch(
-      /^✗ error {2}the dependency root openclaw-2026\.5\.2-\w+ does not exist {2}\[materialization-missing\]$/m,
+      /^✗ error {2}the dependency root openclaw-2026\.4\.29-\w+ does not exist {2}\[materialization-missing\]$/m,
     );
     expect(human.stdout).toMatch(
       /^Doctor: 1 error, \d+ warnings, 1 info\. \d+ fixable with `plugdeps doctor --fix`\.$/m,

@@ -135,7 +135,11 @@ describe("plan on the demo host", () => {
     ]);
     expect(pluginById(plan, "broken")).toMatchObject({ valid: false, active: false });
     expect(pluginById(plan, "legacy-json")).toMatchObject({ valid: false, active: false });
-    expect(pluginById(plan, "memory-core")).toMatchObject({ active: true, staged: false });
+    // memory-core fills OpenClaw's memory slot by default; its deps are shipped by the host (layer)
+    expect(pluginById(plan, "memory-core")).toMatchObject({
+      active: true,
+      reason: "plugins.slots.memory (default)",
+    });
     expect(pluginById(plan, "matrix").reason).toContain("matrix-legacy");
     expect(plan.desired.conflicts.map((c) => [c.name, c.isolated.map((i) => i.plugin)])).toEqual([
       ["@fixture/markdown", ["telegram"]],
@@ -145,7 +149,12 @@ describe("plan on the demo host", () => {
       ["irc", "irc-fixture-client"],
     ]);
     const host = plan.observed.layers.find((l) => l.kind === "host");
-    expect(host?.satisfies.map((s) => [s.name, s.version])).toEqual([["@fixture/logger", "1.4.0"]]);
+    // memory-core is staged like every selected plugin (OpenClaw never reads
+    // stageRuntimeDependencies); the host's own node_modules satisfies its dependency
+    expect(host?.satisfies.map((s) => [s.name, s.version])).toEqual([
+      ["@fixture/logger", "1.4.0"],
+      ["@fixture/memory-store", "0.9.3"],
+    ]);
     expect(actionPackageNames(plan)).not.toContain("@fixture/logger");
     expect(plan.observed.previousRoots.map((r) => path.basename(r.path))).toEqual([PREVIOUS_ROOT]);
   });
@@ -442,7 +451,7 @@ describe("config precedence through the environment", () => {
       OPENCLAW_CONFIG_PATH: configFixture("demo.json5"),
     });
     expect(plan.config.source).toBe("--config");
-    expect(activeIds(plan)).toEqual(["anthropic", "memory-core"]);
+    expect(activeIds(plan)).toEqual(["memory-core"]);
   });
 
   it("OPENCLAW_STATE_DIR/openclaw.json, and its plugin-runtime-deps as the stage base (not created)", async () => {
@@ -490,8 +499,12 @@ describe("config precedence through the environment", () => {
       source: "default",
       found: false,
     });
-    expect(activeIds(plan)).toEqual(["anthropic", "memory-core"]);
-    expect(pluginById(plan, "anthropic").reason).toBe("enabledByDefault");
+    // 2026.4.29+: a provider plugin is on by default but staged only when a provider or model of
+    // it is referenced; memory-core fills the default memory slot
+    expect(activeIds(plan)).toEqual(["memory-core"]);
+    expect(pluginById(plan, "anthropic").reason).toBe(
+      "enabledByDefault, but none of its providers is referenced (OpenClaw 2026.4.29+)",
+    );
   });
 });
 

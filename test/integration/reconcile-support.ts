@@ -40,7 +40,7 @@ export const makeReconcileSandbox = (): ReconcileSandbox => {
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(
       path.join(dir, "package.json"),
-      `${JSON.stringify({ name: `@openclaw/${id}`, version: "2026.9.1", type: "module", dependencies, openclaw: { bundle: { stageRuntimeDependencies: true } } }, null, 2)}\n`,
+      `${JSON.stringify({ name: `@openclaw/${id}`, version: "2026.4.29", type: "module", dependencies, openclaw: { bundle: { stageRuntimeDependencies: true } } }, null, 2)}\n`,
     );
     fs.writeFileSync(
       path.join(dir, "openclaw.plugin.json"),

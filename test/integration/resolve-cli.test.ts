@@ -35,7 +35,7 @@ const normalize = (text: string): string =>
   text
     .split(sb.root)
     .join("<tmp>")
-    .replace(/openclaw-2026\.5\.2-[0-9a-f]{12}/g, "openclaw-2026.4.29-<key>")
+    .replace(/openclaw-2026\.4\.29-[0-9a-f]{12}/g, "openclaw-2026.4.29-<key>")
     .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, "<time>");
 
 const matchGolden = (file: string, actual: string): void => {
@@ -130,10 +130,12 @@ describe("plugdeps resolve", () => {
   });
 
   it("a plugin no record lists: exit 1, naming the stage bases searched and the fix", async () => {
-    const r = await resolve("memory-core", "@fixture/memory-store");
+    // broken's manifest is invalid, so no root records it (memory-core, which this test used
+    // before, is now staged: it fills OpenClaw's default memory slot)
+    const r = await resolve("broken", "@fixture/http-kit");
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toContain('no materialization record lists plugin "memory-core"');
+    expect(r.stderr).toContain('no materialization record lists plugin "broken"');
     expect(r.stderr).toContain(`${sb.stage} (PLUGDEPS_STAGE_DIR[0]): 1 root(s)`);
     expect(r.stderr).toContain("plugdeps apply");
   });

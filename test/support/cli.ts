@@ -211,10 +211,10 @@ export const writeMinimalHost = (dir: string): void => {
     fs.mkdirSync(path.dirname(p), { recursive: true });
     fs.writeFileSync(p, typeof value === "string" ? value : `${JSON.stringify(value, null, 2)}\n`);
   };
-  write("package.json", { name: "openclaw", version: "2026.9.1", type: "module" });
+  write("package.json", { name: "openclaw", version: "2026.4.29", type: "module" });
   write("dist/extensions/solo/package.json", {
     name: "@openclaw/solo",
-    version: "2026.9.1",
+    version: "2026.4.29",
     dependencies: { "@fixture/logger": "^1.0.0" },
     openclaw: { bundle: { stageRuntimeDependencies: true } },
   });

@@ -11,6 +11,9 @@ import { selectAdapter } from "../../src/hosts/select.js";
 import type { DiscoveredPlugin, HostAdapter, HostInput, PluginFacts } from "../../src/hosts/types.js";
 import type { PlugdepsError } from "../../src/model/errors.js";
 
+/** The profile adapter decides each plugin on its own: the host version and plugin list do not matter. */
+const ANY_HOST = { version: "1.0.0", packageRoot: "/pkg", plugins: [] };
+
 const REPO = path.resolve(import.meta.dirname, "../..");
 const PROFILE = path.join(REPO, "fixtures/profiles/acme.json");
 const ACME_HOST = path.join(REPO, "fixtures/hosts/acme-demo");
@@ -154,14 +157,14 @@ describe("activation (profile's pluginsKey block)", () => {
         required: true,
       }),
     );
-    return Object.fromEntries(plugins.map((p) => [p.id, activation(p)]));
+    return Object.fromEntries(plugins.map((p) => [p.id, activation(ANY_HOST).decide(p)]));
   };
 
   it("fixtures/configs/acme.json: search by entries, notify and builtin-ui by default", () => {
     const activation = rightOf(
       adapter.loadActivation(adapter.locateConfig(input({}, { config: ACME_CONFIG }))),
     );
-    expect(Object.fromEntries(plugins.map((p) => [p.id, activation(p)]))).toEqual({
+    expect(Object.fromEntries(plugins.map((p) => [p.id, activation(ANY_HOST).decide(p)]))).toEqual({
       "builtin-ui": { active: true, reason: "enabledByDefault" },
       notify: { active: true, reason: "enabledByDefault" },
       search: { active: true, reason: "plugins.entries.search.enabled=true" },
@@ -231,7 +234,7 @@ describe("activation (profile's pluginsKey block)", () => {
     const custom = profileAdapter({ ...acmeProfile(), config: { pluginsKey: "extensions" } });
     const p = write("ext.json", JSON.stringify({ extensions: { entries: { search: { enabled: true } } } }));
     const activation = rightOf(custom.loadActivation({ path: p, source: "--config", required: true }));
-    expect(activation(facts("search"))).toEqual({
+    expect(activation(ANY_HOST).decide(facts("search"))).toEqual({
       active: true,
       reason: "extensions.entries.search.enabled=true",
     });
@@ -243,9 +246,9 @@ describe("activation (profile's pluginsKey block)", () => {
       '{"plugins": {"entries": {"__proto__": {"enabled": true}, "constructor": {"enabled": true}}}}',
     );
     const activation = rightOf(adapter.loadActivation({ path: p, source: "--config", required: true }));
-    expect(activation(facts("__proto__")).active).toBe(false);
-    expect(activation(facts("constructor")).active).toBe(false);
-    expect(activation(facts("toString")).active).toBe(false);
+    expect(activation(ANY_HOST).decide(facts("__proto__")).active).toBe(false);
+    expect(activation(ANY_HOST).decide(facts("constructor")).active).toBe(false);
+    expect(activation(ANY_HOST).decide(facts("toString")).active).toBe(false);
   });
 
   it("a missing default config is the empty config; a missing named one is an error", () => {
@@ -253,11 +256,11 @@ describe("activation (profile's pluginsKey block)", () => {
     const empty = rightOf(
       adapter.loadActivation({ path: absent, source: "profile default", required: false }),
     );
-    expect(empty(facts("notify", { enabledByDefault: true }))).toEqual({
+    expect(empty(ANY_HOST).decide(facts("notify", { enabledByDefault: true }))).toEqual({
       active: true,
       reason: "enabledByDefault",
     });
-    expect(empty(facts("search")).active).toBe(false);
+    expect(empty(ANY_HOST).decide(facts("search")).active).toBe(false);
     const err = leftOf(adapter.loadActivation({ path: absent, source: "ACME_CONFIG", required: true }));
     expect(err._tag).toBe("ConfigNotFound");
     expect(err.message).toContain(absent);
