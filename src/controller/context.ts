@@ -5,6 +5,7 @@ import { pipe } from "fp-ts/lib/function.js";
 import type { PlanContext } from "../../reconcilers/reconciler.js";
 import type { ConfigLocation, HostAdapter, HostInput } from "../hosts/types.js";
 import type { PlugdepsError } from "../model/errors.js";
+import type { Unmanaged } from "../model/plan.js";
 import { computeDesired } from "../plan/desired.js";
 import { planPlugins, stagedActivePlugins } from "../plan/plugin-plan.js";
 import { versionedRootName, versionedRootPattern } from "../observe/host-identity.js";
@@ -30,6 +31,8 @@ export interface RunContext extends PlanContext {
   readonly notes: readonly string[];
   /** The host selection's warnings (plan `warnings`). */
   readonly warnings: readonly string[];
+  /** What the adapter found and leaves alone (plan `observed.unmanaged`): never an action. */
+  readonly unmanaged: readonly Unmanaged[];
 }
 
 export const buildContext = (opts: RunOptions): E.Either<PlugdepsError, RunContext> =>
@@ -75,9 +78,20 @@ export const buildContext = (opts: RunOptions): E.Either<PlugdepsError, RunConte
         { path: stage.target.path, writable: true },
         ...stage.layers.map((l) => ({ path: l.path, writable: false })),
       ];
+      const debrisContext = {
+        packageRoot: identity.packageRoot,
+        plugins,
+        stageBases,
+        now: lockFacts.now,
+        input,
+      };
       const debris = adapter
-        .findDebris({ packageRoot: identity.packageRoot, plugins, stageBases, now: lockFacts.now })
+        .findDebris(debrisContext)
         .filter((d) => !isOwnSibling(d.path, adapter.slug, stageBases));
+      // The target root's own state is said by `current` (and a note when it is not owned).
+      const unmanaged = (adapter.findUnmanaged?.(debrisContext) ?? []).filter(
+        (u) => u.path !== targetRoot && !isOwnSibling(u.path, adapter.slug, stageBases),
+      );
       const ctx: RunContext = {
         adapter,
         identity,
@@ -88,6 +102,7 @@ export const buildContext = (opts: RunOptions): E.Either<PlugdepsError, RunConte
         previous: previous.roots,
         readOnlyRoots,
         debris,
+        unmanaged,
         excludedDirs: new Set(debris.map((d) => d.path)),
         retention: opts.retention ?? settings.retention ?? DEFAULT_RETENTION,
         lockFacts,

@@ -182,6 +182,7 @@ const observedSection = (ctx: RunContext, reconciled: Reconciled): Observed => {
     lock,
     debris,
     notes,
+    unmanaged: [...ctx.unmanaged],
   };
 };
 

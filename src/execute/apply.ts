@@ -529,6 +529,8 @@ const cleanLegacy = (
     ...(path.basename(path.dirname(ctx.identity.packageRoot)) === "node_modules"
       ? [path.dirname(ctx.identity.packageRoot)]
       : []),
+    // the host's own state directories (OpenClaw: its state and config dirs), never themselves
+    ...(ctx.adapter.legacyRoots?.(ctx.identity.packageRoot, ctx.input) ?? []),
   ];
   for (const target of action.targets) {
     // Only what the adapter matched by exact name in this very run (it re-observed under the

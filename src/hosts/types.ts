@@ -1,6 +1,6 @@
 import type * as E from "fp-ts/lib/Either.js";
 import type { PlugdepsError } from "../model/errors.js";
-import type { Debris } from "../model/plan.js";
+import type { Debris, Unmanaged } from "../model/plan.js";
 
 /**
  * The seam between the generic core and a particular plugin host. Nothing in plan/, observe/,
@@ -106,6 +106,8 @@ export interface DebrisContext {
   /** Stage bases to scan: the writable target and the read-only layers. */
   readonly stageBases: readonly { readonly path: string; readonly writable: boolean }[];
   readonly now: number;
+  /** Env and home, for debris the host keeps under its own state directories. */
+  readonly input?: HostInput;
 }
 
 export interface HostAdapter {
@@ -123,4 +125,15 @@ export interface HostAdapter {
   stageCandidates(input: HostInput): StageCandidateSpec[];
   /** Legacy debris this host's older versions left behind (exact names only). Read-only. */
   findDebris(ctx: DebrisContext): Debris[];
+  /**
+   * What the same scan found and leaves alone (another version's root, a name the host never
+   * produces): reported, never an action. Read-only.
+   */
+  findUnmanaged?(ctx: DebrisContext): Unmanaged[];
+  /**
+   * Directories strictly inside which `findDebris` paths may lie besides the package root and the
+   * writable stage base (OpenClaw: its state and config dirs); the executor removes debris only
+   * inside one of these (removeWithin).
+   */
+  legacyRoots?(packageRoot: string, input: HostInput): readonly string[];
 }

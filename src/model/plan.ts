@@ -134,16 +134,36 @@ export const Debris = t.type({
 });
 export type Debris = t.TypeOf<typeof Debris>;
 
-export const Observed = t.type({
-  fingerprint: t.string,
-  candidates: t.array(StageCandidate),
-  layers: t.array(ObservedLayer),
-  currentRoot: nullable(RootSummary),
-  previousRoots: t.array(RootSummary),
-  lock: nullable(LockHolder),
-  debris: t.array(Debris),
-  notes: t.array(t.string),
+/**
+ * Something found beside what plugdeps manages that it deliberately leaves alone: never an action,
+ * only reported (plan, doctor). For OpenClaw: another version's root, an `openclaw-unknown-*` root
+ * OpenClaw itself still keeps, a name OpenClaw never produces, a dangling global symlink.
+ * `kind` is the adapter's word for it, `why` says why it stays, `fix` is a command for the
+ * operator when one is worth running (null: nothing to do).
+ */
+export const Unmanaged = t.type({
+  path: t.string,
+  kind: t.string,
+  why: t.string,
+  fix: nullable(t.string),
 });
+export type Unmanaged = t.TypeOf<typeof Unmanaged>;
+
+export const Observed = t.intersection([
+  t.type({
+    fingerprint: t.string,
+    candidates: t.array(StageCandidate),
+    layers: t.array(ObservedLayer),
+    currentRoot: nullable(RootSummary),
+    previousRoots: t.array(RootSummary),
+    lock: nullable(LockHolder),
+    debris: t.array(Debris),
+    notes: t.array(t.string),
+  }),
+  // Optional so that plan files written before it still decode (formatVersion 1); plugdeps
+  // always writes it.
+  t.partial({ unmanaged: t.array(Unmanaged) }),
+]);
 export type Observed = t.TypeOf<typeof Observed>;
 
 export const ActionPackage = t.type({

@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import type { PlugdepsError } from "../model/errors.js";
-import type { Action, Debris, LockHolder, PlanDocument } from "../model/plan.js";
+import type { Action, Debris, LockHolder, PlanDocument, Unmanaged } from "../model/plan.js";
 import { describeLock } from "../render/observed.js";
 import { plainStyle } from "../render/style.js";
 import { timeSpan } from "./systemd-syntax.js";
@@ -39,6 +39,7 @@ export const findingsFrom = (facts: DoctorFacts): Finding[] =>
     ...staleRoots(facts.plan),
     ...staleLocks(facts),
     ...facts.plan.observed.debris.map(debrisFinding),
+    ...(facts.plan.observed.unmanaged ?? []).map(unmanagedFinding),
     ...invalidPlugins(facts.plan),
     ...rejectedSpecs(facts.plan),
     ...staleStatus(facts),
@@ -231,6 +232,33 @@ export const debrisFinding = (d: Debris): Finding => {
     fixable: d.writable,
   };
 };
+
+/**
+ * What plugdeps found and leaves alone (issue 12: never harm what the host made): the host's own
+ * roots, roots the host itself still keeps, names the host never produces. Information only,
+ * except a dangling global symlink (openclaw #76466), which breaks imports and which nothing
+ * removes automatically: a warning with the command.
+ */
+export const unmanagedFinding = (u: Unmanaged): Finding =>
+  u.kind === "dangling-global-symlink"
+    ? {
+        id: "dangling-global-symlink",
+        severity: "warning",
+        title: `dangling symlink in the global node_modules into an old stage tree: ${u.path}`,
+        subject: u.path,
+        detail: u.why,
+        fix: u.fix ?? "remove the symlink",
+        fixable: false,
+      }
+    : {
+        id: "unmanaged",
+        severity: "info",
+        title: `left alone (${u.kind}): ${u.path}`,
+        subject: u.path,
+        detail: u.why,
+        fix: u.fix ?? "nothing to do: plugdeps leaves it alone (remove it yourself only if it is yours and unused)",
+        fixable: false,
+      };
 
 /** An invalid manifest disables that plugin only; the operator should know which and why. */
 const invalidPlugins = (plan: PlanDocument): Finding[] =>

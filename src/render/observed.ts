@@ -1,4 +1,4 @@
-import type { Debris, LockHolder } from "../model/plan.js";
+import type { Debris, LockHolder, Unmanaged } from "../model/plan.js";
 import type { Style } from "./style.js";
 import { isoFromEpochMs } from "./text.js";
 
@@ -36,3 +36,18 @@ export const readOnlyDebrisWarnings = (debris: readonly Debris[], style: Style):
       `${style.bold(style.yellow("Warning:"))} legacy debris under a read-only path: ${d.path}`,
       `  clear it from outside the sandbox: ${d.fix}`,
     ]);
+
+/**
+ * What plugdeps found and leaves alone (never an action): one line each, with why. The plan says
+ * it so that an operator sees that nothing of the host's is being removed, and why.
+ */
+export const unmanagedLines = (unmanaged: readonly Unmanaged[] | undefined, style: Style): string[] =>
+  unmanaged === undefined || unmanaged.length === 0
+    ? []
+    : [
+        `${style.bold("Left alone")} (not plugdeps', never removed):`,
+        ...unmanaged.flatMap((u) => [
+          `  = ${u.path}`,
+          `      ${u.why}${u.fix === null ? "" : `; to remove it: ${u.fix}`}`,
+        ]),
+      ];

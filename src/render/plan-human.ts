@@ -7,7 +7,7 @@ import type {
   PlanDocument,
   PluginDecision,
 } from "../model/plan.js";
-import { lockLines, readOnlyDebrisWarnings } from "./observed.js";
+import { lockLines, readOnlyDebrisWarnings, unmanagedLines } from "./observed.js";
 import type { Paint, Style } from "./style.js";
 import { compareKeys } from "./codec-order.js";
 import { type CellInput, linesOf, NO_CHANGES, plural, shortPath, summarySentence, table } from "./text.js";
@@ -27,6 +27,7 @@ export const renderPlanHuman = (plan: PlanDocument, style: Style): string => {
     actionSection(plan, style),
     plan.observed.lock ? lockLines(plan.observed.lock, style) : [],
     readOnlyDebrisWarnings(plan.observed.debris, style),
+    unmanagedLines(plan.observed.unmanaged, style),
     plan.observed.notes.map((note) => `${style.bold("Note:")} ${note}`),
     [summaryLine(plan, style)],
   ].filter((block) => block.length > 0);

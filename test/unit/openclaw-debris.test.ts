@@ -4,23 +4,21 @@ import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   defaultProbes,
-  extensionEntryRule,
   findDebris,
-  isLockStale,
-  LOCK_STALE_MS,
+  findUnmanaged,
   parseStarttime,
+  scanOpenclaw,
   shellQuote,
-  stageRootRule,
   type DebrisProbes,
 } from "../../src/hosts/openclaw/debris.js";
-import type { DebrisContext } from "../../src/hosts/types.js";
+import type { DebrisContext, HostInput } from "../../src/hosts/types.js";
 
 const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "plugdeps-openclaw-debris-")));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /**
- * A pid a process could have (<= 2^22: larger ones are garbage, judged by age) that is not
- * running now: process.kill(pid, 0) fails with ESRCH, so its holder is dead.
+ * A pid a process could have (<= 2^22: larger ones are garbage) that is not running now:
+ * process.kill(pid, 0) fails with ESRCH, so its holder is dead.
  */
 const DEAD_PID = ((): number => {
   for (let pid = 4_194_000; pid > 1; pid--) {
@@ -33,6 +31,7 @@ const DEAD_PID = ((): number => {
   throw new Error("no free pid found");
 })();
 const NOW = Date.now();
+const MIN = 60_000;
 
 const mk = (...parts: string[]): string => {
   const p = path.join(...parts);
@@ -48,33 +47,40 @@ const age = (p: string, ms: number): void => {
   const t = new Date(NOW - ms);
   fs.utimesSync(p, t, t);
 };
+const lock = (root: string, owner: unknown, lockAgeMs = 0): string => {
+  const dir = mk(root, ".openclaw-runtime-deps.lock");
+  if (owner !== undefined)
+    put(path.join(dir, "owner.json"), typeof owner === "string" ? owner : JSON.stringify(owner));
+  age(path.join(dir, "owner.json"), lockAgeMs);
+  age(dir, lockAgeMs);
+  return dir;
+};
 
 // ---------------------------------------------------------------------------------------------
-// The tree: a global prefix with the host package, and a stage base.
+// The tree: a global prefix with the host package, a home with OpenClaw's state dir, a stage base.
 
 const globalModules = mk(tmp, "prefix", "lib", "node_modules");
 const packageRoot = mk(globalModules, "openclaw");
-put(path.join(packageRoot, "package.json"), JSON.stringify({ name: "openclaw", version: "2026.5.1" }));
+put(path.join(packageRoot, "package.json"), JSON.stringify({ name: "openclaw", version: "2026.4.29" }));
 const ext = mk(packageRoot, "dist", "extensions");
-const stage = mk(tmp, "state", "plugin-runtime-deps");
+const home = mk(tmp, "home");
+const stateDir = mk(home, ".openclaw");
+const stage = mk(stateDir, "plugin-runtime-deps");
 
-// dist/extensions/slack: every extension debris kind
+// dist/extensions/slack: every extension debris kind OpenClaw's doctor removes
 const slack = mk(ext, "slack");
 put(path.join(slack, "package.json"), "{}");
 put(path.join(slack, "openclaw.plugin.json"), '{"id":"slack"}');
 mk(slack, "node_modules", "@slack", "web-api");
 put(path.join(slack, ".openclaw-runtime-deps.json"), "{}");
 put(path.join(slack, ".openclaw-runtime-deps-stamp.json"), "{}");
-mk(slack, ".openclaw-runtime-deps-tmp-1234");
+mk(slack, ".openclaw-runtime-deps-copy-1234");
 mk(slack, ".openclaw-pnpm-store", "v3");
-mk(slack, ".openclaw-install-stage");
 mk(slack, ".openclaw-install-stage-9f8e");
 mk(slack, ".openclaw-install-backups");
-put(
-  path.join(mk(slack, ".openclaw-runtime-deps.lock"), "owner.json"),
-  JSON.stringify({ pid: DEAD_PID, createdAtMs: NOW }),
-);
-// near misses
+// near misses: names OpenClaw's doctor does not remove
+mk(slack, ".openclaw-install-stage"); // no dash: not `.openclaw-install-stage-*`
+mk(slack, ".openclaw-runtime-deps.lock"); // a lock is reclaimed by OpenClaw when it takes it, never by its doctor
 put(path.join(slack, ".openclaw-runtime-deps"), "");
 put(path.join(slack, ".openclaw-install-backup"), "");
 put(path.join(slack, "openclaw-runtime-deps.json"), "");
@@ -82,43 +88,55 @@ put(path.join(slack, "openclaw-runtime-deps.json"), "");
 // dist/extensions/matrix: node_modules WITHOUT a marker is what the package shipped
 const matrix = mk(ext, "matrix");
 mk(matrix, "node_modules", "matrix-js-sdk");
-// a live lock (this process) is never stale, however old
-const liveLock = mk(matrix, ".openclaw-runtime-deps.lock");
-put(path.join(liveLock, "owner.json"), JSON.stringify({ pid: process.pid, createdAtMs: 0 }));
-age(liveLock, 24 * 3_600_000);
 
-// dist/extensions/stamped: only the stamp marker still makes node_modules debris
-const stamped = mk(ext, "stamped");
-put(path.join(stamped, ".openclaw-runtime-deps-stamp.json"), "{}");
-mk(stamped, "node_modules");
+// dist/extensions/copied: a `.openclaw-runtime-deps-*` temp dir is a marker too (OpenClaw 5.2)
+const copied = mk(ext, "copied");
+mk(copied, ".openclaw-runtime-deps-copy-aaaa");
+mk(copied, "node_modules");
 
-// stage base roots
-mk(stage, "openclaw-unknown-5d41402abc4b");
-mk(stage, "openclaw-unknownx");
-mk(stage, "openclaw-2026.4.20-legacy", "node_modules");
-mk(stage, "openclaw-2026.4.21");
-const owned = mk(stage, "openclaw-2026.4.20-0a1b2c3d4e5f");
+// a plugin directory that is a symlink is never entered (OpenClaw follows it; plugdeps never
+// deletes through a link)
+const elsewhere = mk(tmp, "elsewhere-plugin");
+put(path.join(elsewhere, ".openclaw-runtime-deps.json"), "{}");
+fs.symlinkSync(elsewhere, path.join(ext, "linked"));
+
+// the state dir: a user-installed plugin with debris, and OpenClaw's old per-plugin cache dirs
+const installed = mk(stateDir, "extensions", "lossless");
+put(path.join(installed, ".openclaw-runtime-deps-stamp.json"), "{}");
+mk(installed, "node_modules", "x");
+mk(stateDir, "bundled-plugin-runtime-deps", "slack-0123");
+mk(stateDir, ".local", "bundled-plugin-runtime-deps");
+mk(packageRoot, ".local", "bundled-plugin-runtime-deps", "x");
+
+// stage base: OpenClaw's roots
+const unknownOld = mk(stage, "openclaw-unknown-5d41402abc4b");
+age(unknownOld, 60 * MIN);
+const unknownYoung = mk(stage, "openclaw-unknown-0a0a0a0a0a0a");
+age(unknownYoung, 2 * MIN);
+const unknownLocked = mk(stage, "openclaw-unknown-1b1b1b1b1b1b");
+lock(unknownLocked, { pid: process.pid, createdAtMs: NOW - 60 * MIN }, 60 * MIN);
+age(unknownLocked, 60 * MIN);
+const unknownDeadLock = mk(stage, "openclaw-unknown-2c2c2c2c2c2c");
+lock(unknownDeadLock, { pid: DEAD_PID, createdAtMs: NOW }, 0);
+age(unknownDeadLock, 60 * MIN);
+mk(stage, "openclaw-2026.4.22-0a1b2c3d4e5f", "node_modules");
+mk(stage, "openclaw-2026.4.24-mine");
+const owned = mk(stage, "openclaw-2026.4.20-abcdefabcdef");
 put(path.join(owned, ".plugdeps", "state.json"), "{}");
-const ownedHashless = mk(stage, "openclaw-2026.4.19-oldstyle");
-put(path.join(ownedHashless, ".plugdeps", "state.json"), "{}");
-const unownedHashed = mk(stage, "openclaw-2026.4.22-0a1b2c3d4e5f");
-mk(stage, "openclaw-2026.4.23-0A1B2C3D4E5F"); // uppercase hex is not our hash: hash-less
-mk(stage, "openclaw-2026.4.24-beta.1-0a1b2c3d4e5f"); // prerelease version, hashed
-// locks under the stage base
-const oldOwnerless = mk(stage, ".openclaw-runtime-deps.lock");
-age(oldOwnerless, LOCK_STALE_MS + 60_000);
-const deadPidFile = mk(unownedHashed, ".openclaw-runtime-deps.lock");
-put(path.join(deadPidFile, "pid"), `${DEAD_PID}\n`);
-const freshOwnerless = mk(owned, ".openclaw-runtime-deps.lock");
-put(path.join(freshOwnerless, "owner.json"), "not json at all");
-// a second stage base (e.g. a read-only layer) with an old garbage-owner lock
+const ownedUnknown = mk(stage, "openclaw-unknown-ownedbyplugdeps");
+put(path.join(ownedUnknown, ".plugdeps", "state.json"), "{}");
+age(ownedUnknown, 60 * MIN);
+mk(stage, "openclaw-2026.4.29-0a1b2c3d4e5f.lock"); // plugdeps' own sibling
+mk(stage, "openclaw-2026.4.29-0a1b2c3d4e5f.gen-0abc123def456");
+mk(stage, "acme-0.9.0-aaaaaaaaaaaa"); // not OpenClaw's namespace: not looked at
+mk(stage, ".openclaw-runtime-deps.lock");
+// a read-only layer with an old unknown root
 const layer = mk(tmp, "layer");
-const garbageOld = mk(layer, ".openclaw-runtime-deps.lock");
-put(path.join(garbageOld, "owner.json"), '{"pid": "0"}');
-age(garbageOld, LOCK_STALE_MS + 1);
+const layerUnknown = mk(layer, "openclaw-unknown-9e9e9e9e9e9e");
+age(layerUnknown, 60 * MIN);
 
 // global node_modules symlinks
-const liveTarget = mk(stage, "openclaw-2026.4.20-0a1b2c3d4e5f", "node_modules", "alive");
+const liveTarget = mk(stage, "openclaw-2026.4.20-abcdefabcdef", "node_modules", "alive");
 fs.symlinkSync(
   path.join(stage, "openclaw-2026.4.18-gone", "node_modules", "gone"),
   path.join(globalModules, "gone"),
@@ -130,7 +148,8 @@ fs.symlinkSync(
     "..",
     "..",
     "..",
-    "state",
+    "home",
+    ".openclaw",
     "plugin-runtime-deps",
     "openclaw-unknown-x",
     "node_modules",
@@ -141,11 +160,8 @@ fs.symlinkSync(
 );
 fs.symlinkSync(liveTarget, path.join(globalModules, "alive"));
 fs.symlinkSync("/nonexistent/elsewhere/pkg", path.join(globalModules, "elsewhere"));
-fs.symlinkSync(
-  path.join(tmp, "plugin-runtime-deps-not-a-segment", "x"),
-  path.join(globalModules, "lookalike"),
-);
 
+const input: HostInput = { env: {}, homedir: home, flags: {} };
 const ctx: DebrisContext = {
   packageRoot,
   plugins: [],
@@ -155,6 +171,7 @@ const ctx: DebrisContext = {
     { path: path.join(tmp, "no-such-base"), writable: true },
   ],
   now: NOW,
+  input,
 };
 
 const snapshot = (dir: string): string[] =>
@@ -167,59 +184,52 @@ const snapshot = (dir: string): string[] =>
       return `${rel} ${st.mode} ${st.size} ${st.mtimeMs}`;
     });
 
+const rel = (p: string): string => path.relative(tmp, p);
+
 describe("findDebris", () => {
   const before = snapshot(tmp);
   const debris = findDebris(ctx);
-  const rel = debris.map((d) => [path.relative(tmp, d.path), d.rule]);
 
-  it("finds exactly the known debris, sorted by path", () => {
-    expect(rel).toEqual([
-      ["layer/.openclaw-runtime-deps.lock", "stale-openclaw-lock"],
-      ["prefix/lib/node_modules/@scope/pkg", "dangling-global-symlink"],
-      ["prefix/lib/node_modules/gone", "dangling-global-symlink"],
+  it("finds exactly what OpenClaw itself removes, sorted by path", () => {
+    expect(debris.map((d) => [rel(d.path), d.rule])).toEqual([
+      ["home/.openclaw/.local/bundled-plugin-runtime-deps", "bundled-plugin-runtime-deps"],
+      ["home/.openclaw/bundled-plugin-runtime-deps", "bundled-plugin-runtime-deps"],
+      ["home/.openclaw/extensions/lossless/.openclaw-runtime-deps-stamp.json", "runtime-deps-marker"],
+      ["home/.openclaw/extensions/lossless/node_modules", "extension-node_modules-with-marker"],
+      ["home/.openclaw/plugin-runtime-deps/openclaw-unknown-2c2c2c2c2c2c", "unknown-version-root"],
+      ["home/.openclaw/plugin-runtime-deps/openclaw-unknown-5d41402abc4b", "unknown-version-root"],
+      ["layer/openclaw-unknown-9e9e9e9e9e9e", "unknown-version-root"],
+      ["prefix/lib/node_modules/openclaw/.local/bundled-plugin-runtime-deps", "bundled-plugin-runtime-deps"],
+      [
+        "prefix/lib/node_modules/openclaw/dist/extensions/copied/.openclaw-runtime-deps-copy-aaaa",
+        "runtime-deps-temp",
+      ],
+      [
+        "prefix/lib/node_modules/openclaw/dist/extensions/copied/node_modules",
+        "extension-node_modules-with-marker",
+      ],
       ["prefix/lib/node_modules/openclaw/dist/extensions/slack/.openclaw-install-backups", "install-backups"],
-      ["prefix/lib/node_modules/openclaw/dist/extensions/slack/.openclaw-install-stage", "install-stage"],
       [
         "prefix/lib/node_modules/openclaw/dist/extensions/slack/.openclaw-install-stage-9f8e",
         "install-stage",
       ],
       ["prefix/lib/node_modules/openclaw/dist/extensions/slack/.openclaw-pnpm-store", "pnpm-store"],
       [
-        "prefix/lib/node_modules/openclaw/dist/extensions/slack/.openclaw-runtime-deps-stamp.json",
-        "runtime-deps-marker",
+        "prefix/lib/node_modules/openclaw/dist/extensions/slack/.openclaw-runtime-deps-copy-1234",
+        "runtime-deps-temp",
       ],
       [
-        "prefix/lib/node_modules/openclaw/dist/extensions/slack/.openclaw-runtime-deps-tmp-1234",
-        "runtime-deps-temp",
+        "prefix/lib/node_modules/openclaw/dist/extensions/slack/.openclaw-runtime-deps-stamp.json",
+        "runtime-deps-marker",
       ],
       [
         "prefix/lib/node_modules/openclaw/dist/extensions/slack/.openclaw-runtime-deps.json",
         "runtime-deps-marker",
       ],
       [
-        "prefix/lib/node_modules/openclaw/dist/extensions/slack/.openclaw-runtime-deps.lock",
-        "stale-openclaw-lock",
-      ],
-      [
         "prefix/lib/node_modules/openclaw/dist/extensions/slack/node_modules",
         "extension-node_modules-with-marker",
       ],
-      [
-        "prefix/lib/node_modules/openclaw/dist/extensions/stamped/.openclaw-runtime-deps-stamp.json",
-        "runtime-deps-marker",
-      ],
-      [
-        "prefix/lib/node_modules/openclaw/dist/extensions/stamped/node_modules",
-        "extension-node_modules-with-marker",
-      ],
-      ["state/plugin-runtime-deps/.openclaw-runtime-deps.lock", "stale-openclaw-lock"],
-      ["state/plugin-runtime-deps/openclaw-2026.4.20-legacy", "hashless-root"],
-      [
-        "state/plugin-runtime-deps/openclaw-2026.4.22-0a1b2c3d4e5f/.openclaw-runtime-deps.lock",
-        "stale-openclaw-lock",
-      ],
-      ["state/plugin-runtime-deps/openclaw-2026.4.23-0A1B2C3D4E5F", "hashless-root"],
-      ["state/plugin-runtime-deps/openclaw-unknown-5d41402abc4b", "unknown-version-root"],
     ]);
   });
 
@@ -228,20 +238,27 @@ describe("findDebris", () => {
   });
 
   it("leaves every near miss alone", () => {
-    const paths = debris.map((d) => path.relative(tmp, d.path));
+    const paths = debris.map((d) => rel(d.path));
     for (const miss of [
       "matrix/node_modules",
-      "matrix/.openclaw-runtime-deps.lock",
-      "openclaw-unknownx",
-      "openclaw-2026.4.21",
-      "openclaw-2026.4.20-0a1b2c3d4e5f",
-      "openclaw-2026.4.19-oldstyle",
-      "openclaw-2026.4.24-beta.1-0a1b2c3d4e5f",
-      "node_modules/alive",
-      "node_modules/elsewhere",
-      "node_modules/lookalike",
+      "slack/.openclaw-install-stage",
+      "slack/.openclaw-runtime-deps.lock",
       "slack/.openclaw-runtime-deps",
+      "slack/.openclaw-install-backup",
+      "slack/openclaw-runtime-deps.json",
       "slack/package.json",
+      "linked/.openclaw-runtime-deps.json",
+      "elsewhere-plugin/.openclaw-runtime-deps.json",
+      "openclaw-unknown-0a0a0a0a0a0a",
+      "openclaw-unknown-1b1b1b1b1b1b",
+      "openclaw-unknown-ownedbyplugdeps",
+      "openclaw-2026.4.22-0a1b2c3d4e5f",
+      "openclaw-2026.4.24-mine",
+      "openclaw-2026.4.20-abcdefabcdef",
+      "plugin-runtime-deps/.openclaw-runtime-deps.lock",
+      "acme-0.9.0-aaaaaaaaaaaa",
+      "node_modules/gone",
+      "node_modules/alive",
     ]) {
       expect(
         paths.filter((p) => p.endsWith(miss)),
@@ -250,127 +267,124 @@ describe("findDebris", () => {
     }
   });
 
-  it("writable debris is fixed by doctor --fix", () => {
-    for (const d of debris) {
-      expect(d.writable).toBe(true);
-      expect(d.fix).toBe("plugdeps doctor --fix");
+  it("debris in a read-only layer is never writable, whatever the probe says, and carries the command", () => {
+    const d = debris.find((x) => x.path === layerUnknown);
+    expect(d).toMatchObject({ writable: false, fix: `rm -rf -- '${layerUnknown}'` });
+    for (const x of debris.filter((x) => x.path !== layerUnknown)) {
+      expect(x.writable).toBe(true);
+      expect(x.fix).toBe("plugdeps doctor --fix");
     }
   });
 
   it("read-only debris carries the exact shell command, rm -rf for directories, rm -f otherwise", () => {
     const readOnly: DebrisProbes = { ...defaultProbes, isWritable: () => false };
-    const byRel = new Map(findDebris(ctx, readOnly).map((d) => [path.relative(tmp, d.path), d]));
+    const byRel = new Map(findDebris(ctx, readOnly).map((d) => [rel(d.path), d]));
     const nm = byRel.get("prefix/lib/node_modules/openclaw/dist/extensions/slack/node_modules");
     expect(nm?.writable).toBe(false);
     expect(nm?.fix).toBe(`rm -rf -- '${path.join(slack, "node_modules")}'`);
-    expect(byRel.get("prefix/lib/node_modules/gone")?.fix).toBe(
-      `rm -f -- '${path.join(globalModules, "gone")}'`,
-    );
     expect(
       byRel.get("prefix/lib/node_modules/openclaw/dist/extensions/slack/.openclaw-runtime-deps.json")?.fix,
     ).toBe(`rm -f -- '${path.join(slack, ".openclaw-runtime-deps.json")}'`);
   });
 
-  it("probes each parent directory, not the debris itself", () => {
+  it("probes each parent directory once, not the debris itself", () => {
     const asked: string[] = [];
     findDebris(ctx, { ...defaultProbes, isWritable: (dir) => (asked.push(dir), true) });
     expect(asked).toContain(slack);
-    expect(asked).toContain(path.join(globalModules, "@scope"));
+    expect(asked).toContain(stage);
+    expect(asked).not.toContain(layer);
     expect(new Set(asked).size).toBe(asked.length);
   });
 
+  it("without the host input only the package root's legacy paths are looked for", () => {
+    const { input: _, ...rest } = ctx;
+    const found = findDebris({ ...rest, stageBases: [] }).map((d) => rel(d.path));
+    expect(found.every((p) => p.startsWith("prefix/lib/node_modules/openclaw/"))).toBe(true);
+    expect(found).toContain("prefix/lib/node_modules/openclaw/dist/extensions/slack/node_modules");
+  });
+
+  it("follows OPENCLAW_STATE_DIR and the directory of OPENCLAW_CONFIG_PATH", () => {
+    const other = mk(tmp, "other-state");
+    mk(other, "bundled-plugin-runtime-deps");
+    const cfgDir = mk(tmp, "cfg");
+    mk(cfgDir, ".local", "bundled-plugin-runtime-deps");
+    const onlyLegacy = (env: Record<string, string>): string[] =>
+      findDebris({ ...ctx, stageBases: [], input: { ...input, env } })
+        .map((d) => rel(d.path))
+        .filter((p) => !p.startsWith("prefix/"));
+    expect(onlyLegacy({ OPENCLAW_STATE_DIR: other })).toEqual(["other-state/bundled-plugin-runtime-deps"]);
+    expect(onlyLegacy({ OPENCLAW_CONFIG_PATH: path.join(cfgDir, "openclaw.json") })).toEqual([
+      "cfg/.local/bundled-plugin-runtime-deps",
+      "home/.openclaw/.local/bundled-plugin-runtime-deps",
+      "home/.openclaw/bundled-plugin-runtime-deps",
+      "home/.openclaw/extensions/lossless/.openclaw-runtime-deps-stamp.json",
+      "home/.openclaw/extensions/lossless/node_modules",
+    ]);
+  });
+
+  it("never reaches a legacy path through a symlinked directory", () => {
+    const linkedState = mk(tmp, "linked-state");
+    const realLocal = mk(tmp, "real-local");
+    mk(realLocal, "bundled-plugin-runtime-deps");
+    fs.symlinkSync(realLocal, path.join(linkedState, ".local"));
+    const found = findDebris({
+      ...ctx,
+      stageBases: [],
+      input: { ...input, env: { OPENCLAW_STATE_DIR: linkedState } },
+    });
+    expect(
+      found.map((d) => rel(d.path)).filter((p) => p.includes("real-local") || p.includes("linked-state")),
+    ).toEqual([]);
+  });
+});
+
+describe("findUnmanaged", () => {
+  const unmanaged = findUnmanaged(ctx);
+
+  it("reports OpenClaw's roots and look-alikes it leaves alone, and dangling global symlinks", () => {
+    expect(unmanaged.map((u) => [rel(u.path), u.kind])).toEqual([
+      ["home/.openclaw/plugin-runtime-deps/openclaw-2026.4.22-0a1b2c3d4e5f", "openclaw-root"],
+      ["home/.openclaw/plugin-runtime-deps/openclaw-2026.4.24-mine", "unknown-name"],
+      ["home/.openclaw/plugin-runtime-deps/openclaw-unknown-0a0a0a0a0a0a", "openclaw-unknown-root"],
+      ["home/.openclaw/plugin-runtime-deps/openclaw-unknown-1b1b1b1b1b1b", "openclaw-unknown-root"],
+      ["prefix/lib/node_modules/@scope/pkg", "dangling-global-symlink"],
+      ["prefix/lib/node_modules/gone", "dangling-global-symlink"],
+    ]);
+  });
+
+  it("says why each stays, and gives a command only where one is worth running", () => {
+    const why = new Map(unmanaged.map((u) => [path.basename(u.path), u]));
+    expect(why.get("openclaw-unknown-0a0a0a0a0a0a")?.why).toMatch(
+      /among the newest 20 and younger than 10 min/,
+    );
+    expect(why.get("openclaw-unknown-1b1b1b1b1b1b")?.why).toMatch(/lock is live \(held by running pid \d+\)/);
+    expect(why.get("openclaw-2026.4.22-0a1b2c3d4e5f")?.why).toMatch(/OpenClaw never prunes it/);
+    expect(why.get("openclaw-2026.4.24-mine")?.why).toMatch(/not a root name OpenClaw produces/);
+    expect(why.get("gone")?.fix).toBe(`rm -f -- '${path.join(globalModules, "gone")}'`);
+    for (const u of unmanaged.filter((x) => x.kind !== "dangling-global-symlink")) expect(u.fix).toBeNull();
+  });
+
+  it("scans once per context", () => {
+    expect(scanOpenclaw(ctx)).toBe(scanOpenclaw(ctx));
+    expect(findUnmanaged(ctx)).toBe(unmanaged);
+  });
+
   it("scans global node_modules only when the package root sits in one", () => {
-    const elsewhere = mk(tmp, "not-modules", "openclaw");
-    const found = findDebris({ ...ctx, packageRoot: elsewhere, stageBases: [] });
-    expect(found).toEqual([]);
+    const notModules = mk(tmp, "not-modules", "openclaw");
+    expect(findUnmanaged({ ...ctx, packageRoot: notModules, stageBases: [] })).toEqual([]);
   });
 });
 
-describe("debris name rules", () => {
-  it.each([
-    ["openclaw-unknown-abc", "unknown-version-root"],
-    ["openclaw-unknown-", undefined],
-    ["openclaw-unknownx", undefined],
-    ["openclaw-2026.4.20-x", "hashless-root"],
-    ["openclaw-2026.4.20-2-legacy", "hashless-root"],
-    ["openclaw-2026.4.20-0a1b2c3d4e5f", undefined],
-    ["openclaw-2026.4.20-2-0a1b2c3d4e5f", undefined],
-    ["openclaw-2026.4.20-0a1b2c3d4e5", "hashless-root"],
-    ["openclaw-2026.4.20-0a1b2c3d4e5f0", "hashless-root"],
-    // plugdeps' own siblings of a hashed root: the install-root lock and root generations
-    ["openclaw-2026.4.20-0a1b2c3d4e5f.lock", undefined],
-    ["openclaw-2026.4.20-0a1b2c3d4e5f.gen-1a2b", undefined],
-    ["openclaw-2026.4.20", undefined],
-    ["openclaw-latest-x", undefined],
-    ["openclaw-2026-x", undefined],
-    ["other-2026.4.20-x", undefined],
-  ])("stage root %s → %s", (name, rule) => {
-    expect(stageRootRule(name)).toBe(rule);
-  });
-
-  it.each([
-    ["node_modules", true, "extension-node_modules-with-marker"],
-    ["node_modules", false, undefined],
-    [".openclaw-runtime-deps.json", false, "runtime-deps-marker"],
-    [".openclaw-runtime-deps-stamp.json", false, "runtime-deps-marker"],
-    [".openclaw-runtime-deps-x", false, "runtime-deps-temp"],
-    [".openclaw-runtime-deps", false, undefined],
-    [".openclaw-pnpm-store", false, "pnpm-store"],
-    [".openclaw-pnpm-store2", false, undefined],
-    [".openclaw-install-stage", false, "install-stage"],
-    [".openclaw-install-stage.old", false, "install-stage"],
-    [".openclaw-install-backups", false, "install-backups"],
-    ["dist", true, undefined],
-  ] as const)("extension entry %s (marker %s) → %s", (name, marker, rule) => {
-    expect(extensionEntryRule(name, marker)).toBe(rule);
-  });
-});
-
-describe("lock staleness", () => {
-  const probes = (alive: boolean, starttime: number | null = 100): DebrisProbes => ({
-    hostname: "here",
-    isAlive: () => alive,
-    starttimeOf: () => starttime,
-    isWritable: () => true,
-  });
-  const ev = (over: Partial<Parameters<typeof isLockStale>[0]> = {}): Parameters<typeof isLockStale>[0] => ({
-    pid: undefined,
-    hostname: undefined,
-    starttime: undefined,
-    mtimeMs: NOW,
-    ...over,
-  });
-
-  it("a live holder is never stale by age", () => {
-    expect(isLockStale(ev({ pid: 42, mtimeMs: 0 }), NOW, probes(true))).toBe(false);
-  });
-  it("a dead holder is stale at once", () => {
-    expect(isLockStale(ev({ pid: 42 }), NOW, probes(false))).toBe(true);
-  });
-  it("a recycled pid (other start time) is stale", () => {
-    expect(isLockStale(ev({ pid: 1, starttime: 99 }), NOW, probes(true, 100))).toBe(true);
-    expect(isLockStale(ev({ pid: 1, starttime: 100 }), NOW, probes(true, 100))).toBe(false);
-    expect(isLockStale(ev({ pid: 1, starttime: 99 }), NOW, probes(true, null))).toBe(false);
-  });
-  it("another host's lock cannot be judged here", () => {
-    expect(isLockStale(ev({ pid: 42, hostname: "there", mtimeMs: 0 }), NOW, probes(false))).toBe(false);
-  });
-  it("no pid evidence: stale only after the age limit", () => {
-    expect(isLockStale(ev({ mtimeMs: NOW - LOCK_STALE_MS + 1000 }), NOW, probes(true))).toBe(false);
-    expect(isLockStale(ev({ mtimeMs: NOW - LOCK_STALE_MS - 1 }), NOW, probes(true))).toBe(true);
-  });
-  it("the real probe sees this process as alive", () => {
-    expect(defaultProbes.isAlive(process.pid)).toBe(true);
-    expect(defaultProbes.isAlive(DEAD_PID)).toBe(false);
-  });
+describe("parseStarttime / shellQuote", () => {
   it("parses /proc/<pid>/stat field 22 even with spaces and parens in the command name", () => {
     const fields = Array.from({ length: 50 }, (_, i) => String(i + 3));
     expect(parseStarttime(`123 (a) b (c) ${fields.join(" ")}`)).toBe(22);
   });
-});
-
-describe("shellQuote", () => {
-  it("survives single quotes, spaces and dollar signs", () => {
+  it("the real probe sees this process as alive and a free pid as dead", () => {
+    expect(defaultProbes.isAlive(process.pid)).toBe(true);
+    expect(defaultProbes.isAlive(DEAD_PID)).toBe(false);
+  });
+  it("quotes survive single quotes, spaces and dollar signs", () => {
     expect(shellQuote("/a b/it's $HOME")).toBe(`'/a b/it'\\''s $HOME'`);
   });
 });

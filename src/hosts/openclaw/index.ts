@@ -6,7 +6,8 @@ import { parseJson, readTextFile } from "../../util/read-json.js";
 import type { Activation, ConfigLocation, HostAdapter } from "../types.js";
 import { loadConfig } from "./config.js";
 import { locateConfig } from "./config-location.js";
-import { findDebris } from "./debris.js";
+import { findDebris, findUnmanaged } from "./debris.js";
+import { legacyDirectories } from "./legacy-paths.js";
 import { discoverPlugins } from "./discover.js";
 import { findPackageRoot } from "../shared/package-root.js";
 import { stageCandidates } from "./stage-dirs.js";
@@ -48,13 +49,15 @@ export const openclawAdapter: HostAdapter = {
   discoverPlugins,
   stageCandidates,
   findDebris: (ctx) => findDebris(ctx),
+  findUnmanaged: (ctx) => findUnmanaged(ctx),
+  legacyRoots: (packageRoot, input) => legacyDirectories(packageRoot, input),
 };
 
 export { selectOpenClaw, MIRRORED_OWNER } from "./selection/index.js";
 export { bandOf, BANDS } from "./selection/band.js";
 export { loadConfig } from "./config.js";
 export { locateConfig } from "./config-location.js";
-export { findDebris } from "./debris.js";
+export { findDebris, findUnmanaged } from "./debris.js";
 export { discoverPlugins } from "./discover.js";
 export { findPackageRoot } from "../shared/package-root.js";
 export { stageCandidates } from "./stage-dirs.js";
