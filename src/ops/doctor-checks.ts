@@ -256,7 +256,9 @@ export const unmanagedFinding = (u: Unmanaged): Finding =>
         title: `left alone (${u.kind}): ${u.path}`,
         subject: u.path,
         detail: u.why,
-        fix: u.fix ?? "nothing to do: plugdeps leaves it alone (remove it yourself only if it is yours and unused)",
+        fix:
+          u.fix ??
+          "nothing to do: plugdeps leaves it alone (remove it yourself only if it is yours and unused)",
         fixable: false,
       };
 
