@@ -4,7 +4,8 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { execa } from "execa";
 import * as E from "fp-ts/lib/Either.js";
-import { decideOpenClaw } from "../../src/hosts/openclaw/activation.js";
+import { pluginFacts } from "../../src/hosts/openclaw/discover.js";
+import { selectOpenClaw } from "../../src/hosts/openclaw/selection/index.js";
 import type { Decision } from "../../src/hosts/types.js";
 import { STATE_DIR, STATE_FILE } from "../../src/model/layout.js";
 import { OpenClawConfig } from "../../src/model/openclaw.js";
@@ -428,7 +429,7 @@ const generate = (kind: Extract<CaseOp, { op: "generate" }>["kind"], n: number):
       return `${JSON.stringify(
         {
           name: "@openclaw/many",
-          version: "2026.9.1",
+          version: "2026.4.29",
           dependencies,
           openclaw: { bundle: { stageRuntimeDependencies: true } },
         },
@@ -803,21 +804,29 @@ export const PROTOTYPE_NAMES = [
 ];
 
 /**
- * In-process: decode a parsed value as an OpenClaw config and decide activation for a plugin whose
- * id, legacy ids, channels and providers are all Object.prototype member names. Returns the
- * decision (null when the value is not a config).
+ * In-process: decode a parsed value as an OpenClaw config and decide activation, by OpenClaw
+ * 2026.4.29's rules (the band that reads the most of a config: slots, providers, model owners),
+ * for a plugin whose id, manifest id, legacy ids, channels, providers and model prefixes are all
+ * Object.prototype member names. Returns the decision (null when the value is not a config).
  */
 export const activationOf = (parsed: unknown): Decision | null => {
   const decoded = OpenClawConfig.decode(parsed);
   if (E.isLeft(decoded)) return null;
-  return decideOpenClaw(decoded.right, {
-    id: "constructor",
-    dir: "/nowhere",
-    dependencies: {},
-    staged: true,
-    channels: PROTOTYPE_NAMES,
-    providers: PROTOTYPE_NAMES,
-    enabledByDefault: false,
-    legacyIds: PROTOTYPE_NAMES,
-  });
+  const plugin = pluginFacts(
+    "constructor",
+    "/nowhere",
+    {},
+    {
+      id: "constructor",
+      channels: PROTOTYPE_NAMES,
+      providers: PROTOTYPE_NAMES,
+      legacyPluginIds: PROTOTYPE_NAMES,
+      modelSupport: { modelPrefixes: PROTOTYPE_NAMES },
+    },
+  );
+  return selectOpenClaw(
+    decoded.right,
+    { version: "2026.4.29", packageRoot: "/nowhere", plugins: [plugin] },
+    undefined,
+  ).decide(plugin);
 };
