@@ -92,6 +92,10 @@ export const buildContext = (opts: RunOptions): E.Either<PlugdepsError, RunConte
       const unmanaged = (adapter.findUnmanaged?.(debrisContext) ?? []).filter(
         (u) => u.path !== targetRoot && !isOwnSibling(u.path, adapter.slug, stageBases),
       );
+      // A root the adapter already reports (as debris or as left alone) needs no second,
+      // vaguer "not owned, left alone" note from the owned-roots listing.
+      const reported = new Set([...debris, ...unmanaged].map((x) => `${x.path}: `));
+      const shownNotes = notes.filter((n) => ![...reported].some((prefix) => n.startsWith(prefix)));
       const ctx: RunContext = {
         adapter,
         identity,
@@ -109,7 +113,7 @@ export const buildContext = (opts: RunOptions): E.Either<PlugdepsError, RunConte
         input,
         configLocation,
         problems,
-        notes,
+        notes: shownNotes,
         warnings,
       };
       return ctx;
