@@ -110,10 +110,6 @@ const DEAD_PID = ((): number => {
   throw new Error("no free pid found");
 })();
 
-const both = (keeps: boolean): Readonly<Record<Version, boolean>> => ({
-  "2026.4.29": keeps,
-  "2026.4.30-beta.1": keeps,
-});
 const only429 = { "2026.4.29": true, "2026.4.30-beta.1": false } as const;
 
 const ENTRIES: readonly EntrySpec[] = [
