@@ -15,6 +15,7 @@ export declare const bareImportClosure: (
 ) => string[];
 export interface FetchRecord {
   readonly version: string;
+  readonly functions: readonly string[];
   readonly oracleChunks: Readonly<Record<string, readonly string[]>>;
   readonly dependencies: Readonly<Record<string, string>>;
   readonly fetchedAt: string;

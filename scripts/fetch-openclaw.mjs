@@ -47,9 +47,8 @@ export const ORACLE_FUNCTIONS = Object.freeze([
   { name: "scanBundledPluginRuntimeDeps", dynamic: true },
   // the same in 4.30, which has no scan function any more
   { name: "createBundledRuntimeDepsPackagePlan", dynamic: true },
-  // the gateway: its plugin loader (4.20 - 4.22 stage per enabled plugin while loading) ...
-  { name: "loadOpenClawPlugins", dynamic: false },
-  // ... and its startup plugin ids (4.29 - 4.30: prestageGatewayBundledRuntimeDepsImpl)
+  // the gateway's startup plugin ids and auto-enabled config (4.29 - 4.30:
+  // prestageGatewayBundledRuntimeDepsImpl)
   { name: "loadPluginLookUpTable", dynamic: false },
   { name: "applyPluginAutoEnable", dynamic: false },
 ]);
@@ -139,7 +138,13 @@ const readJson = (file) => JSON.parse(fs.readFileSync(file, "utf8"));
 export const fetchOpenClaw = (version, log = console.log) => {
   const dest = versionDir(version);
   const marker = path.join(dest, ".complete");
-  if (fs.existsSync(marker)) return readJson(marker);
+  if (fs.existsSync(marker)) {
+    // Complete, unless it was made for another list of oracle functions (then it is redone).
+    const record = readJson(marker);
+    if (JSON.stringify(record.functions) === JSON.stringify(ORACLE_FUNCTIONS.map((f) => f.name)))
+      return record;
+    log(`openclaw@${version}: the oracle functions changed, fetching again`);
+  }
 
   fs.mkdirSync(CACHE_DIR, { recursive: true });
   const work = `${dest}.tmp-${process.pid}`;
@@ -223,7 +228,13 @@ export const fetchOpenClaw = (version, log = console.log) => {
       );
     }
 
-    const record = { version, oracleChunks, dependencies, fetchedAt: new Date().toISOString() };
+    const record = {
+      version,
+      functions: ORACLE_FUNCTIONS.map((f) => f.name),
+      oracleChunks,
+      dependencies,
+      fetchedAt: new Date().toISOString(),
+    };
     fs.writeFileSync(path.join(work, ".complete"), `${JSON.stringify(record, null, 2)}\n`);
     fs.rmSync(dest, { recursive: true, force: true });
     fs.renameSync(work, dest);

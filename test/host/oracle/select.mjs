@@ -111,6 +111,52 @@ const doctorOracle = async (distDir, packageRoot) => {
   };
 };
 
+/**
+ * The gateway's startup pre-staging (4.29 - 4.30), composed of OpenClaw's own functions in the
+ * order prepareGatewayPluginBootstrap (server.impl-*.js) calls them:
+ *   activation = applyPluginAutoEnable({ config, env }).config
+ *   cfg = mergeActivationSectionsIntoRuntimeConfig({ runtimeConfig: config, activationConfig: activation })
+ *   plugins.enabled === false: no lookup, nothing staged
+ *   ids = loadPluginLookUpTable({ config: cfg, workspaceDir, env, activationSourceConfig: config }).startup.pluginIds
+ *   none: nothing staged (prestageGatewayBundledRuntimeDepsImpl returns early)
+ *   4.29: scanBundledPluginRuntimeDeps({ packageRoot, config: cfg, selectedPluginIds: ids, env })
+ *   4.30: createBundledRuntimeDepsPackagePlan({ packageRoot, config: cfg, exactPluginIds: ids, env })
+ * The raw config stands for both the gateway's runtime config (its snapshot's `config`, with
+ * OpenClaw's defaults applied) and its activation source (`sourceConfig`): see the report.
+ */
+const gatewayOracle = async (distDir, packageRoot) => {
+  const lookup = await loadFunction(distDir, "loadPluginLookUpTable");
+  // 4.20 - 4.22 stage from inside the plugin loader: not called, see the report of issue 12.
+  if (!lookup) return null;
+  const merge = await loadFunction(distDir, "mergeActivationSectionsIntoRuntimeConfig");
+  const autoEnable = await loadFunction(distDir, "applyPluginAutoEnable");
+  const plan = await loadFunction(distDir, "createBundledRuntimeDepsPackagePlan");
+  const scan = plan ? null : await loadFunction(distDir, "scanBundledPluginRuntimeDeps");
+  if (!merge || !autoEnable || !(plan || scan)) throw new Error("gateway oracle: a function is missing");
+  const select = plan
+    ? (cfg, ids, env) => plan.fn({ packageRoot, config: cfg, exactPluginIds: ids, env })
+    : (cfg, ids, env) => scan.fn({ packageRoot, config: cfg, selectedPluginIds: ids, env });
+  return {
+    describe: {
+      functions: [lookup, merge, autoEnable, plan ?? scan].map(describe),
+      params: plan
+        ? "createBundledRuntimeDepsPackagePlan({ packageRoot, config: cfg, exactPluginIds: startup.pluginIds, env })"
+        : "scanBundledPluginRuntimeDeps({ packageRoot, config: cfg, selectedPluginIds: startup.pluginIds, env })",
+    },
+    run: (config) => {
+      const env = freshEnv();
+      const workspaceDir = path.join(env.HOME, "workspace");
+      const activation = autoEnable.fn({ config, env }).config;
+      const cfg = merge.fn({ runtimeConfig: config, activationConfig: activation });
+      if (cfg.plugins?.enabled === false) return { ...plain({ deps: [], conflicts: [] }), pluginIds: [] };
+      const table = lookup.fn({ config: cfg, workspaceDir, env, activationSourceConfig: config });
+      const ids = [...(table.startup?.pluginIds ?? [])];
+      if (ids.length === 0) return { ...plain({ deps: [], conflicts: [] }), pluginIds: [] };
+      return { ...plain(select(cfg, ids, env)), pluginIds: ids };
+    },
+  };
+};
+
 const describe = ({ chunk, alias, realName }) => ({ function: realName, chunk: `dist/${chunk}`, alias });
 
 const main = async () => {
@@ -122,6 +168,7 @@ const main = async () => {
   const cases = JSON.parse(fs.readFileSync(casesFile, "utf8"));
 
   const doctor = await doctorOracle(distDir, packageRoot);
+  const gateway = doctor ? await gatewayOracle(distDir, packageRoot) : null;
   const results = cases.map(({ name, config }) => {
     const run = (oracle) => {
       if (!oracle) return null;
@@ -132,10 +179,10 @@ const main = async () => {
         return { deps: [], conflicts: [], error: errorText(error) };
       }
     };
-    return { name, doctor: run(doctor) };
+    return { name, doctor: run(doctor), gateway: run(gateway) };
   });
   process.stdout.write(
-    `${JSON.stringify({ version, node: process.versions.node, oracles: { doctor: doctor?.describe ?? null }, results })}\n`,
+    `${JSON.stringify({ version, node: process.versions.node, oracles: { doctor: doctor?.describe ?? null, gateway: gateway?.describe ?? null }, results })}\n`,
   );
 };
 
