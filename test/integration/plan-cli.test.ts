@@ -86,9 +86,10 @@ describe("plan on the demo host", () => {
     const out = r.stdout;
 
     // README: 2 reuses from the 2026.4.20 root (http-kit, slack-sdk with its retry), 7 installs
-    // (markdown twice: shared ^2 and telegram-isolated ^1), the old root kept for rollback, 3
-    // legacy entries in the stage base and 4 in the (writable, copied) host.
-    expect(out).toContain("Plan: 2 to reuse, 7 to install, 0 to prune, 7 legacy to clean.");
+    // (markdown twice: shared ^2 and telegram-isolated ^1), the old root kept for rollback, 1
+    // legacy entry in the stage base (the day-old openclaw-unknown-* root; the hash-less root is
+    // left alone and reported) and 4 in the (writable, copied) host.
+    expect(out).toContain("Plan: 2 to reuse, 7 to install, 0 to prune, 5 legacy to clean.");
     expect(out).toContain(`openclaw 2026.4.29 (${sb.host})`);
 
     // the conflict: discord's ^2.0.0 stays shared, telegram's ^1.0.0 is isolated
@@ -122,7 +123,7 @@ describe("plan on the demo host", () => {
   it("agrees with the JSON document on every count and decision", async () => {
     const sb = makeSandbox({ stage: "demo" });
     const plan = await planDocument(planArgs(sb), sb);
-    expect(plan.summary).toEqual({ reuse: 2, install: 7, prune: 0, cleanLegacy: 7 });
+    expect(plan.summary).toEqual({ reuse: 2, install: 7, prune: 0, cleanLegacy: 5 });
     expect(activeIds(plan)).toEqual([
       "anthropic",
       "discord",
@@ -280,7 +281,7 @@ describe("--detailed-exitcode", () => {
     const sb = makeSandbox({ stage: "demo" });
     const r = await runCli(planArgs(sb, "demo.json5", "--detailed-exitcode"), { home: sb.home });
     expect(r.exitCode, describeRun(r)).toBe(2);
-    expect(r.stdout).toContain("Plan: 2 to reuse, 7 to install, 0 to prune, 7 legacy to clean.");
+    expect(r.stdout).toContain("Plan: 2 to reuse, 7 to install, 0 to prune, 5 legacy to clean.");
     // without the flag the same plan exits 0
     const plain = await runCli(planArgs(sb), { home: sb.home });
     expect(plain.exitCode).toBe(0);
@@ -610,7 +611,7 @@ describe("a lock held by a live process", () => {
     // plugdeps' own lock is never legacy debris (it once matched the hash-less-root rule)
     expect(plan.observed.debris.map((d) => d.path)).not.toContain(lockDir);
     for (const a of plan.actions) expect(a.targets).not.toContain(lockDir);
-    expect(plan.summary.cleanLegacy).toBe(7);
+    expect(plan.summary.cleanLegacy).toBe(5);
 
     const status = await runCli(["status", ...planArgs(sb).slice(1)], { home: sb.home });
     expect(status.exitCode, describeRun(status)).toBe(0);

@@ -58,8 +58,24 @@ export const makeSandbox = (options: SandboxOptions = {}): Sandbox => {
   const stage = at("stage");
   const stageName = options.stage ?? "empty";
   if (stageName === "empty") fs.mkdirSync(stage);
-  else if (stageName !== "absent") copyFixture(fixture("stages", stageName), stage);
+  else if (stageName !== "absent") {
+    copyFixture(fixture("stages", stageName), stage);
+    ageUnknownRoots(stage);
+  }
   return { root, home, host, stage, at };
+};
+
+/**
+ * git keeps no mtimes, so a fixture's `openclaw-unknown-*` root is as young as the checkout, and
+ * OpenClaw keeps (so plugdeps keeps) an unknown root younger than 10 minutes. The fixtures mean
+ * the old leftovers of fixtures/README.md: make them a day old, so a fresh CI clone and a
+ * developer's week-old tree plan the same.
+ */
+const ageUnknownRoots = (stage: string): void => {
+  const dayAgo = new Date(Date.now() - 24 * 3_600_000);
+  for (const name of fs.readdirSync(stage)) {
+    if (name.startsWith("openclaw-unknown-")) fs.utimesSync(path.join(stage, name), dayAgo, dayAgo);
+  }
 };
 
 /** Copies a fixture tree, keeping symlinks as they are and timestamps (so a snapshot is stable). */
