@@ -203,7 +203,24 @@ export const makeHostileSandbox = (c: HostileCase): HostileSandbox => {
   }
   const sb: HostileSandbox = { root, home, host, stage, config, bait, vars };
   for (const op of c.setup ?? []) applyOp(sb, op);
+  ageUnknownRoots(sb, c);
   return sb;
+};
+
+/**
+ * The corpus uses `stage/openclaw-unknown-*` directories as debris that apply must clean. OpenClaw
+ * keeps (so plugdeps keeps) an unknown root younger than 10 minutes, so each one a case did not
+ * age itself (an `age` op) is made a day old, as leftovers are.
+ */
+const ageUnknownRoots = (sb: HostileSandbox, c: HostileCase): void => {
+  const aged = new Set((c.setup ?? []).flatMap((op) => (op.op === "age" ? [path.basename(op.path)] : [])));
+  const dayAgo = new Date(Date.now() - 24 * 3_600_000);
+  for (const name of fs.readdirSync(sb.stage)) {
+    const p = path.join(sb.stage, name);
+    if (name.startsWith("openclaw-unknown-") && !aged.has(name) && fs.lstatSync(p).isDirectory()) {
+      fs.utimesSync(p, dayAgo, dayAgo);
+    }
+  }
 };
 
 const overlay = (from: string, to: string, keep: (file: string) => boolean): void => {
