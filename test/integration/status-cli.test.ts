@@ -50,8 +50,8 @@ describe("status on the demo host", () => {
     expect(out).toMatch(new RegExp(`previous roots:\\s+${PREVIOUS_ROOT}\\s+3 packages, host 2026\\.4\\.20`));
     expect(out).toMatch(/plugins:\s+10 total, 8 active, 2 invalid/);
     expect(out).toMatch(/lock:\s+free/);
-    expect(out).toContain("Legacy debris: 7 paths");
-    expect(out).toContain("Out of sync. Plan: 2 to reuse, 7 to install, 0 to prune, 7 legacy to clean.");
+    expect(out).toContain("Legacy debris: 5 paths");
+    expect(out).toContain("Out of sync. Plan: 2 to reuse, 7 to install, 0 to prune, 5 legacy to clean.");
   });
 
   it("--json parses and carries the same facts", async () => {
@@ -64,9 +64,9 @@ describe("status on the demo host", () => {
     expect(view.previousRoots[0]).toMatchObject({ hostVersion: "2026.4.20", packages: 3, locked: false });
     expect(view.plugins).toEqual({ total: 10, active: 8, invalid: 2 });
     expect(view.lock).toBeNull();
-    expect(view.debris).toHaveLength(7);
+    expect(view.debris).toHaveLength(5);
     expect(view.inSync).toBe(false);
-    expect(view.pendingActions).toEqual({ reuse: 2, install: 7, prune: 0, cleanLegacy: 7 });
+    expect(view.pendingActions).toEqual({ reuse: 2, install: 7, prune: 0, cleanLegacy: 5 });
   });
 
   it("status never uses exit code 2 and writes nothing", async () => {
