@@ -5,7 +5,11 @@ export declare const PUBLIC_REGISTRY: string;
 export declare const REPO_ROOT: string;
 export declare const CACHE_DIR: string;
 export declare const versionDir: (version: string) => string;
-export declare const ORACLE_FUNCTIONS: readonly { readonly name: string; readonly dynamic: boolean }[];
+export declare const ORACLE_FUNCTIONS: readonly {
+  readonly name: string;
+  readonly dynamic: boolean;
+  readonly runtime?: readonly string[];
+}[];
 export declare const SELECTION_FUNCTIONS: readonly string[];
 export declare const findChunksDefining: (distDir: string, name: string) => string[];
 export declare const bareImportClosure: (

@@ -50,8 +50,13 @@ export const ORACLE_FUNCTIONS = Object.freeze([
   // the gateway's startup plugin ids and auto-enabled config (4.29 - 4.30:
   // prestageGatewayBundledRuntimeDepsImpl)
   { name: "loadPluginLookUpTable", dynamic: false },
-  { name: "applyPluginAutoEnable", dynamic: false },
+  // `runtime`: packages a chunk on its path requires by a computed `require` that no import scan
+  // sees (4.20/4.22: mime-*.js requires `file-type` when a channel key needs normalizing).
+  { name: "applyPluginAutoEnable", dynamic: false, runtime: ["file-type"] },
 ]);
+
+/** What the cached record is checked against: a change here fetches again. */
+const oracleSignature = () => ORACLE_FUNCTIONS.map((f) => [f.name, ...(f.runtime ?? [])].join("+"));
 
 export const SELECTION_FUNCTIONS = Object.freeze([
   "scanBundledPluginRuntimeDeps",
@@ -141,8 +146,7 @@ export const fetchOpenClaw = (version, log = console.log) => {
   if (fs.existsSync(marker)) {
     // Complete, unless it was made for another list of oracle functions (then it is redone).
     const record = readJson(marker);
-    if (JSON.stringify(record.functions) === JSON.stringify(ORACLE_FUNCTIONS.map((f) => f.name)))
-      return record;
+    if (JSON.stringify(record.functions) === JSON.stringify(oracleSignature())) return record;
     log(`openclaw@${version}: the oracle functions changed, fetching again`);
   }
 
@@ -184,11 +188,13 @@ export const fetchOpenClaw = (version, log = console.log) => {
     const oracleChunks = {};
     const bareSet = new Set();
     if (SELECTION_FUNCTIONS.some((name) => findChunksDefining(distDir, name).length > 0)) {
-      for (const { name, dynamic } of ORACLE_FUNCTIONS) {
+      for (const { name, dynamic, runtime } of ORACLE_FUNCTIONS) {
         const chunks = findChunksDefining(distDir, name);
         if (chunks.length === 0) continue;
         oracleChunks[name] = chunks;
         for (const bareName of bareImportClosure(distDir, chunks, { dynamic })) bareSet.add(bareName);
+        const ranges = { ...pkg.dependencies, ...pkg.optionalDependencies };
+        for (const extra of runtime ?? []) if (typeof ranges[extra] === "string") bareSet.add(extra);
       }
     }
     const bare = [...bareSet].sort();
@@ -230,7 +236,7 @@ export const fetchOpenClaw = (version, log = console.log) => {
 
     const record = {
       version,
-      functions: ORACLE_FUNCTIONS.map((f) => f.name),
+      functions: oracleSignature(),
       oracleChunks,
       dependencies,
       fetchedAt: new Date().toISOString(),

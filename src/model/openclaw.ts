@@ -89,6 +89,8 @@ export const OpenClawPluginManifest = t.partial(
     modelSupport: t.partial({ modelPatterns: t.array(t.string), modelPrefixes: t.array(t.string) }),
     /** 2026.4.29+: `localMemoryEmbedding: ["name@version"]`, staged when memorySearch uses `local`. */
     runtimeDependencies: t.partial({ localMemoryEmbedding: t.array(t.string) }),
+    /** 2026.4.29+: `onStartup: true` makes the gateway start the plugin at startup. */
+    activation: t.partial({ onStartup: t.boolean }),
   },
   "OpenClawPluginManifest",
 );

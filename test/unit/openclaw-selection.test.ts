@@ -236,8 +236,13 @@ describe("bandOf: which OpenClaw a version is", () => {
 
   it("an old version is decided by the 2026.3.22 rules, a non-calendar one by the 2026.4.29 rules", () => {
     const config = { channels: { telegram: { botToken: "123:abc" } } };
-    // 2026.3.22 – 4.21: a configured channel without enabled=true selects nothing; 4.29: it does.
-    expect(decide("2026.2.1", config, telegram)).toEqual(off(NO_RULE));
+    // 2026.3.22 – 4.21: the doctor's rule does not select a channel without enabled=true, but the
+    // gateway's auto-enable does and its loader then installs the deps; 4.29: the doctor does.
+    expect(decide("2026.2.1", config, telegram)).toEqual(
+      on(
+        "channels.telegram (configured; the gateway auto-enables it and installs its dependencies when it loads it)",
+      ),
+    );
     expect(decide("1.2.3", config, telegram)).toEqual(on("channels.telegram (configured)"));
   });
 });
@@ -406,10 +411,18 @@ const lateRows: readonly Row[] = [
     want: on("channels.telegram (configured)"),
   },
   {
-    name: "a configured channel comes after the allowlist",
+    // the doctor stops at the allowlist, but the gateway starts a configured channel anyway
+    // (auto-enable adds it to plugins.allow): the union stages it
+    name: "a configured channel comes after the doctor's allowlist, but the gateway starts it",
     config: { plugins: { allow: ["discord"] }, channels: { slack: { botToken: "xoxb-1" } } },
     plugin: slack,
-    want: off('plugins.allow does not contain "slack"'),
+    want: on("channels.slack (configured; the gateway starts its channel at startup)"),
+  },
+  {
+    name: "a channel block with only enabled=false is neither configured nor started",
+    config: { plugins: { allow: ["discord"] }, channels: { slack: { enabled: false, botToken: "x" } } },
+    plugin: slack,
+    want: off("channels.slack.enabled=false"),
   },
   {
     name: "a disabled channel beats entries.enabled=true",
@@ -740,14 +753,18 @@ describe("2026.4.22 – 4.28 (doctor, includeConfiguredChannels) and 2026.3.22 �
     expect(decide(V420, row.config, row.plugin, row.plugins)).toEqual(row.want);
   });
 
-  it("4.22 stages a channel that is only configured, even one with enabled=false; 4.20 does neither", () => {
+  it("4.22 stages a channel that is only configured, even one with enabled=false; 4.20 stages the configured one through the gateway's auto-enable, not the disabled one", () => {
     const configured = { channels: { telegram: { botToken: "123:abc" } } };
     const disabled = { channels: { slack: { enabled: false, botToken: "xoxb" } } };
     expect(decide(V422, configured, telegram)).toEqual(on("channels.telegram (configured)"));
     expect(decide(V422, disabled, slack)).toEqual(
       on("channels.slack (configured; OpenClaw 2026.4.22 – 4.28 doctor stages it even with enabled=false)"),
     );
-    expect(decide(V420, configured, telegram)).toEqual(off(NO_RULE));
+    expect(decide(V420, configured, telegram)).toEqual(
+      on(
+        "channels.telegram (configured; the gateway auto-enables it and installs its dependencies when it loads it)",
+      ),
+    );
     expect(decide(V420, disabled, slack)).toEqual(off(NO_RULE));
   });
 
@@ -1645,5 +1662,59 @@ describe("properties", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The gateway's startup, united with the doctor (selection/gateway-startup.ts). Each case is one
+// the conformance suite found with OpenClaw's own gateway functions (test/host/cases.ts).
+
+describe("2026.4.29 – 4.30: what the gateway starts beyond the doctor", () => {
+  const acpx = mk(
+    "acpx",
+    { id: "acpx", enabledByDefault: true, activation: { onStartup: true } },
+    {
+      dependencies: { acpx: "0.6.1" },
+    },
+  );
+  const lazy = mk("lazy", { id: "lazy", enabledByDefault: true, activation: { onStartup: false } });
+
+  it("a channel key in another case: the doctor looks up the exact key, the gateway lowercases it", () => {
+    const config = { channels: { Telegram: { botToken: "x" } } };
+    expect(decide(V429, config, telegram)).toEqual(
+      on("channels.Telegram (configured; the gateway starts its channel at startup)"),
+    );
+  });
+
+  it("a channel block that only says enabled (nothing configured) is not started", () => {
+    expect(
+      decide(V429, { plugins: { allow: ["discord"] }, channels: { Slack: { enabled: true } } }, slack),
+    ).toEqual(off('plugins.allow does not contain "slack"'));
+  });
+
+  it("a denied or explicitly disabled plugin is never started", () => {
+    const configured = { channels: { telegram: { botToken: "x" } } };
+    expect(decide(V429, { ...configured, plugins: { deny: ["telegram"] } }, telegram).active).toBe(false);
+    expect(
+      decide(V429, { ...configured, plugins: { entries: { telegram: { enabled: false } } } }, telegram)
+        .active,
+    ).toBe(false);
+    expect(
+      decide(V429, { channels: { Telegram: { botToken: "x" }, telegram: { enabled: false } } }, telegram)
+        .active,
+    ).toBe(false);
+  });
+
+  it("an onStartup plugin with entry config outside the allowlist: auto-enable allowlists it, the gateway starts it", () => {
+    const config = { plugins: { allow: ["browser"], entries: { acpx: { enabled: true } } } };
+    expect(decide(V429, config, acpx, [...ALL, acpx])).toEqual(
+      on("plugins.entries.acpx (the gateway adds it to plugins.allow and starts it: activation.onStartup)"),
+    );
+    expect(decide(V430, config, acpx, [...ALL, acpx]).active).toBe(true);
+  });
+
+  it("the same for a plugin the gateway does not start at startup stays off", () => {
+    const config = { plugins: { allow: ["browser"], entries: { lazy: { enabled: true } } } };
+    expect(decide(V429, config, lazy, [...ALL, lazy])).toEqual(off('plugins.allow does not contain "lazy"'));
   });
 });

@@ -35,7 +35,7 @@ export const OpenClawPackageSection = t.partial(
   {
     openclaw: t.partial({
       bundle: t.partial({ stageRuntimeDependencies: t.boolean }),
-      channel: t.partial({ id: t.string, aliases: t.array(t.string) }),
+      channel: t.partial({ id: t.string, aliases: t.array(t.string), order: t.number }),
     }),
   },
   "OpenClawPackageSection",
@@ -140,8 +140,16 @@ const readPlugin = (extRoot: string, id: string): DiscoveredPlugin => {
     return invalid(id, logical, fsError("realpath", logical, err).message);
   }
 
-  const pkg = readOptionalJsonFile(path.join(dir, PACKAGE_JSON), OpenClawPluginPackageJson, "plugin package.json");
-  const manifest = readOptionalJsonFile(path.join(dir, MANIFEST_JSON), OpenClawPluginManifest, "plugin manifest");
+  const pkg = readOptionalJsonFile(
+    path.join(dir, PACKAGE_JSON),
+    OpenClawPluginPackageJson,
+    "plugin package.json",
+  );
+  const manifest = readOptionalJsonFile(
+    path.join(dir, MANIFEST_JSON),
+    OpenClawPluginManifest,
+    "plugin manifest",
+  );
   const problems: string[] = [];
   if (E.isLeft(pkg)) problems.push(pkg.left);
   if (E.isLeft(manifest)) problems.push(manifest.left);
@@ -156,12 +164,15 @@ export interface OpenClawPluginFacts {
   readonly manifestId: string | undefined;
   /** The manifest's `channels`, exactly: OpenClaw's selection reads only these. */
   readonly manifestChannels: readonly string[];
-  /** package.json `openclaw.channel` (id, aliases): 2026.4.20/4.22 know a channel only from these. */
-  readonly catalogChannel: { readonly id: string; readonly aliases: readonly string[] } | undefined;
+  /** package.json `openclaw.channel` (id, aliases, order): 2026.4.20/4.22 know a channel only from these. */
+  readonly catalogChannel:
+    { readonly id: string; readonly aliases: readonly string[]; readonly order: number } | undefined;
   readonly modelPatterns: readonly string[];
   readonly modelPrefixes: readonly string[];
   /** `runtimeDependencies.localMemoryEmbedding` specs, `name@version`. */
   readonly localMemoryEmbedding: readonly string[];
+  /** Manifest `activation.onStartup === true`: the 2026.4.29+ gateway starts it at startup. */
+  readonly onStartup: boolean;
 }
 
 export const openclawFactsOf = (plugin: PluginFacts): OpenClawPluginFacts =>
@@ -172,6 +183,7 @@ export const openclawFactsOf = (plugin: PluginFacts): OpenClawPluginFacts =>
     modelPatterns: [],
     modelPrefixes: [],
     localMemoryEmbedding: [],
+    onStartup: false,
   };
 
 /** Pure: the host-neutral facts from the two decoded files. */
@@ -188,11 +200,17 @@ export const pluginFacts = (
     manifestChannels: unique(manifest.channels ?? []),
     catalogChannel:
       channelId !== undefined && channelId.trim() !== ""
-        ? { id: channelId, aliases: unique(channel?.aliases ?? []) }
+        ? {
+            id: channelId,
+            aliases: unique(channel?.aliases ?? []),
+            // OpenClaw: a missing or non-finite order sorts last
+            order: Number.isFinite(channel?.order) ? (channel?.order as number) : Number.MAX_SAFE_INTEGER,
+          }
         : undefined,
     modelPatterns: unique(manifest.modelSupport?.modelPatterns ?? []),
     modelPrefixes: unique(manifest.modelSupport?.modelPrefixes ?? []),
     localMemoryEmbedding: unique(manifest.runtimeDependencies?.localMemoryEmbedding ?? []),
+    onStartup: manifest.activation?.onStartup === true,
   };
   return {
     id,

@@ -33,7 +33,10 @@ const readHostManifest = (packageRoot: string): HostManifest | undefined => {
   const text = readTextFile(file);
   if (E.isLeft(text)) return undefined;
   const json = parseJson(file, text.right);
-  return E.isRight(json) && typeof json.right === "object" && json.right !== null && !Array.isArray(json.right)
+  return E.isRight(json) &&
+    typeof json.right === "object" &&
+    json.right !== null &&
+    !Array.isArray(json.right)
     ? (json.right as HostManifest)
     : undefined;
 };

@@ -126,8 +126,7 @@ const doctorOracle = async (distDir, packageRoot) => {
  */
 const gatewayOracle = async (distDir, packageRoot) => {
   const lookup = await loadFunction(distDir, "loadPluginLookUpTable");
-  // 4.20 - 4.22 stage from inside the plugin loader: not called, see the report of issue 12.
-  if (!lookup) return null;
+  if (!lookup) return loaderOracle(distDir, packageRoot);
   const merge = await loadFunction(distDir, "mergeActivationSectionsIntoRuntimeConfig");
   const autoEnable = await loadFunction(distDir, "applyPluginAutoEnable");
   const plan = await loadFunction(distDir, "createBundledRuntimeDepsPackagePlan");
@@ -153,6 +152,35 @@ const gatewayOracle = async (distDir, packageRoot) => {
       const ids = [...(table.startup?.pluginIds ?? [])];
       if (ids.length === 0) return { ...plain({ deps: [], conflicts: [] }), pluginIds: [] };
       return { ...plain(select(cfg, ids, env)), pluginIds: ids };
+    },
+  };
+};
+
+/**
+ * 4.20 - 4.22 stage from inside the plugin loader, one plugin at a time, just before importing it
+ * (`ensureBundledPluginRuntimeDeps`), and only when `isBundledPluginConfiguredForRuntimeDeps`
+ * holds for the config the gateway loads with: the AUTO-ENABLED one (a channel configured without
+ * `enabled` gets `enabled: true` from `applyPluginAutoEnable`). Running the loader itself would run
+ * plugin code, so the oracle composes OpenClaw's own functions instead:
+ *   activation = applyPluginAutoEnable({ config, env }).config
+ *   scanBundledPluginRuntimeDeps({ packageRoot, config: activation, env })   (no configured-channel flag)
+ * The scan applies the same `isBundledPluginConfiguredForRuntimeDeps` per plugin as the loader does.
+ */
+const loaderOracle = async (distDir, packageRoot) => {
+  const autoEnable = await loadFunction(distDir, "applyPluginAutoEnable");
+  const scan = await loadFunction(distDir, "scanBundledPluginRuntimeDeps");
+  if (!autoEnable || !scan) return null;
+  return {
+    describe: {
+      functions: [autoEnable, scan].map(describe),
+      params:
+        "scanBundledPluginRuntimeDeps({ packageRoot, config: applyPluginAutoEnable({ config, env }).config, env })",
+    },
+    run: (config) => {
+      const env = freshEnv();
+      const activation = autoEnable.fn({ config, env }).config;
+      const result = scan.fn({ packageRoot, config: activation, env });
+      return "deps" in result ? plain(result) : plain({ deps: result.missing, conflicts: result.conflicts });
     },
   };
 };

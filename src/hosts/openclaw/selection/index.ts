@@ -7,6 +7,7 @@ import { catalogChannelNormalizer } from "./channels.js";
 import { registryNormalizer, runtimeDepsNormalizer } from "./plugin-ids.js";
 import { normalizePlugins } from "./plugins-config.js";
 import { collectReferences, localMemorySearchKey } from "./references.js";
+import { gatewayStartupEarly, gatewayStartupLate } from "./gateway-startup.js";
 import { decideEarly } from "./rules-2026.3.22.js";
 import { decideLate, modelOwnersOf } from "./rules-2026.4.29.js";
 
@@ -51,18 +52,32 @@ export const selectOpenClaw = (
     };
   }
 
-  const withEmbedding = (plugin: PluginFacts, decision: Decision): Decision => {
-    if (!decision.active || band.id !== "2026.4.29") return decision;
-    const specs = openclawFactsOf(plugin).localMemoryEmbedding;
-    const key = localMemorySearchKey(config);
-    if (specs.length === 0 || key === undefined) return decision;
-    const extra: Record<string, string> = {};
-    for (const spec of specs) {
-      const at = spec.lastIndexOf("@");
-      if (at > 0 && at < spec.length - 1) extra[spec.slice(0, at).trim()] = spec.slice(at + 1).trim();
-      else warnings.push(`${plugin.id}: runtimeDependencies.localMemoryEmbedding entry "${spec}" is not name@version; skipped`);
+  // Parsed once per plugin, up front: decide() runs more than once per plugin and must not
+  // repeat a warning.
+  const embeddingKey = band.id === "2026.4.29" ? localMemorySearchKey(config) : undefined;
+  const embedding = new Map<string, Record<string, string>>();
+  if (embeddingKey !== undefined) {
+    for (const plugin of input.plugins) {
+      const extra: Record<string, string> = {};
+      for (const spec of openclawFactsOf(plugin).localMemoryEmbedding) {
+        const at = spec.lastIndexOf("@");
+        if (at > 0 && at < spec.length - 1) extra[spec.slice(0, at).trim()] = spec.slice(at + 1).trim();
+        else
+          warnings.push(
+            `${plugin.id}: runtimeDependencies.localMemoryEmbedding entry "${spec}" is not name@version; skipped`,
+          );
+      }
+      if (Object.keys(extra).length > 0) embedding.set(plugin.id, extra);
     }
-    return { ...decision, reason: `${decision.reason}; + localMemoryEmbedding (${key})`, extraDependencies: extra };
+  }
+  const withEmbedding = (plugin: PluginFacts, decision: Decision): Decision => {
+    const extra = embedding.get(plugin.id);
+    if (!decision.active || extra === undefined) return decision;
+    return {
+      ...decision,
+      reason: `${decision.reason}; + localMemoryEmbedding (${embeddingKey ?? "memorySearch"})`,
+      extraDependencies: extra,
+    };
   };
 
   let decide: (plugin: PluginFacts) => Decision;
@@ -74,15 +89,23 @@ export const selectOpenClaw = (
       references,
       modelOwners: modelOwnersOf(references, input.plugins),
     };
-    decide = (plugin) => withEmbedding(plugin, decideLate(ctx, plugin));
+    decide = (plugin) => {
+      const doctor = decideLate(ctx, plugin);
+      const gateway = doctor.active ? undefined : gatewayStartupLate(config, ctx.policy, plugin);
+      return withEmbedding(plugin, gateway ?? doctor);
+    };
   } else {
     const ctx = {
       config,
-      policy: normalizePlugins(config, registryNormalizer(input.plugins)),
+      policy: normalizePlugins(config, registryNormalizer(input.plugins, band.id === "2026.4.22")),
       catalogChannel: catalogChannelNormalizer(input.plugins),
       configuredChannelsCount: band.id === "2026.4.22",
     };
-    decide = (plugin) => decideEarly(ctx, plugin);
+    decide = (plugin) => {
+      const doctor = decideEarly(ctx, plugin);
+      if (doctor.active) return doctor;
+      return gatewayStartupEarly(config, ctx.policy, ctx.catalogChannel, plugin) ?? doctor;
+    };
   }
 
   const extras: Selection["extras"][number][] = [];
@@ -110,7 +133,10 @@ export const selectOpenClaw = (
                   ? "openclaw.bundle.mirroredRootRuntimeDependencies (OpenClaw 2026.4.30+ mirrors them always)"
                   : "openclaw.bundle.mirroredRootRuntimeDependencies (mirrored once any bundled plugin is selected)",
               }
-            : { active: false, reason: "openclaw.bundle.mirroredRootRuntimeDependencies: no bundled plugin is selected" },
+            : {
+                active: false,
+                reason: "openclaw.bundle.mirroredRootRuntimeDependencies: no bundled plugin is selected",
+              },
       });
     }
   }
@@ -122,13 +148,18 @@ export const selectOpenClaw = (
  * stages beside the plugins' (owner `openclaw-core`), with their specs from its package.json. A
  * name the package does not depend on is said in a warning and skipped (OpenClaw throws there).
  */
-const mirroredDependencies = (manifest: HostManifest | undefined, warnings: string[]): Record<string, string> => {
+const mirroredDependencies = (
+  manifest: HostManifest | undefined,
+  warnings: string[],
+): Record<string, string> => {
   const openclaw = manifest?.openclaw;
   const bundle = isRecord(openclaw) ? openclaw["bundle"] : undefined;
   const names = isRecord(bundle) ? bundle["mirroredRootRuntimeDependencies"] : undefined;
   if (names === undefined) return {};
   if (!Array.isArray(names)) {
-    warnings.push("host package.json: openclaw.bundle.mirroredRootRuntimeDependencies is not an array; ignored");
+    warnings.push(
+      "host package.json: openclaw.bundle.mirroredRootRuntimeDependencies is not an array; ignored",
+    );
     return {};
   }
   const specs = { ...(manifest?.dependencies ?? {}), ...(manifest?.optionalDependencies ?? {}) };

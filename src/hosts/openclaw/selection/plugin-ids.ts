@@ -28,11 +28,24 @@ const set = (lookup: Map<string, string>, alias: string, id: string): void => {
 const byDir = (plugins: readonly PluginFacts[]): PluginFacts[] =>
   [...plugins].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
+/** Built-in aliases (4.22: `BUILT_IN_PLUGIN_ALIAS_FALLBACKS`; 4.29+: `BUILT_IN_RUNTIME_DEPS_PLUGIN_ALIAS_FALLBACKS`). */
+const BUILT_IN_ALIASES: readonly (readonly [string, string])[] = [
+  ["openai-codex", "openai"],
+  ["google-gemini-cli", "google"],
+  ["minimax-portal", "minimax"],
+  ["minimax-portal-auth", "minimax"],
+];
+
 /**
  * 2026.3.22 – 4.28 (`normalizePluginId` over the manifest registry): a manifest's id, providers
- * and legacy ids name that manifest's id. Only plugins with a manifest id take part.
+ * and legacy ids name that manifest's id. Only plugins with a manifest id take part. From
+ * 2026.4.22 the built-in aliases are applied last, over whatever the registry said (4.20 has
+ * none).
  */
-export const registryNormalizer = (plugins: readonly PluginFacts[]): IdNormalizer => {
+export const registryNormalizer = (
+  plugins: readonly PluginFacts[],
+  builtInAliases: boolean,
+): IdNormalizer => {
   const lookup = new Map<string, string>();
   for (const plugin of byDir(plugins)) {
     const id = openclawFactsOf(plugin).manifestId;
@@ -41,16 +54,9 @@ export const registryNormalizer = (plugins: readonly PluginFacts[]): IdNormalize
     for (const provider of plugin.providers) set(lookup, provider, id);
     for (const legacy of plugin.legacyIds) set(lookup, legacy, id);
   }
+  if (builtInAliases) for (const [alias, id] of BUILT_IN_ALIASES) lookup.set(alias, id);
   return lookupNormalizer(lookup);
 };
-
-/** Built-in aliases of 2026.4.29+ (`BUILT_IN_RUNTIME_DEPS_PLUGIN_ALIAS_FALLBACKS`). */
-const BUILT_IN_ALIASES: readonly (readonly [string, string])[] = [
-  ["openai-codex", "openai"],
-  ["google-gemini-cli", "google"],
-  ["minimax-portal", "minimax"],
-  ["minimax-portal-auth", "minimax"],
-];
 
 /**
  * 2026.4.29 – 4.30 (`createBundledRuntimeDepsPluginIdNormalizer`): the built-in aliases, then per

@@ -47,7 +47,10 @@ export const normalizePlugins = (config: OpenClawConfig, normalize: IdNormalizer
     if (id === "") continue;
     const previous = entries.get(id);
     const enabled = typeof entry.enabled === "boolean" ? entry.enabled : previous?.enabled;
-    const key = typeof entry.enabled === "boolean" ? `plugins.entries.${raw}` : (previous?.key ?? `plugins.entries.${raw}`);
+    const key =
+      typeof entry.enabled === "boolean"
+        ? `plugins.entries.${raw}`
+        : (previous?.key ?? `plugins.entries.${raw}`);
     entries.set(id, { enabled, key });
   }
   const memory = slotValue(plugins.slots?.memory);
@@ -68,4 +71,5 @@ export const normalizePlugins = (config: OpenClawConfig, normalize: IdNormalizer
   };
 };
 
-export const findNamed = (list: readonly Named[], id: string): Named | undefined => list.find((n) => n.id === id);
+export const findNamed = (list: readonly Named[], id: string): Named | undefined =>
+  list.find((n) => n.id === id);

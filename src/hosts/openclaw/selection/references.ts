@@ -123,7 +123,8 @@ export const collectReferences = (config: OpenClawConfig): References => {
   }
   addModelConfig(own(own(defaults, "subagents"), "model"), "agents.defaults.subagents.model");
   const models = own(defaults, "models");
-  if (isRecord(models)) for (const ref of Object.keys(models)) addModelRef(ref, `agents.defaults.models["${ref}"]`);
+  if (isRecord(models))
+    for (const ref of Object.keys(models)) addModelRef(ref, `agents.defaults.models["${ref}"]`);
   (config.agents?.list ?? []).forEach((agent, i) => {
     addModelConfig(own(agent, "model"), `agents.list[${i}].model`);
     addModelConfig(own(own(agent, "subagents"), "model"), `agents.list[${i}].subagents.model`);
@@ -138,7 +139,8 @@ export const localMemorySearchKey = (config: OpenClawConfig): string | undefined
     own(memorySearch, "enabled") !== false &&
     typeof own(memorySearch, "provider") === "string" &&
     (own(memorySearch, "provider") as string).trim().toLowerCase() === "local";
-  if (usesLocal(own(config.agents?.defaults, "memorySearch"))) return "agents.defaults.memorySearch.provider=local";
+  if (usesLocal(own(config.agents?.defaults, "memorySearch")))
+    return "agents.defaults.memorySearch.provider=local";
   const i = (config.agents?.list ?? []).findIndex((agent) => usesLocal(own(agent, "memorySearch")));
   return i < 0 ? undefined : `agents.list[${i}].memorySearch.provider=local`;
 };

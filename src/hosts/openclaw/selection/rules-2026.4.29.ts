@@ -93,10 +93,15 @@ const matchesPattern = (source: string, model: string): boolean => {
  * `modelPrefixes` start it. Two claimants mean no owner. Keyed by plugin directory; the value is the
  * reason text.
  */
-export const modelOwnersOf = (references: References, plugins: readonly PluginFacts[]): Map<string, string> => {
+export const modelOwnersOf = (
+  references: References,
+  plugins: readonly PluginFacts[],
+): Map<string, string> => {
   const owners = new Map<string, string>();
   for (const [model, key] of references.bareModels) {
-    const byPattern = plugins.filter((p) => openclawFactsOf(p).modelPatterns.some((s) => matchesPattern(s, model)));
+    const byPattern = plugins.filter((p) =>
+      openclawFactsOf(p).modelPatterns.some((s) => matchesPattern(s, model)),
+    );
     const candidates =
       byPattern.length > 0
         ? byPattern
