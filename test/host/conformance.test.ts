@@ -207,7 +207,9 @@ const runOracle = (node: string, version: string, cases: readonly HostCase[]): P
   return new Promise((resolve, reject) => {
     const child = spawn(node, [ORACLE, versionDir(version), casesFile], {
       cwd: scratch,
-      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: home, NO_COLOR: "1", LANG: "C.UTF-8" },
+      // PATH holds only Node 22's own bin dir (no npm, no pnpm): whatever path OpenClaw's code takes,
+      // the oracle can never start a package manager of its own (OpenClaw's loader does, on a miss).
+      env: { PATH: path.dirname(node), HOME: home, NO_COLOR: "1", LANG: "C.UTF-8" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

@@ -170,6 +170,7 @@ const loaderOracle = async (distDir, packageRoot) => {
   const autoEnable = await loadFunction(distDir, "applyPluginAutoEnable");
   const scan = await loadFunction(distDir, "scanBundledPluginRuntimeDeps");
   if (!autoEnable || !scan) return null;
+  const known = catalogChannelIds(packageRoot);
   return {
     describe: {
       functions: [autoEnable, scan].map(describe),
@@ -177,12 +178,36 @@ const loaderOracle = async (distDir, packageRoot) => {
         "scanBundledPluginRuntimeDeps({ packageRoot, config: applyPluginAutoEnable({ config, env }).config, env })",
     },
     run: (config) => {
+      // A channel key the bundled channel catalog does not list (`Telegram`, `tg`) makes 4.20/4.22's
+      // auto-enable LOAD the channel plugins to resolve it, and loading one runs its staging (a real
+      // `npm install` into the package). The oracle never runs plugin code: such a config is judged
+      // by the doctor oracle alone (null = not applicable).
+      const channels = config.channels;
+      if (channels && typeof channels === "object" && Object.keys(channels).some((key) => !known.has(key))) {
+        return null;
+      }
       const env = freshEnv();
       const activation = autoEnable.fn({ config, env }).config;
       const result = scan.fn({ packageRoot, config: activation, env });
       return "deps" in result ? plain(result) : plain({ deps: result.missing, conflicts: result.conflicts });
     },
   };
+};
+
+/** The channel ids of the bundled channel catalog: every extension's package.json `openclaw.channel`. */
+const catalogChannelIds = (packageRoot) => {
+  const ids = new Set(["defaults", "modelByChannel"]);
+  const extensions = path.join(packageRoot, "dist", "extensions");
+  for (const dir of fs.readdirSync(extensions)) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(extensions, dir, "package.json"), "utf8"));
+      const id = pkg?.openclaw?.channel?.id;
+      if (typeof id === "string" && id.trim() !== "") ids.add(id.trim().toLowerCase());
+    } catch {
+      // no package.json: no catalog entry
+    }
+  }
+  return ids;
 };
 
 const describe = ({ chunk, alias, realName }) => ({ function: realName, chunk: `dist/${chunk}`, alias });
