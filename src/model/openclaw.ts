@@ -52,6 +52,8 @@ const AgentModels = t.partial({
   subagents: t.partial({ model: ModelRef }),
   models: t.UnknownRecord,
   memorySearch: MemorySearch,
+  /** `{ id: "codex" }`: the agent harness runtime; the gateway starts the plugin that provides it. */
+  agentRuntime: t.partial({ id: t.string }),
 });
 
 /**
@@ -89,8 +91,15 @@ export const OpenClawPluginManifest = t.partial(
     modelSupport: t.partial({ modelPatterns: t.array(t.string), modelPrefixes: t.array(t.string) }),
     /** 2026.4.29+: `localMemoryEmbedding: ["name@version"]`, staged when memorySearch uses `local`. */
     runtimeDependencies: t.partial({ localMemoryEmbedding: t.array(t.string) }),
-    /** 2026.4.29+: `onStartup: true` makes the gateway start the plugin at startup. */
-    activation: t.partial({ onStartup: t.boolean }),
+    /**
+     * 2026.4.29+: when the gateway starts the plugin. `onStartup: true` always; `onConfigPaths` when
+     * one of those config paths is set; `onAgentHarnesses` when an agent runtime names one.
+     */
+    activation: t.partial({
+      onStartup: t.boolean,
+      onConfigPaths: t.array(t.string),
+      onAgentHarnesses: t.array(t.string),
+    }),
   },
   "OpenClawPluginManifest",
 );

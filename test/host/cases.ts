@@ -499,4 +499,57 @@ export const CASES: readonly HostCase[] = [
       channels: { discord: { token: "x" }, googlechat: { enabled: true } },
     },
   },
+
+  // ---------------------------------------------------------------------------------------------
+  // What the 4.29+ gateway starts by a manifest's `activation` (resolveGatewayStartupPluginIds):
+  // config paths (browser: onConfigPaths ["browser"]) and agent harness runtimes (codex:
+  // onAgentHarnesses ["codex"]), whatever the allowlist says.
+  {
+    name: "browser configured, allowlist without it",
+    config: { plugins: { allow: ["telegram"] }, browser: { profiles: { work: {} } } },
+  },
+  {
+    name: "browser enabled=false, allowlist without it",
+    config: { plugins: { allow: ["telegram"] }, browser: { enabled: false, profiles: {} } },
+  },
+  {
+    name: "browser: false",
+    config: { plugins: { allow: ["telegram"] }, browser: false },
+  },
+  {
+    name: "browser configured but denied",
+    config: { plugins: { deny: ["browser"] }, browser: { profiles: {} } },
+  },
+  {
+    name: "codex agent runtime in the defaults",
+    config: { agents: { defaults: { agentRuntime: { id: "codex" } } } },
+  },
+  {
+    name: "codex agent runtime of one agent, allowlist without it",
+    config: {
+      plugins: { allow: ["telegram"] },
+      agents: { list: [{ id: "ops", agentRuntime: { id: "Codex" } }] },
+    },
+  },
+  {
+    name: "agent runtime auto and pi are built in",
+    config: {
+      agents: { defaults: { agentRuntime: { id: "auto" } }, list: [{ id: "a", agentRuntime: { id: "pi" } }] },
+    },
+  },
+  {
+    name: "codex agent runtime but codex disabled",
+    config: {
+      plugins: { entries: { codex: { enabled: false } } },
+      agents: { defaults: { agentRuntime: { id: "codex" } } },
+    },
+  },
+  {
+    name: "a configured channel under an alias key",
+    config: { channels: { tg: { botToken: "x" } } },
+  },
+  {
+    name: "allowlist only: the default memory slot outside it",
+    config: { plugins: { allow: ["telegram"] }, channels: { telegram: { botToken: "x" } } },
+  },
 ];

@@ -1718,3 +1718,65 @@ describe("2026.4.29 – 4.30: what the gateway starts beyond the doctor", () => 
     expect(decide(V429, config, lazy, [...ALL, lazy])).toEqual(off('plugins.allow does not contain "lazy"'));
   });
 });
+
+describe("2026.4.29 – 4.30: the gateway starts plugins by their manifest's activation", () => {
+  const browser = mk(
+    "browser",
+    { id: "browser", activation: { onConfigPaths: ["browser"] } },
+    {
+      dependencies: { "playwright-core": "1.59.1" },
+    },
+  );
+  const codex = mk(
+    "codex",
+    { id: "codex", providers: ["codex"], activation: { onAgentHarnesses: ["codex"] } },
+    {
+      dependencies: { "@openai/codex": "0.1.0" },
+    },
+  );
+  const plugins = [...ALL, browser, codex];
+  const allowOther = { allow: ["telegram"] };
+
+  it("a config path it names, set and not disabled, starts it whatever the allowlist says", () => {
+    expect(decide(V429, { plugins: allowOther, browser: { profiles: {} } }, browser, plugins)).toEqual(
+      on("browser (configured; activation.onConfigPaths: the gateway starts it)"),
+    );
+    expect(decide(V429, { plugins: allowOther, browser: { enabled: false } }, browser, plugins).active).toBe(
+      false,
+    );
+    expect(decide(V429, { plugins: allowOther, browser: false }, browser, plugins).active).toBe(false);
+    expect(decide(V429, { plugins: { deny: ["browser"] }, browser: {} }, browser, plugins).active).toBe(
+      false,
+    );
+  });
+
+  it("an agent runtime it provides starts it; auto and pi are built in", () => {
+    expect(decide(V429, { agents: { defaults: { agentRuntime: { id: "codex" } } } }, codex, plugins)).toEqual(
+      on("agents.defaults.agentRuntime.id=codex (activation.onAgentHarnesses: the gateway starts it)"),
+    );
+    expect(
+      decide(
+        V429,
+        { plugins: allowOther, agents: { list: [{ agentRuntime: { id: "Codex" } }] } },
+        codex,
+        plugins,
+      ),
+    ).toEqual(
+      on("agents.list[0].agentRuntime.id=codex (activation.onAgentHarnesses: the gateway starts it)"),
+    );
+    expect(
+      decide(V429, { agents: { defaults: { agentRuntime: { id: "auto" } } } }, codex, plugins).active,
+    ).toBe(false);
+    expect(
+      decide(
+        V429,
+        {
+          plugins: { entries: { codex: { enabled: false } } },
+          agents: { defaults: { agentRuntime: { id: "codex" } } },
+        },
+        codex,
+        plugins,
+      ).active,
+    ).toBe(false);
+  });
+});

@@ -173,6 +173,10 @@ export interface OpenClawPluginFacts {
   readonly localMemoryEmbedding: readonly string[];
   /** Manifest `activation.onStartup === true`: the 2026.4.29+ gateway starts it at startup. */
   readonly onStartup: boolean;
+  /** Manifest `activation.onConfigPaths`: config paths (dotted, `*` wildcards) that start it. */
+  readonly onConfigPaths: readonly string[];
+  /** Manifest `activation.onAgentHarnesses`: agent runtimes (`agentRuntime.id`) it provides. */
+  readonly onAgentHarnesses: readonly string[];
 }
 
 export const openclawFactsOf = (plugin: PluginFacts): OpenClawPluginFacts =>
@@ -184,6 +188,8 @@ export const openclawFactsOf = (plugin: PluginFacts): OpenClawPluginFacts =>
     modelPrefixes: [],
     localMemoryEmbedding: [],
     onStartup: false,
+    onConfigPaths: [],
+    onAgentHarnesses: [],
   };
 
 /** Pure: the host-neutral facts from the two decoded files. */
@@ -211,6 +217,8 @@ export const pluginFacts = (
     modelPrefixes: unique(manifest.modelSupport?.modelPrefixes ?? []),
     localMemoryEmbedding: unique(manifest.runtimeDependencies?.localMemoryEmbedding ?? []),
     onStartup: manifest.activation?.onStartup === true,
+    onConfigPaths: unique(manifest.activation?.onConfigPaths ?? []),
+    onAgentHarnesses: unique(manifest.activation?.onAgentHarnesses ?? []),
   };
   return {
     id,

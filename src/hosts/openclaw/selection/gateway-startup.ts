@@ -17,7 +17,12 @@ import { findNamed, type PluginsPolicy } from "./plugins-config.js";
  * - a plugin whose manifest says `activation.onStartup: true` and whose `plugins.entries.<id>`
  *   carries config while the allowlist leaves it out: auto-enable adds it to `plugins.allow`
  *   ("plugin config present, added to plugin allowlist") and the gateway starts it.
- * Both stay off when plugins are disabled, the plugin is denied or explicitly disabled
+ * - a plugin whose manifest `activation.onConfigPaths` names a config path that is set and not
+ *   disabled (`browser: {...}`; `canStartConfiguredRootPlugin`), whatever the allowlist says;
+ * - a plugin whose `activation.onAgentHarnesses` names the agent runtime of the defaults or of an
+ *   agent (`agents.defaults.agentRuntime.id: "codex"`; `collectConfiguredAgentHarnessRuntimes`),
+ *   which auto-enable allowlists.
+ * All stay off when plugins are disabled, the plugin is denied or explicitly disabled
  * (`plugins.entries.<id>.enabled=false`, a channel of it with `enabled: false`).
  *
  * 2026.3.22 – 4.28 (the plugin loader on the auto-enabled config): a channel configured without
@@ -91,12 +96,71 @@ const materialEntryKey = (
   return material ? entry.key : undefined;
 };
 
+/**
+ * The values a dotted path pattern reaches (`collectPluginConfigContractMatches`): `*` takes every
+ * member of an object or array, a number indexes an array, any other segment an own key.
+ */
+const valuesAt = (root: unknown, pattern: string): unknown[] => {
+  let states: unknown[] = [root];
+  for (const segment of pattern
+    .split(".")
+    .map((s) => s.trim())
+    .filter((s) => s !== "")) {
+    const next: unknown[] = [];
+    for (const value of states) {
+      if (segment === "*") {
+        if (Array.isArray(value)) next.push(...(value as unknown[]));
+        else if (isRecord(value)) next.push(...Object.values(value));
+      } else if (Array.isArray(value)) {
+        const index = Number.parseInt(segment, 10);
+        if (Number.isInteger(index) && index >= 0 && index < value.length) next.push(value[index]);
+      } else if (isRecord(value) && Object.hasOwn(value, segment)) {
+        next.push(value[segment]);
+      }
+    }
+    states = next;
+    if (states.length === 0) break;
+  }
+  return pattern.trim() === "" ? [] : states;
+};
+
+/** `isConfigActivationValueEnabled`: anything but `false` or a block with `enabled: false`. */
+const activates = (value: unknown): boolean =>
+  value !== false && !(isRecord(value) && value["enabled"] === false);
+
+/** Agent runtimes the config names (`agentRuntime.id`, lowercased; `auto` and `pi` are built in). */
+const agentRuntimes = (config: OpenClawConfig): Map<string, string> => {
+  const out = new Map<string, string>();
+  const add = (id: string | undefined, key: string): void => {
+    const runtime = id?.trim().toLowerCase() ?? "";
+    if (runtime !== "" && runtime !== "auto" && runtime !== "pi" && !out.has(runtime)) out.set(runtime, key);
+  };
+  // Read as OpenClaw reads it: a value of another shape is skipped (`isRecord(agent)`).
+  const idOf = (holder: unknown): string | undefined => {
+    const runtime = isRecord(holder) ? holder["agentRuntime"] : undefined;
+    const id = isRecord(runtime) ? runtime["id"] : undefined;
+    return typeof id === "string" ? id : undefined;
+  };
+  add(idOf(config.agents?.defaults), "agents.defaults.agentRuntime.id");
+  (config.agents?.list ?? []).forEach((agent, i) => add(idOf(agent), `agents.list[${i}].agentRuntime.id`));
+  return out;
+};
+
 export const gatewayStartupLate = (
   config: OpenClawConfig,
   policy: PluginsPolicy,
   plugin: PluginFacts,
 ): Decision | undefined => {
   if (blocked(policy, plugin) || channelDisabled(config, plugin)) return undefined;
+  const facts = openclawFactsOf(plugin);
+  const path = facts.onConfigPaths.find((pattern) => valuesAt(config, pattern).some(activates));
+  if (path !== undefined) return on(`${path} (configured; activation.onConfigPaths: the gateway starts it)`);
+  const runtimes = agentRuntimes(config);
+  for (const harness of facts.onAgentHarnesses) {
+    const key = runtimes.get(harness.trim().toLowerCase());
+    if (key !== undefined)
+      return on(`${key}=${harness} (activation.onAgentHarnesses: the gateway starts it)`);
+  }
   const configured = configuredChannels(config);
   for (const raw of openclawFactsOf(plugin).manifestChannels) {
     const key = configured.get(raw.trim().toLowerCase());
