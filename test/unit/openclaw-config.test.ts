@@ -127,7 +127,12 @@ describe("loadConfig", () => {
         ' channels: { "__proto__": { enabled: true }, toString: { enabled: true } } }',
     );
     const activation = rightOf(loadActivation(at(p)));
-    const hostile = pluginFacts("constructor", "/x", {}, { channels: ["constructor", "toString", "__proto__"] });
+    const hostile = pluginFacts(
+      "constructor",
+      "/x",
+      {},
+      { channels: ["constructor", "toString", "__proto__"] },
+    );
     expect(decideIn(activation, slack)).toEqual({ active: false, reason: "not enabled (no rule matched)" });
     expect(decideIn(activation, hostile).active).toBe(false);
     expect(({} as Record<string, unknown>)["enabled"]).toBeUndefined();

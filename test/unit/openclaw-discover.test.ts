@@ -178,7 +178,11 @@ describe("discoverPlugins", () => {
   // dependencies (image-generation-core ships without a manifest in 2026.4.20 – 4.30).
   it("a plugin directory without package.json or without a manifest is Valid, read as empty", () => {
     expect(byId(plugins, "no-package")).toMatchObject({ _tag: "Valid", dependencies: {} });
-    expect(byId(plugins, "no-manifest")).toMatchObject({ _tag: "Valid", channels: [], enabledByDefault: false });
+    expect(byId(plugins, "no-manifest")).toMatchObject({
+      _tag: "Valid",
+      channels: [],
+      enabledByDefault: false,
+    });
   });
 
   it("a directory name that is not a valid plugin id is Invalid", () => {

@@ -51,10 +51,7 @@ const idOf = (p: PlannedPlugin): string => (p._tag === "Valid" ? p.facts.id : p.
 describe("planPlugins", () => {
   it("sorts by id whatever the discovery order", () => {
     const { activation } = recording(() => on);
-    const planned = plan(
-      [valid("slack"), invalid("broken"), valid("discord"), valid("matrix")],
-      activation,
-    );
+    const planned = plan([valid("slack"), invalid("broken"), valid("discord"), valid("matrix")], activation);
     expect(planned.map(idOf)).toEqual(["broken", "discord", "matrix", "slack"]);
   });
 
