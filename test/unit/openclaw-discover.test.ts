@@ -121,10 +121,13 @@ describe("discoverPlugins", () => {
       hostFacts: {
         manifestId: "slack",
         manifestChannels: ["slack", "slack-events"],
-        catalogChannel: { id: "slack", aliases: [] },
+        catalogChannel: { id: "slack", aliases: [], order: Number.MAX_SAFE_INTEGER },
         modelPatterns: [],
         modelPrefixes: [],
         localMemoryEmbedding: [],
+        onStartup: false,
+        onConfigPaths: [],
+        onAgentHarnesses: [],
       },
     });
   });
