@@ -54,6 +54,8 @@ const AgentModels = t.partial({
   memorySearch: MemorySearch,
   /** `{ id: "codex" }`: the agent harness runtime; the gateway starts the plugin that provides it. */
   agentRuntime: t.partial({ id: t.string }),
+  /** The same before 2026.4.29: `{ runtime: "codex" }`. */
+  embeddedHarness: t.partial({ runtime: t.string }),
 });
 
 /**
@@ -87,6 +89,8 @@ export const OpenClawPluginManifest = t.partial(
     providers: t.array(t.string),
     enabledByDefault: t.boolean,
     legacyPluginIds: t.array(t.string),
+    /** CLI backends it provides (`claude-cli`): a model ref `claude-cli/...` names this plugin too. */
+    cliBackends: t.array(t.string),
     /** Bare model ids this plugin owns (2026.4.29+): regular expressions, then prefixes. */
     modelSupport: t.partial({ modelPatterns: t.array(t.string), modelPrefixes: t.array(t.string) }),
     /** 2026.4.29+: `localMemoryEmbedding: ["name@version"]`, staged when memorySearch uses `local`. */

@@ -552,4 +552,36 @@ export const CASES: readonly HostCase[] = [
     name: "allowlist only: the default memory slot outside it",
     config: { plugins: { allow: ["telegram"] }, channels: { telegram: { botToken: "x" } } },
   },
+
+  // What 2026.4.20/4.22's auto-enable turns on from model refs (the loader then stages it):
+  // the one plugin owning the provider, by manifest `providers` or `cliBackends`.
+  {
+    name: "a codex model ref (auto-enables codex before 4.29)",
+    config: { agents: { defaults: { model: "codex/gpt-5" } } },
+  },
+  {
+    name: "a codex model among an agent's fallbacks",
+    config: {
+      agents: { list: [{ id: "ops", model: { primary: "openai/gpt-5", fallbacks: ["codex/gpt-5"] } }] },
+    },
+  },
+  {
+    name: "a codex model ref but codex denied",
+    config: { plugins: { deny: ["codex"] }, agents: { defaults: { model: "codex/gpt-5" } } },
+  },
+  {
+    name: "a cli backend model ref",
+    config: { agents: { defaults: { models: { "claude-cli/opus": {}, "google-gemini-cli/pro": {} } } } },
+  },
+  {
+    name: "codex embedded harness runtime (the field before 4.29)",
+    config: { agents: { defaults: { embeddedHarness: { runtime: "codex" } } } },
+  },
+  {
+    name: "codex embedded harness runtime of one agent, allowlist without it",
+    config: {
+      plugins: { allow: ["telegram"] },
+      agents: { list: [{ id: "ops", embeddedHarness: { runtime: "codex" } }] },
+    },
+  },
 ];

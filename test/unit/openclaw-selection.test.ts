@@ -1780,3 +1780,54 @@ describe("2026.4.29 – 4.30: the gateway starts plugins by their manifest's act
     ).toBe(false);
   });
 });
+
+describe("2026.3.22 – 4.28: what auto-enable turns on, the loader stages", () => {
+  const codex = mk(
+    "codex",
+    { id: "codex", providers: ["codex"], activation: { onAgentHarnesses: ["codex"] } },
+    { dependencies: { "@openai/codex": "0.1.0" } },
+  );
+  const claude = mk(
+    "claude",
+    { id: "claude", cliBackends: ["claude-cli"] },
+    { dependencies: { x: "1.0.0" } },
+  );
+  const plugins = [...ALL, codex, claude];
+
+  it("the one plugin owning a model ref's provider (providers or cliBackends)", () => {
+    for (const version of [V420, V422]) {
+      expect(decide(version, { agents: { defaults: { model: "codex/gpt-5" } } }, codex, plugins)).toEqual(
+        on(
+          "agents.defaults.model → codex (the gateway auto-enables codex and installs its dependencies when it loads it)",
+        ),
+      );
+      expect(
+        decide(
+          version,
+          { agents: { list: [{ model: { fallbacks: ["x/y", "claude-cli/opus"] } }] } },
+          claude,
+          plugins,
+        ),
+      ).toEqual(
+        on(
+          "agents.list[0].model.fallbacks[1] → claude-cli (the gateway auto-enables claude and installs its dependencies when it loads it)",
+        ),
+      );
+      const denied = { plugins: { deny: ["codex"] }, agents: { defaults: { model: "codex/gpt-5" } } };
+      expect(decide(version, denied, codex, plugins).active).toBe(false);
+    }
+  });
+
+  it("an embedded harness runtime (not agentRuntime, which is 4.29's field)", () => {
+    const harness = { agents: { defaults: { embeddedHarness: { runtime: "codex" } } } };
+    expect(decide(V420, harness, codex, plugins)).toEqual(
+      on(
+        "agents.defaults.embeddedHarness.runtime=codex (the gateway auto-enables codex and installs its dependencies when it loads it)",
+      ),
+    );
+    expect(
+      decide(V420, { agents: { defaults: { agentRuntime: { id: "codex" } } } }, codex, plugins).active,
+    ).toBe(false);
+    expect(decide(V429, harness, codex, plugins).active).toBe(false);
+  });
+});

@@ -177,6 +177,8 @@ export interface OpenClawPluginFacts {
   readonly onConfigPaths: readonly string[];
   /** Manifest `activation.onAgentHarnesses`: agent runtimes (`agentRuntime.id`) it provides. */
   readonly onAgentHarnesses: readonly string[];
+  /** Manifest `cliBackends`: provider-like ids whose model refs auto-enable it (2026.3.22 – 4.28). */
+  readonly cliBackends: readonly string[];
 }
 
 export const openclawFactsOf = (plugin: PluginFacts): OpenClawPluginFacts =>
@@ -190,6 +192,7 @@ export const openclawFactsOf = (plugin: PluginFacts): OpenClawPluginFacts =>
     onStartup: false,
     onConfigPaths: [],
     onAgentHarnesses: [],
+    cliBackends: [],
   };
 
 /** Pure: the host-neutral facts from the two decoded files. */
@@ -219,6 +222,7 @@ export const pluginFacts = (
     onStartup: manifest.activation?.onStartup === true,
     onConfigPaths: unique(manifest.activation?.onConfigPaths ?? []),
     onAgentHarnesses: unique(manifest.activation?.onAgentHarnesses ?? []),
+    cliBackends: unique(manifest.cliBackends ?? []),
   };
   return {
     id,

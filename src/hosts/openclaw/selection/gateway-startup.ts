@@ -3,6 +3,7 @@ import type { Decision, PluginFacts } from "../../types.js";
 import { openclawFactsOf } from "../discover.js";
 import { channelBlock } from "./channels.js";
 import { findNamed, type PluginsPolicy } from "./plugins-config.js";
+import { normalizeProviderId } from "./references.js";
 
 /**
  * What the gateway stages at startup beyond what `doctor` / `plugins deps` would: plugdeps desires
@@ -25,9 +26,14 @@ import { findNamed, type PluginsPolicy } from "./plugins-config.js";
  * All stay off when plugins are disabled, the plugin is denied or explicitly disabled
  * (`plugins.entries.<id>.enabled=false`, a channel of it with `enabled: false`).
  *
- * 2026.3.22 – 4.28 (the plugin loader on the auto-enabled config): a channel configured without
- * `enabled` is auto-enabled (`channels.<id>.enabled = true`), and the loader then installs the
- * plugin's dependencies before importing it, although `doctor` of 4.20 would not stage it.
+ * 2026.3.22 – 4.28 (the plugin loader on the auto-enabled config, `applyPluginAutoEnable`): what
+ * auto-enable turns on, the loader then stages before importing it, although `doctor` would not:
+ * - a channel configured without `enabled` (`channels.<id>.enabled = true`);
+ * - the one plugin that owns the provider (manifest `providers` or `cliBackends`) of a model ref in
+ *   `agents.defaults` or `agents.list[]` (`model`, its `primary` and `fallbacks`, `models` keys):
+ *   `codex/gpt-5` turns codex on;
+ * - the plugins whose `activation.onAgentHarnesses` names an agent runtime the config uses
+ *   (`embeddedHarness.runtime` in these versions).
  *
  * Not modelled: channel presence signalled by environment variables (`TELEGRAM_BOT_TOKEN`...), which
  * depends on the gateway's environment, not plugdeps'.
@@ -128,21 +134,28 @@ const valuesAt = (root: unknown, pattern: string): unknown[] => {
 const activates = (value: unknown): boolean =>
   value !== false && !(isRecord(value) && value["enabled"] === false);
 
-/** Agent runtimes the config names (`agentRuntime.id`, lowercased; `auto` and `pi` are built in). */
-const agentRuntimes = (config: OpenClawConfig): Map<string, string> => {
+/**
+ * Agent runtimes the config names, lowercased (`auto` and `pi` are built in): 2026.4.29+ reads
+ * `agentRuntime.id`, earlier versions `embeddedHarness.runtime`, of the defaults and of each agent
+ * (`collectConfiguredAgentHarnessRuntimes`). Read as OpenClaw reads it: another shape is skipped.
+ */
+const agentRuntimes = (
+  config: OpenClawConfig,
+  field: "agentRuntime.id" | "embeddedHarness.runtime",
+): Map<string, string> => {
+  const [holderKey, idKey] = field.split(".") as [string, string];
   const out = new Map<string, string>();
+  const idOf = (agent: unknown): string | undefined => {
+    const holder = isRecord(agent) ? agent[holderKey] : undefined;
+    const id = isRecord(holder) ? holder[idKey] : undefined;
+    return typeof id === "string" ? id : undefined;
+  };
   const add = (id: string | undefined, key: string): void => {
     const runtime = id?.trim().toLowerCase() ?? "";
     if (runtime !== "" && runtime !== "auto" && runtime !== "pi" && !out.has(runtime)) out.set(runtime, key);
   };
-  // Read as OpenClaw reads it: a value of another shape is skipped (`isRecord(agent)`).
-  const idOf = (holder: unknown): string | undefined => {
-    const runtime = isRecord(holder) ? holder["agentRuntime"] : undefined;
-    const id = isRecord(runtime) ? runtime["id"] : undefined;
-    return typeof id === "string" ? id : undefined;
-  };
-  add(idOf(config.agents?.defaults), "agents.defaults.agentRuntime.id");
-  (config.agents?.list ?? []).forEach((agent, i) => add(idOf(agent), `agents.list[${i}].agentRuntime.id`));
+  add(idOf(config.agents?.defaults), `agents.defaults.${field}`);
+  (config.agents?.list ?? []).forEach((agent, i) => add(idOf(agent), `agents.list[${i}].${field}`));
   return out;
 };
 
@@ -155,7 +168,7 @@ export const gatewayStartupLate = (
   const facts = openclawFactsOf(plugin);
   const path = facts.onConfigPaths.find((pattern) => valuesAt(config, pattern).some(activates));
   if (path !== undefined) return on(`${path} (configured; activation.onConfigPaths: the gateway starts it)`);
-  const runtimes = agentRuntimes(config);
+  const runtimes = agentRuntimes(config, "agentRuntime.id");
   for (const harness of facts.onAgentHarnesses) {
     const key = runtimes.get(harness.trim().toLowerCase());
     if (key !== undefined)
@@ -180,13 +193,76 @@ export const gatewayStartupLate = (
   return undefined;
 };
 
+/**
+ * 2026.3.22 – 4.28 auto-enable by model refs and agent runtimes: plugin directory → reason.
+ * Model refs without a provider (bare ids) are not followed here: no bundled plugin with
+ * dependencies is owned only through them in those versions.
+ */
+export const autoEnabledEarly = (
+  config: OpenClawConfig,
+  plugins: readonly PluginFacts[],
+): Map<string, string> => {
+  const out = new Map<string, string>();
+  const registered = plugins.filter((p) => openclawFactsOf(p).manifestId !== undefined);
+  const refs: [string, string][] = [];
+  const fromAgent = (agent: unknown, at: string): void => {
+    if (!isRecord(agent)) return;
+    const model = agent["model"];
+    if (typeof model === "string") refs.push([model, `${at}.model`]);
+    else if (isRecord(model)) {
+      if (typeof model["primary"] === "string") refs.push([model["primary"], `${at}.model.primary`]);
+      const fallbacks = model["fallbacks"];
+      if (Array.isArray(fallbacks)) {
+        fallbacks.forEach((f, i) => {
+          if (typeof f === "string") refs.push([f, `${at}.model.fallbacks[${i}]`]);
+        });
+      }
+    }
+    const models = agent["models"];
+    if (isRecord(models)) for (const key of Object.keys(models)) refs.push([key, `${at}.models["${key}"]`]);
+  };
+  fromAgent(config.agents?.defaults, "agents.defaults");
+  (config.agents?.list ?? []).forEach((agent, i) => fromAgent(agent, `agents.list[${i}]`));
+  for (const [ref, key] of refs) {
+    const text = ref.trim();
+    const slash = text.indexOf("/");
+    if (slash <= 0) continue;
+    const provider = normalizeProviderId(text.slice(0, slash));
+    const owners = registered.filter((p) =>
+      [...p.providers, ...openclawFactsOf(p).cliBackends].some((id) => normalizeProviderId(id) === provider),
+    );
+    const owner = owners.length === 1 ? owners[0] : undefined;
+    if (owner !== undefined && !out.has(owner.id)) {
+      out.set(
+        owner.id,
+        `${key} → ${provider} (the gateway auto-enables ${owner.id} and installs its dependencies when it loads it)`,
+      );
+    }
+  }
+  for (const [runtime, key] of agentRuntimes(config, "embeddedHarness.runtime")) {
+    for (const p of registered) {
+      if (out.has(p.id)) continue;
+      if (openclawFactsOf(p).onAgentHarnesses.some((h) => h.trim().toLowerCase() === runtime)) {
+        out.set(
+          p.id,
+          `${key}=${runtime} (the gateway auto-enables ${p.id} and installs its dependencies when it loads it)`,
+        );
+      }
+    }
+  }
+  return out;
+};
+
 export const gatewayStartupEarly = (
   config: OpenClawConfig,
   policy: PluginsPolicy,
   catalogChannel: (raw: string) => string | undefined,
+  autoEnabled: ReadonlyMap<string, string>,
   plugin: PluginFacts,
 ): Decision | undefined => {
   if (blocked(policy, plugin)) return undefined;
+  const enabledBy = autoEnabled.get(plugin.id);
+  if (enabledBy !== undefined) return on(enabledBy);
   for (const raw of openclawFactsOf(plugin).manifestChannels) {
     const channel = catalogChannel(raw);
     if (channel === undefined) continue;

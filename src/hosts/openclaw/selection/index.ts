@@ -7,7 +7,7 @@ import { catalogChannelNormalizer } from "./channels.js";
 import { registryNormalizer, runtimeDepsNormalizer } from "./plugin-ids.js";
 import { normalizePlugins } from "./plugins-config.js";
 import { collectReferences, localMemorySearchKey } from "./references.js";
-import { gatewayStartupEarly, gatewayStartupLate } from "./gateway-startup.js";
+import { autoEnabledEarly, gatewayStartupEarly, gatewayStartupLate } from "./gateway-startup.js";
 import { decideEarly } from "./rules-2026.3.22.js";
 import { decideLate, modelOwnersOf } from "./rules-2026.4.29.js";
 
@@ -100,11 +100,12 @@ export const selectOpenClaw = (
       policy: normalizePlugins(config, registryNormalizer(input.plugins, band.id === "2026.4.22")),
       catalogChannel: catalogChannelNormalizer(input.plugins),
       configuredChannelsCount: band.id === "2026.4.22",
+      autoEnabled: autoEnabledEarly(config, input.plugins),
     };
     decide = (plugin) => {
       const doctor = decideEarly(ctx, plugin);
       if (doctor.active) return doctor;
-      return gatewayStartupEarly(config, ctx.policy, ctx.catalogChannel, plugin) ?? doctor;
+      return gatewayStartupEarly(config, ctx.policy, ctx.catalogChannel, ctx.autoEnabled, plugin) ?? doctor;
     };
   }
 
