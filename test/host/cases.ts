@@ -584,4 +584,17 @@ export const CASES: readonly HostCase[] = [
       agents: { list: [{ id: "ops", embeddedHarness: { runtime: "codex" } }] },
     },
   },
+  // Plugin config that auto-enable does NOT turn on (it stays as the doctor decides).
+  {
+    name: "web search config in a plugin entry",
+    config: { plugins: { entries: { brave: { config: { webSearch: { apiKey: "x" } } } } } },
+  },
+  {
+    name: "web fetch provider selected",
+    config: { tools: { web: { fetch: { provider: "firecrawl" } } } },
+  },
+  {
+    name: "plugin config without enabled",
+    config: { plugins: { entries: { "voice-call": { config: { provider: "twilio" } } } } },
+  },
 ];
