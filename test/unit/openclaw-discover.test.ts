@@ -128,6 +128,7 @@ describe("discoverPlugins", () => {
         onStartup: false,
         onConfigPaths: [],
         onAgentHarnesses: [],
+        cliBackends: [],
       },
     });
   });
