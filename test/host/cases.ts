@@ -597,4 +597,31 @@ export const CASES: readonly HostCase[] = [
     name: "plugin config without enabled",
     config: { plugins: { entries: { "voice-call": { config: { provider: "twilio" } } } } },
   },
+  // The memory slot and dreaming, as the doctor and the gateway's startup read them.
+  {
+    name: "memory slot in another case",
+    config: { plugins: { slots: { memory: "Memory-LanceDB" } } },
+  },
+  {
+    name: "memory slot outside the allowlist",
+    config: { plugins: { slots: { memory: "memory-lancedb" }, allow: ["telegram"] } },
+  },
+  {
+    name: "dreaming configured, allowlist without memory-core",
+    config: {
+      plugins: {
+        allow: ["telegram"],
+        entries: { "memory-core": { config: { dreaming: { enabled: true } } } },
+      },
+    },
+  },
+  {
+    name: "dreaming configured, memory slot none",
+    config: {
+      plugins: {
+        slots: { memory: "none" },
+        entries: { "memory-core": { config: { dreaming: { enabled: true } } } },
+      },
+    },
+  },
 ];
