@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { versionDir } from "../../scripts/fetch-openclaw.mjs";
 import { CLI, REPO_ROOT, cliEnv } from "../support/cli.js";
 import { findNode22 } from "../support/node22.js";
+import { unusedPid } from "../support/process.js";
 
 /**
  * `npm run test:host`: which roots of a stage base survive, plugdeps against OpenClaw's OWN
@@ -99,16 +100,7 @@ interface EntrySpec {
   readonly openclawKeeps: boolean | Readonly<Record<Version, boolean>>;
 }
 
-const DEAD_PID = ((): number => {
-  for (let pid = 4_194_000; pid > 1; pid--) {
-    try {
-      process.kill(pid, 0);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ESRCH") return pid;
-    }
-  }
-  throw new Error("no free pid found");
-})();
+const DEAD_PID = unusedPid();
 
 const only429 = { "2026.4.29": true, "2026.4.30-beta.1": false } as const;
 

@@ -12,24 +12,12 @@ import {
   type DebrisProbes,
 } from "../../src/hosts/openclaw/debris.js";
 import type { DebrisContext, HostInput } from "../../src/hosts/types.js";
+import { unusedPid } from "../support/process.js";
 
 const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "plugdeps-openclaw-debris-")));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/**
- * A pid a process could have (<= 2^22: larger ones are garbage) that is not running now:
- * process.kill(pid, 0) fails with ESRCH, so its holder is dead.
- */
-const DEAD_PID = ((): number => {
-  for (let pid = 4_194_000; pid > 1; pid--) {
-    try {
-      process.kill(pid, 0);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ESRCH") return pid;
-    }
-  }
-  throw new Error("no free pid found");
-})();
+const DEAD_PID = unusedPid();
 const NOW = Date.now();
 const MIN = 60_000;
 

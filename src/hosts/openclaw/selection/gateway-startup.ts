@@ -159,32 +159,38 @@ const agentRuntimes = (
   return out;
 };
 
-export const gatewayStartupLate = (
-  config: OpenClawConfig,
-  policy: PluginsPolicy,
-  plugin: PluginFacts,
-): Decision | undefined => {
+/** What the 4.29+ gateway reads of the whole config, read once per selection, not per plugin. */
+export interface LateGatewayConfig {
+  readonly config: OpenClawConfig;
+  readonly policy: PluginsPolicy;
+  readonly runtimes: ReadonlyMap<string, string>;
+  readonly configured: ReadonlyMap<string, string>;
+}
+
+export const lateGatewayConfig = (config: OpenClawConfig, policy: PluginsPolicy): LateGatewayConfig => ({
+  config,
+  policy,
+  runtimes: agentRuntimes(config, "agentRuntime.id"),
+  configured: configuredChannels(config),
+});
+
+export const gatewayStartupLate = (gateway: LateGatewayConfig, plugin: PluginFacts): Decision | undefined => {
+  const { config, policy, runtimes, configured } = gateway;
   if (blocked(policy, plugin) || channelDisabled(config, plugin)) return undefined;
   const facts = openclawFactsOf(plugin);
   const path = facts.onConfigPaths.find((pattern) => valuesAt(config, pattern).some(activates));
   if (path !== undefined) return on(`${path} (configured; activation.onConfigPaths: the gateway starts it)`);
-  const runtimes = agentRuntimes(config, "agentRuntime.id");
   for (const harness of facts.onAgentHarnesses) {
     const key = runtimes.get(harness.trim().toLowerCase());
     if (key !== undefined)
       return on(`${key}=${harness} (activation.onAgentHarnesses: the gateway starts it)`);
   }
-  const configured = configuredChannels(config);
-  for (const raw of openclawFactsOf(plugin).manifestChannels) {
+  for (const raw of facts.manifestChannels) {
     const key = configured.get(raw.trim().toLowerCase());
     if (key !== undefined)
       return on(`channels.${key} (configured; the gateway starts its channel at startup)`);
   }
-  if (
-    openclawFactsOf(plugin).onStartup &&
-    policy.allow.length > 0 &&
-    findNamed(policy.allow, plugin.id) === undefined
-  ) {
+  if (facts.onStartup && policy.allow.length > 0 && findNamed(policy.allow, plugin.id) === undefined) {
     const key = materialEntryKey(config, policy, plugin);
     if (key !== undefined) {
       return on(`${key} (the gateway adds it to plugins.allow and starts it: activation.onStartup)`);

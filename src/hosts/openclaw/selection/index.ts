@@ -7,7 +7,12 @@ import { catalogChannelNormalizer } from "./channels.js";
 import { registryNormalizer, runtimeDepsNormalizer } from "./plugin-ids.js";
 import { normalizePlugins } from "./plugins-config.js";
 import { collectReferences, localMemorySearchKey } from "./references.js";
-import { autoEnabledEarly, gatewayStartupEarly, gatewayStartupLate } from "./gateway-startup.js";
+import {
+  autoEnabledEarly,
+  gatewayStartupEarly,
+  gatewayStartupLate,
+  lateGatewayConfig,
+} from "./gateway-startup.js";
 import { decideEarly } from "./rules-2026.3.22.js";
 import { decideLate, modelOwnersOf } from "./rules-2026.4.29.js";
 
@@ -89,9 +94,10 @@ export const selectOpenClaw = (
       references,
       modelOwners: modelOwnersOf(references, input.plugins),
     };
+    const gatewayConfig = lateGatewayConfig(config, ctx.policy);
     decide = (plugin) => {
       const doctor = decideLate(ctx, plugin);
-      const gateway = doctor.active ? undefined : gatewayStartupLate(config, ctx.policy, plugin);
+      const gateway = doctor.active ? undefined : gatewayStartupLate(gatewayConfig, plugin);
       return withEmbedding(plugin, gateway ?? doctor);
     };
   } else {
