@@ -1,6 +1,6 @@
 import type { HostAdapter } from "../src/hosts/types.js";
 import type { Action, Debris, Desired } from "../src/model/plan.js";
-import type { PlannedPlugin } from "../src/plan/plugin-plan.js";
+import type { PlannedPlugin } from "../src/desired/plugin-plan.js";
 import type { HostIdentity } from "../src/observe/host-identity.js";
 import type { LockFacts } from "../src/observe/lock-holder.js";
 import type { StageChoice } from "../src/observe/stage-base.js";

@@ -3,7 +3,7 @@ import type { Action, InstallSet } from "../src/model/plan.js";
 import type { RootState } from "../src/model/state.js";
 import { type Installed, readInstalled, versionSatisfies } from "../src/observe/installed-package.js";
 import { closureWithin, resolveFrom } from "../src/observe/node-resolution.js";
-import { checkPackageName } from "../src/plan/dependency-spec.js";
+import { checkPackageName } from "../src/desired/dependency-spec.js";
 import type { Reconciler } from "./reconciler.js";
 
 /**

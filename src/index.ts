@@ -8,9 +8,9 @@
  */
 import * as os from "node:os";
 import * as E from "fp-ts/lib/Either.js";
-import { buildContext } from "./controller/context.js";
-import type { RunOptions } from "./controller/options.js";
-import { makePlan } from "./controller/plan.js";
+import { buildContext } from "./observe/observe.js";
+import type { RunOptions } from "./model/options.js";
+import { makePlan } from "./run/plan.js";
 import { makeMemo } from "./fastpath/memo.js";
 import type { PlugdepsError } from "./model/errors.js";
 import type { PlanDocument } from "./model/plan.js";
@@ -36,20 +36,20 @@ export const createPlan = (options: PlanOptions = {}): E.Either<PlugdepsError, P
  */
 const planMemo = makeMemo<PlugdepsError, PlanDocument>();
 
-export { buildContext, type RunContext } from "./controller/context.js";
-export { makePlan, summarize } from "./controller/plan.js";
-export type { RunOptions } from "./controller/options.js";
+export { buildContext, type RunContext } from "./observe/observe.js";
+export { makePlan, summarize } from "./run/plan.js";
+export type { RunOptions } from "./model/options.js";
 export type { PlugdepsError, ErrorTag } from "./model/errors.js";
 export * from "./model/plan.js";
 export { RootState } from "./model/state.js";
 export { LockOwner } from "./model/lock.js";
-export { OpenClawConfig, OpenClawPluginManifest } from "./model/openclaw.js";
+export { OpenClawConfig, OpenClawPluginManifest } from "./hosts/openclaw/config-codec.js";
 export { LAYOUT_VERSION } from "./model/layout.js";
 export type { HostAdapter, PluginFacts, Decision, DiscoveredPlugin } from "./hosts/types.js";
 export { openclawAdapter } from "./hosts/openclaw/index.js";
 export { profileAdapter, loadProfileAdapter } from "./hosts/profile/index.js";
 export { HostProfile } from "./hosts/profile/profile.js";
-export { computeDesired } from "./plan/desired.js";
+export { computeDesired } from "./desired/desired.js";
 export { renderPlanHuman } from "./render/plan-human.js";
 export { renderPlanJson, decodePlanJson } from "./render/plan-json.js";
 export { renderStatusHuman, type StatusView } from "./render/status-human.js";

@@ -1,6 +1,6 @@
 import { Command, Option } from "commander";
-import type { RunOptions } from "../controller/options.js";
-import type { ProbeMode } from "../observe/probe-writable.js";
+import type { RunOptions } from "../model/options.js";
+import type { ProbeMode } from "../util/probe-writable.js";
 import type { CliIO, LogFormat } from "./io.js";
 
 /** The options every command accepts (SPEC §2 "Common options"). */

@@ -1,13 +1,13 @@
-import * as fs from "../observe/observed-fs.js";
+import * as fs from "../util/observed-fs.js";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
-import type { RunContext } from "../controller/context.js";
+import type { RunContext } from "../observe/observe.js";
 import { STATE_DIR, STATE_FILE } from "../model/layout.js";
 import { RootState } from "../model/state.js";
 import { GENERATION_INFIX, isGenerationOf, listGenerations, liveTree } from "../observe/generations.js";
 import { versionedRootPattern } from "../observe/host-identity.js";
 import { lockPathFor, readLockHolder, realLockFacts } from "../observe/lock-holder.js";
-import { isPidRunning, readStartTime } from "../observe/process-info.js";
+import { isPidRunning, readStartTime } from "../util/process-info.js";
 import { acquireLock } from "./lock.js";
 import { removeWithin } from "./safe-remove.js";
 

@@ -8,7 +8,7 @@ import { aborted, errnoCode, fsError, lockLost, lockTimeout, type PlugdepsError 
 import type { LockOwner } from "../model/lock.js";
 import type { LockHolder } from "../model/plan.js";
 import { OWNER_FILE, lockPathFor, readLockHolder, realLockFacts } from "../observe/lock-holder.js";
-import { readStartTime } from "../observe/process-info.js";
+import { readStartTime } from "../util/process-info.js";
 
 /**
  * The install-root lock (SPEC §4.7): one writer per versioned root.

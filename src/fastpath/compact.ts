@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Observation } from "../observe/observed-fs.js";
+import type { Observation } from "../util/observed-fs.js";
 
 /**
  * Fewer observations to re-check, same meaning. Resolving a dependency the way Node does looks

@@ -1,5 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
-import { type Observation, withJournal } from "../observe/observed-fs.js";
+import { type Observation, withJournal } from "../util/observed-fs.js";
 import { compactObservations } from "./compact.js";
 import { recordingEnv } from "./recording-env.js";
 import { firstChanged, sameEnv, untrustworthy } from "./stamp.js";

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Identity, Journal, Observation } from "../observe/observed-fs.js";
+import type { Identity, Journal, Observation } from "../util/observed-fs.js";
 
 /**
  * The no-op stamp: what a converged `plugdeps apply` observed (observe/observed-fs.ts), the

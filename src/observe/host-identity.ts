@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import * as fs from "./observed-fs.js";
+import * as fs from "../util/observed-fs.js";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import { type PlugdepsError, fsError, hostUnknown } from "../model/errors.js";

@@ -1,4 +1,4 @@
-import * as fs from "./observed-fs.js";
+import * as fs from "../util/observed-fs.js";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
@@ -6,7 +6,7 @@ import { errnoCode } from "../model/errors.js";
 import { LockOwner } from "../model/lock.js";
 import type { LockHolder } from "../model/plan.js";
 import { parseJson } from "../util/read-json.js";
-import { isPidAlive, readStartTime } from "./process-info.js";
+import { isPidAlive, readStartTime } from "../util/process-info.js";
 
 /** `<versioned root>.lock`: beside the root, so swapping the root never moves the lock. */
 export const lockPathFor = (root: string): string => `${root}.lock`;

@@ -1,10 +1,10 @@
-import * as fs from "./observed-fs.js";
+import * as fs from "../util/observed-fs.js";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import type { StageCandidateSpec } from "../hosts/types.js";
 import { noWritableStageBase, type PlugdepsError } from "../model/errors.js";
 import type { StageCandidate } from "../model/plan.js";
-import { type ProbeMode, probeWritable } from "./probe-writable.js";
+import { type ProbeMode, probeWritable } from "../util/probe-writable.js";
 
 /**
  * Picks the writable stage base from the adapter's candidates, in order, with a probe per

@@ -1,4 +1,4 @@
-import * as fs from "./observed-fs.js";
+import * as fs from "../util/observed-fs.js";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import { errnoCode } from "../model/errors.js";

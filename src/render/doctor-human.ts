@@ -1,4 +1,4 @@
-import type { DoctorReport, Finding, Severity } from "../ops/doctor-model.js";
+import type { DoctorReport, Finding, Severity } from "../model/doctor.js";
 import type { Paint, Style } from "./style.js";
 import { linesOf, plural } from "./text.js";
 

@@ -1,5 +1,5 @@
 import { readFileSync as readFileUnjournaled } from "node:fs";
-import * as fs from "../observe/observed-fs.js";
+import * as fs from "./observed-fs.js";
 import * as E from "fp-ts/lib/Either.js";
 import JSON5 from "json5";
 import { configParseError, errnoCode, fsError, type PlugdepsError } from "../model/errors.js";

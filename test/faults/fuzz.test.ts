@@ -27,7 +27,7 @@ import { decodeWith } from "../../src/model/decode.js";
 import type { PlugdepsError } from "../../src/model/errors.js";
 import { LockOwner } from "../../src/model/lock.js";
 import { HostPackageJson, PluginPackageJson } from "../../src/model/manifest.js";
-import { OpenClawConfig, OpenClawPluginManifest } from "../../src/model/openclaw.js";
+import { OpenClawConfig, OpenClawPluginManifest } from "../../src/hosts/openclaw/config-codec.js";
 import type { Action, Debris, InstallSet, LockHolder } from "../../src/model/plan.js";
 import { Settings } from "../../src/model/settings.js";
 import { RootState } from "../../src/model/state.js";
@@ -39,8 +39,8 @@ import {
   assessLockOwner,
 } from "../../src/observe/lock-holder.js";
 import type { OwnedRoot } from "../../src/observe/versioned-roots.js";
-import { checkPackageName, checkSpec } from "../../src/plan/dependency-spec.js";
-import { computeDesired } from "../../src/plan/desired.js";
+import { checkPackageName, checkSpec } from "../../src/desired/dependency-spec.js";
+import { computeDesired } from "../../src/desired/desired.js";
 import { decodePlanJson } from "../../src/render/plan-json.js";
 import { MAX_JSON_DEPTH, parseJson, parseJson5 } from "../../src/util/read-json.js";
 import { REPO_ROOT, snapshotTree } from "../support/cli.js";

@@ -8,10 +8,10 @@ import { pluginFacts } from "../../src/hosts/openclaw/discover.js";
 import { selectOpenClaw } from "../../src/hosts/openclaw/selection/index.js";
 import type { Decision } from "../../src/hosts/types.js";
 import { STATE_DIR, STATE_FILE } from "../../src/model/layout.js";
-import { OpenClawConfig } from "../../src/model/openclaw.js";
+import { OpenClawConfig } from "../../src/hosts/openclaw/config-codec.js";
 import { RootState } from "../../src/model/state.js";
 import { readHostIdentity, versionedRootName } from "../../src/observe/host-identity.js";
-import { readStartTime } from "../../src/observe/process-info.js";
+import { readStartTime } from "../../src/util/process-info.js";
 import { runCli } from "../../src/cli/program.js";
 import { CLI, REPO_ROOT, copyFixture, snapshotTree, type TreeEntry } from "../support/cli.js";
 

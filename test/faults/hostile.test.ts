@@ -5,7 +5,7 @@ import type * as t from "io-ts";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { OpenClawPluginPackageJson } from "../../src/hosts/openclaw/discover.js";
 import { decodeWith } from "../../src/model/decode.js";
-import { OpenClawConfig, OpenClawPluginManifest } from "../../src/model/openclaw.js";
+import { OpenClawConfig, OpenClawPluginManifest } from "../../src/hosts/openclaw/config-codec.js";
 import { Settings } from "../../src/model/settings.js";
 import {
   activationOf,

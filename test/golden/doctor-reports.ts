@@ -1,8 +1,8 @@
 import type { Int } from "io-ts";
 import { noWritableStageBase } from "../../src/model/errors.js";
 import type { PlanDocument } from "../../src/model/plan.js";
-import { type DoctorFacts, findingFromError, findingsFrom } from "../../src/ops/doctor-checks.js";
-import { DOCTOR_FORMAT_VERSION, type DoctorReport, type FixOutcome, summarizeFindings } from "../../src/ops/doctor-model.js";
+import { type DoctorFacts, findingFromError, findingsFrom } from "../../src/doctor/checks.js";
+import { DOCTOR_FORMAT_VERSION, type DoctorReport, type FixOutcome, summarizeFindings } from "../../src/model/doctor.js";
 import { legacyOnly, noChanges, rich } from "./plans.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { UnitsSpec } from "../../src/ops/units.js";
+import type { UnitsSpec } from "../../src/units/units.js";
 
 /**
  * Unit specs for the `plugdeps units` golden files: a global OpenClaw install converged by a

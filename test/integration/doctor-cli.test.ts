@@ -5,7 +5,7 @@ import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { ReconcileStatus } from "../../src/model/status.js";
-import { DoctorReport, type Finding } from "../../src/ops/doctor-model.js";
+import { DoctorReport, type Finding } from "../../src/model/doctor.js";
 import { configFixture, describeRun, removeSandboxes, snapshotTree } from "../support/cli.js";
 import {
   type ApplySandbox,

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import { afterAll, describe, expect, it } from "vitest";
 import type { PlanDocument } from "../../src/model/plan.js";
-import { readStartTime } from "../../src/observe/process-info.js";
+import { readStartTime } from "../../src/util/process-info.js";
 import { decodePlanJson } from "../../src/render/plan-json.js";
 import {
   configFixture,

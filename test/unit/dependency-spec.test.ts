@@ -2,7 +2,7 @@ import * as path from "node:path";
 import fc from "fast-check";
 import * as semver from "semver";
 import { describe, expect, it } from "vitest";
-import { checkPackageName, checkSpec } from "../../src/plan/dependency-spec.js";
+import { checkPackageName, checkSpec } from "../../src/desired/dependency-spec.js";
 
 // ---------------------------------------------------------------------------------------------
 // checkPackageName

@@ -4,9 +4,9 @@ import * as semver from "semver";
 import { describe, expect, it, vi } from "vitest";
 import type { PluginFacts } from "../../src/hosts/types.js";
 import { Desired, type InstallSet } from "../../src/model/plan.js";
-import { checkPackageName, checkSpec } from "../../src/plan/dependency-spec.js";
-import { computeDesired, desiredFingerprint, type DesiredResult } from "../../src/plan/desired.js";
-import { intersectRanges } from "../../src/plan/semver-ranges.js";
+import { checkPackageName, checkSpec } from "../../src/desired/dependency-spec.js";
+import { computeDesired, desiredFingerprint, type DesiredResult } from "../../src/desired/desired.js";
+import { intersectRanges } from "../../src/desired/semver-ranges.js";
 
 const where = { stageBase: "/var/lib/x", targetRoot: "/var/lib/x/host-1.0.0-abcdef012345" };
 
@@ -308,7 +308,7 @@ describe("computeDesired: fingerprint", () => {
       LAYOUT_VERSION: 2,
     }));
     try {
-      const bumped = await import("../../src/plan/desired.js");
+      const bumped = await import("../../src/desired/desired.js");
       expect(bumped.desiredFingerprint(sets)).not.toBe(desiredFingerprint(sets));
       expect(bumped.computeDesired(base, where).desired.layoutVersion).toBe(2);
     } finally {

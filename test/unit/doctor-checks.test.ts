@@ -3,14 +3,9 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { configParseError, noWritableStageBase } from "../../src/model/errors.js";
 import type { Action, PlanDocument } from "../../src/model/plan.js";
-import {
-  type DoctorFacts,
-  debrisFinding,
-  findingFromError,
-  findingsFrom,
-} from "../../src/ops/doctor-checks.js";
-import { findingKey } from "../../src/ops/doctor-model.js";
-import { isStatusStale, readStatusFacts, statusFactsFrom } from "../../src/ops/status-file.js";
+import { type DoctorFacts, debrisFinding, findingFromError, findingsFrom } from "../../src/doctor/checks.js";
+import { findingKey } from "../../src/model/doctor.js";
+import { isStatusStale, readStatusFacts, statusFactsFrom } from "../../src/doctor/status-facts.js";
 import { legacyOnly, noChanges, rich } from "../golden/plans.js";
 import { problemFacts } from "../golden/doctor-reports.js";
 import { tempDir, writeFile } from "../support/trees.js";

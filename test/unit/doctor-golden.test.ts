@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
-import { DoctorReport, renderDoctorJson } from "../../src/ops/doctor-model.js";
+import { DoctorReport, renderDoctorJson } from "../../src/model/doctor.js";
 import { renderDoctorHuman } from "../../src/render/doctor-human.js";
 import { makeStyle, plainStyle } from "../../src/render/style.js";
 import { goldenDoctorReports, problems } from "../golden/doctor-reports.js";

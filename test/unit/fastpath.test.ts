@@ -5,7 +5,7 @@ import * as path from "node:path";
 import fc from "fast-check";
 import * as E from "fp-ts/lib/Either.js";
 import { afterAll, describe, expect, it } from "vitest";
-import * as ofs from "../../src/observe/observed-fs.js";
+import * as ofs from "../../src/util/observed-fs.js";
 import { compactObservations } from "../../src/fastpath/compact.js";
 import { makeMemo } from "../../src/fastpath/memo.js";
 import { recordingEnv } from "../../src/fastpath/recording-env.js";

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { parseDuration } from "../../src/cli/duration.js";
+import { parseDuration } from "../../src/util/duration.js";
 
 /**
  * The Kubernetes examples in docs/examples/ are part of the product: an operator copies them.

@@ -6,7 +6,7 @@ import * as t from "io-ts";
 import { describe, expect, it } from "vitest";
 import * as lock from "../../src/model/lock.js";
 import * as manifest from "../../src/model/manifest.js";
-import * as openclaw from "../../src/model/openclaw.js";
+import * as openclaw from "../../src/hosts/openclaw/config-codec.js";
 import * as plan from "../../src/model/plan.js";
 import * as settings from "../../src/model/settings.js";
 import * as state from "../../src/model/state.js";

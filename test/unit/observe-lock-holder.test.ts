@@ -13,7 +13,7 @@ import {
   readLockHolder,
   realLockFacts,
 } from "../../src/observe/lock-holder.js";
-import { isPidAlive, readStartTime } from "../../src/observe/process-info.js";
+import { isPidAlive, readStartTime } from "../../src/util/process-info.js";
 import { mkdirp, tempDir, writeFile } from "../support/trees.js";
 
 const tmp = tempDir("observe-lock");

@@ -8,7 +8,7 @@ import * as E from "fp-ts/lib/Either.js";
 import ts from "typescript";
 import { afterAll, describe, expect, it } from "vitest";
 import type { StageCandidateSpec } from "../../src/hosts/types.js";
-import { probeWritable } from "../../src/observe/probe-writable.js";
+import { probeWritable } from "../../src/util/probe-writable.js";
 import { chooseStageBase } from "../../src/observe/stage-base.js";
 import { mkdirp, snapshot, tempDir, writeFile } from "../support/trees.js";
 
@@ -225,9 +225,9 @@ describe("probeWritable on a real read-only bind mount", () => {
     writeFile(path.join(out, "package.json"), '{"type":"module"}');
     fs.symlinkSync(path.join(repo, "node_modules"), path.join(out, "node_modules"));
     for (const rel of [
-      "src/observe/probe-writable.ts",
+      "src/util/probe-writable.ts",
       "src/observe/stage-base.ts",
-      "src/observe/observed-fs.ts",
+      "src/util/observed-fs.ts",
       "src/model/errors.ts",
     ]) {
       const js = ts.transpileModule(fs.readFileSync(path.join(repo, rel), "utf8"), {
@@ -254,7 +254,7 @@ describe("probeWritable on a real read-only bind mount", () => {
     const out = transpile();
     const script = `
       import * as fs from "node:fs";
-      const { probeWritable } = await import(${JSON.stringify(pathToFileURL(path.join(out, "src/observe/probe-writable.js")).href)});
+      const { probeWritable } = await import(${JSON.stringify(pathToFileURL(path.join(out, "src/util/probe-writable.js")).href)});
       const { chooseStageBase } = await import(${JSON.stringify(pathToFileURL(path.join(out, "src/observe/stage-base.js")).href)});
       const D = ${JSON.stringify(ro)};
       const st = fs.statSync(D);

@@ -13,7 +13,7 @@ import {
 import { normalizeProviderId, stripAuthProfile } from "../../src/hosts/openclaw/selection/references.js";
 import type { Decision, PluginFacts, Selection } from "../../src/hosts/types.js";
 import { decodeWith } from "../../src/model/decode.js";
-import { OpenClawConfig, type OpenClawPluginManifest } from "../../src/model/openclaw.js";
+import { OpenClawConfig, type OpenClawPluginManifest } from "../../src/hosts/openclaw/config-codec.js";
 
 /**
  * OpenClaw's plugin selection, per version band (SPEC §5), as pure functions. Every plugin is

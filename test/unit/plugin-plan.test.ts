@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Activation, Decision, DiscoveredPlugin, PluginFacts } from "../../src/hosts/types.js";
-import { computeDesired } from "../../src/plan/desired.js";
-import { planPlugins, stagedActivePlugins, type PlannedPlugin } from "../../src/plan/plugin-plan.js";
+import { computeDesired } from "../../src/desired/desired.js";
+import { planPlugins, stagedActivePlugins, type PlannedPlugin } from "../../src/desired/plugin-plan.js";
 
 const facts = (id: string, overrides: Partial<PluginFacts> = {}): PluginFacts => ({
   id,

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { decideProfile, type PluginsBlock } from "../../src/hosts/profile/activation.js";
 import { loadProfileAdapter, profileAdapter } from "../../src/hosts/profile/index.js";
 import { type HostProfile, loadProfile } from "../../src/hosts/profile/profile.js";
-import { selectAdapter } from "../../src/hosts/select.js";
+import { selectAdapter } from "../../src/hosts/registry.js";
 import type { DiscoveredPlugin, HostAdapter, HostInput, PluginFacts } from "../../src/hosts/types.js";
 import type { PlugdepsError } from "../../src/model/errors.js";
 

@@ -8,7 +8,7 @@ import {
   type PassFacts,
   setCondition,
   staleness,
-} from "../../src/reconcile/conditions.js";
+} from "../../src/loop/conditions.js";
 import { noChanges, rich } from "../golden/plans.js";
 
 /** Kubernetes condition semantics of the reconcile status record, and stale-record detection. */

@@ -2,7 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import * as net from "node:net";
 import { describe, expect, it } from "vitest";
 import type { Condition } from "../../src/model/status.js";
-import { createMetrics, startMetricsServer } from "../../src/reconcile/metrics.js";
+import { createMetrics, startMetricsServer } from "../../src/loop/metrics.js";
 
 /** The metrics registry and the health endpoints, on an ephemeral port of 127.0.0.1. */
 

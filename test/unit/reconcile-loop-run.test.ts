@@ -4,8 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import { afterAll, describe, expect, it } from "vitest";
-import { makeLogger } from "../../src/reconcile/log.js";
-import { runReconcile, type ReconcileRunOptions } from "../../src/reconcile/run.js";
+import { makeLogger } from "../../src/loop/log.js";
+import { runReconcile, type ReconcileRunOptions } from "../../src/loop/run.js";
 
 /**
  * The I/O shell's exit codes and signal handling, in-process, with a host that does not exist

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { type PassOutcome, runLoop, type Trigger, Wakeup } from "../../src/reconcile/loop.js";
+import { type PassOutcome, runLoop, type Trigger, Wakeup } from "../../src/loop/loop.js";
 import {
   afterPass,
   backoffDelay,
@@ -8,7 +8,7 @@ import {
   jitteredInterval,
   nextDelay,
   type ScheduleConfig,
-} from "../../src/reconcile/scheduler.js";
+} from "../../src/loop/scheduler.js";
 
 /**
  * The reconcile loop's timing: the pure scheduler, then the loop itself under vitest fake timers

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { watchFiles } from "../../src/reconcile/watch.js";
+import { watchFiles } from "../../src/loop/watch.js";
 
 /**
  * The config watch with real filesystem events (debounce shortened). Each test waits for the

@@ -17,7 +17,7 @@ import type { RootState } from "../../src/model/state.js";
 import type { Installed } from "../../src/observe/installed-package.js";
 import { realLockFacts } from "../../src/observe/lock-holder.js";
 import { listOwnedRoots, readRoot } from "../../src/observe/versioned-roots.js";
-import type { PlannedPlugin } from "../../src/plan/plugin-plan.js";
+import type { PlannedPlugin } from "../../src/desired/plugin-plan.js";
 import { mkdirp, rootState, snapshot, tempDir, writeOwnedRoot, writePackage } from "../support/trees.js";
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import * as semver from "semver";
 import { describe, expect, it } from "vitest";
-import { compareByMinVersionDesc, intersectRanges, isSatisfiable } from "../../src/plan/semver-ranges.js";
+import { compareByMinVersionDesc, intersectRanges, isSatisfiable } from "../../src/desired/semver-ranges.js";
 
 /**
  * Every version the generated ranges below can tell apart: tuples 0..3 (ranges use 0..2, so

@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
-import { loadSettings, mergeOverrides } from "../../src/controller/settings.js";
+import { loadSettings, mergeOverrides } from "../../src/observe/settings.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plugdeps-settings-"));
 const write = (name: string, text: string): string => {

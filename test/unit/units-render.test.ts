@@ -10,7 +10,7 @@ import {
   timeSpan,
   timerSchedule,
   unitWord,
-} from "../../src/ops/systemd-syntax.js";
+} from "../../src/units/systemd-syntax.js";
 import {
   renderHostDropIn,
   renderService,
@@ -18,7 +18,7 @@ import {
   renderUnits,
   stateDirectoryFor,
   type UnitsSpec,
-} from "../../src/ops/units.js";
+} from "../../src/units/units.js";
 import { fleetSpec, goldenUnitSpecs, systemSpec, userSpec } from "../golden/units-specs.js";
 import { tempDir } from "../support/trees.js";
 

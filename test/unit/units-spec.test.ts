@@ -4,7 +4,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
 import { openclawAdapter } from "../../src/hosts/openclaw/index.js";
 import { profileAdapter } from "../../src/hosts/profile/index.js";
-import { stageVariableOf, unitsSpec, type UnitsRequest } from "../../src/ops/units-spec.js";
+import { stageVariableOf, unitsSpec, type UnitsRequest } from "../../src/units/spec.js";
 import { configFixture, copyFixture, fixture } from "../support/cli.js";
 import { tempDir } from "../support/trees.js";
 

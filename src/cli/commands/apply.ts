@@ -1,16 +1,16 @@
 import * as path from "node:path";
 import { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
-import { apply } from "../../execute/apply.js";
+import { apply } from "../../run/apply.js";
 import { describeHolder } from "../../execute/lock.js";
 import { fsError, usageError } from "../../model/errors.js";
 import { decodePlanJson } from "../../render/plan-json.js";
 import { readTextFile } from "../../util/read-json.js";
 import { makeStyle, wantsColor } from "../../render/style.js";
-import { summarize } from "../../controller/plan.js";
+import { summarize } from "../../run/plan.js";
 import { readOnlyDebrisWarnings } from "../../render/observed.js";
 import { type CommonFlags, runOptionsFrom, withCommonOptions } from "../common-options.js";
-import { parseDuration } from "../duration.js";
+import { parseDuration } from "../../util/duration.js";
 import { type CliIO, EXIT_OK, reportError } from "../io.js";
 
 interface ApplyFlags extends CommonFlags {

@@ -1,11 +1,11 @@
 import { Command } from "commander";
 import { usageError } from "../../model/errors.js";
-import { doctorHasErrors, runDoctor } from "../../ops/doctor.js";
-import { renderDoctorJson } from "../../ops/doctor-model.js";
+import { doctorHasErrors, runDoctor } from "../../doctor/doctor.js";
+import { renderDoctorJson } from "../../model/doctor.js";
 import { renderDoctorHuman } from "../../render/doctor-human.js";
 import { makeStyle, wantsColor } from "../../render/style.js";
 import { type CommonFlags, runOptionsFrom, withCommonOptions } from "../common-options.js";
-import { parseDuration } from "../duration.js";
+import { parseDuration } from "../../util/duration.js";
 import { type CliIO, EXIT_ERROR, EXIT_OK, reportError } from "../io.js";
 
 interface DoctorFlags extends CommonFlags {

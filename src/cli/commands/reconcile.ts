@@ -1,11 +1,11 @@
 import { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
 import { usageError } from "../../model/errors.js";
-import { makeLogger } from "../../reconcile/log.js";
-import { runReconcile } from "../../reconcile/run.js";
-import { DEFAULT_BACKOFF_START_MS, DEFAULT_JITTER_PERCENT } from "../../reconcile/scheduler.js";
+import { makeLogger } from "../../loop/log.js";
+import { runReconcile } from "../../loop/run.js";
+import { DEFAULT_BACKOFF_START_MS, DEFAULT_JITTER_PERCENT } from "../../loop/scheduler.js";
 import { type CommonFlags, runOptionsFrom, withCommonOptions } from "../common-options.js";
-import { parseDuration } from "../duration.js";
+import { parseDuration } from "../../util/duration.js";
 import { type CliIO, reportError } from "../io.js";
 
 interface ReconcileFlags extends CommonFlags {

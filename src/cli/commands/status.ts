@@ -1,9 +1,9 @@
 import { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
-import { buildContext } from "../../controller/context.js";
-import { makePlan } from "../../controller/plan.js";
+import { buildContext } from "../../observe/observe.js";
+import { makePlan } from "../../run/plan.js";
 import type { PlanDocument } from "../../model/plan.js";
-import { reconcileView } from "../../reconcile/status-view.js";
+import { reconcileView } from "../../loop/status-view.js";
 import { type StatusView, renderStatusHuman } from "../../render/status-human.js";
 import { makeStyle, wantsColor } from "../../render/style.js";
 import { type CommonFlags, runOptionsFrom, withCommonOptions } from "../common-options.js";

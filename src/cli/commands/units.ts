@@ -2,11 +2,11 @@ import * as path from "node:path";
 import { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
 import { usageError } from "../../model/errors.js";
-import { defaultInstallDir, renderNextSteps, renderUnits, renderUnitsText } from "../../ops/units.js";
-import { installedPaths, unitsSpec } from "../../ops/units-spec.js";
-import { writeUnitFiles } from "../../ops/units-write.js";
+import { defaultInstallDir, renderNextSteps, renderUnits, renderUnitsText } from "../../units/units.js";
+import { installedPaths, unitsSpec } from "../../units/spec.js";
+import { writeUnitFiles } from "../../units/write.js";
 import { type CommonFlags, withCommonOptions } from "../common-options.js";
-import { parseDuration } from "../duration.js";
+import { parseDuration } from "../../util/duration.js";
 import { type CliIO, EXIT_OK, reportError } from "../io.js";
 
 interface UnitsFlags extends CommonFlags {

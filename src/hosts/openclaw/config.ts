@@ -2,7 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import { decodeWith } from "../../model/decode.js";
 import { configNotFound, type PlugdepsError } from "../../model/errors.js";
-import { OpenClawConfig } from "../../model/openclaw.js";
+import { OpenClawConfig } from "./config-codec.js";
 import { parseJson5, readTextFile } from "../../util/read-json.js";
 import type { ConfigLocation } from "../types.js";
 

@@ -1,9 +1,9 @@
-import * as fs from "../../observe/observed-fs.js";
+import * as fs from "../../util/observed-fs.js";
 import * as os from "node:os";
 import * as path from "node:path";
 import { errnoCode } from "../../model/errors.js";
 import type { Debris, Unmanaged } from "../../model/plan.js";
-import { probeWritable } from "../../observe/probe-writable.js";
+import { probeWritable } from "../../util/probe-writable.js";
 import type { DebrisContext } from "../types.js";
 import {
   EXTENSION_TREES,

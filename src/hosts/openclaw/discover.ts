@@ -1,4 +1,4 @@
-import * as fs from "../../observe/observed-fs.js";
+import * as fs from "../../util/observed-fs.js";
 import * as path from "node:path";
 import fg from "fast-glob";
 import * as E from "fp-ts/lib/Either.js";
@@ -7,7 +7,7 @@ import * as t from "io-ts";
 import { decodeWith } from "../../model/decode.js";
 import { errnoCode, fsError, type PlugdepsError } from "../../model/errors.js";
 import { PluginPackageJson } from "../../model/manifest.js";
-import { OpenClawPluginManifest } from "../../model/openclaw.js";
+import { OpenClawPluginManifest } from "./config-codec.js";
 import { parseJson, readTextFile } from "../../util/read-json.js";
 import type { DiscoveredPlugin, PluginFacts } from "../types.js";
 import { mergeDependencies } from "../shared/dependencies.js";

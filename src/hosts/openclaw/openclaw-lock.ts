@@ -1,4 +1,4 @@
-import * as fs from "../../observe/observed-fs.js";
+import * as fs from "../../util/observed-fs.js";
 import * as path from "node:path";
 
 /**

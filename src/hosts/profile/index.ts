@@ -1,4 +1,4 @@
-import * as fs from "../../observe/observed-fs.js";
+import * as fs from "../../util/observed-fs.js";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
@@ -7,7 +7,7 @@ import * as t from "io-ts";
 import { decodeWith } from "../../model/decode.js";
 import { configNotFound, fsError, type PlugdepsError } from "../../model/errors.js";
 import { PluginPackageJson } from "../../model/manifest.js";
-import { PluginsConfig } from "../../model/openclaw.js";
+import { PluginsConfig } from "../openclaw/config-codec.js";
 import { parseJson, parseJson5, readTextFile } from "../../util/read-json.js";
 import { findInstalledPackage } from "../shared/package-root.js";
 import { layeredStageCandidates } from "../shared/stage-list.js";

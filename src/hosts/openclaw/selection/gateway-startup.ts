@@ -1,4 +1,4 @@
-import type { OpenClawConfig } from "../../../model/openclaw.js";
+import type { OpenClawConfig } from "../config-codec.js";
 import type { Decision, PluginFacts } from "../../types.js";
 import { openclawFactsOf } from "../discover.js";
 import { channelBlock } from "./channels.js";

@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import type { OpenClawConfig } from "../../../model/openclaw.js";
+import type { OpenClawConfig } from "../config-codec.js";
 import type { Decision, PluginFacts, Selection, SelectionInput } from "../../types.js";
 import { openclawFactsOf } from "../discover.js";
 import { bandOf, mirrorsAlways } from "./band.js";

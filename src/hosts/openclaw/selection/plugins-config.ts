@@ -1,4 +1,4 @@
-import type { OpenClawConfig } from "../../../model/openclaw.js";
+import type { OpenClawConfig } from "../config-codec.js";
 import type { IdNormalizer } from "./plugin-ids.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { OpenClawConfig } from "../../../model/openclaw.js";
+import type { OpenClawConfig } from "../config-codec.js";
 
 /**
  * Provider and model references in an OpenClaw config, each with the config key it was read

@@ -1,5 +1,5 @@
 import * as t from "io-ts";
-import { Summary } from "../model/plan.js";
+import { Summary } from "./plan.js";
 import { stringifyByCodec } from "../render/codec-order.js";
 
 /**

@@ -1,4 +1,4 @@
-import * as fs from "../observe/observed-fs.js";
+import * as fs from "../util/observed-fs.js";
 import * as path from "node:path";
 import { type Reconciled, reconcileAll } from "../../reconcilers/index.js";
 import type {
@@ -16,7 +16,7 @@ import { readLockHolder } from "../observe/lock-holder.js";
 import type { OwnedRoot } from "../observe/versioned-roots.js";
 import { sha256Fingerprint } from "../util/canonical-json.js";
 import { toolInfo } from "../util/tool-version.js";
-import type { RunContext } from "./context.js";
+import type { RunContext } from "../observe/observe.js";
 
 /**
  * Assembles the plan document from a run context: runs the reconcilers (observe + pure diff) and

@@ -1,8 +1,8 @@
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
-import type { RunOptions } from "../controller/options.js";
-import { locateHost } from "../controller/host.js";
+import type { RunOptions } from "../model/options.js";
+import { locateHost } from "../observe/host.js";
 import { nonEmpty, resolveUserPath } from "../hosts/shared/paths.js";
 import type { PlugdepsError } from "../model/errors.js";
 import { STATE_DIR } from "../model/layout.js";

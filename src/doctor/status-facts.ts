@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { STATE_DIR } from "../model/layout.js";
-import { parseDuration } from "../cli/duration.js";
+import { parseDuration } from "../util/duration.js";
 
 /**
  * The reconcile loop's status record, `<stage base>/.plugdeps/status.json`, read for one fact:

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as E from "fp-ts/lib/Either.js";
-import { selectAdapter } from "../hosts/select.js";
+import { selectAdapter } from "../hosts/registry.js";
 import { nonEmpty, resolveUserPath } from "../hosts/shared/paths.js";
 import type { HostAdapter, HostInput } from "../hosts/types.js";
 import { type PlugdepsError, usageError } from "../model/errors.js";

@@ -3,9 +3,9 @@ import type { PlugdepsError } from "../model/errors.js";
 import type { Action, Debris, LockHolder, PlanDocument, Unmanaged } from "../model/plan.js";
 import { describeLock } from "../render/observed.js";
 import { plainStyle } from "../render/style.js";
-import { timeSpan } from "./systemd-syntax.js";
-import { type Finding, sortFindings } from "./doctor-model.js";
-import { isStatusStale, type StatusFacts } from "./status-file.js";
+import { timeSpan } from "../units/systemd-syntax.js";
+import { type Finding, sortFindings } from "../model/doctor.js";
+import { isStatusStale, type StatusFacts } from "./status-facts.js";
 
 /**
  * What doctor finds, as a pure function of one observation: the plan (the same read-only code

@@ -1,7 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
-import { buildContext } from "../controller/context.js";
-import { makePlan, summarize } from "../controller/plan.js";
-import { apply, type ApplyOptions } from "../execute/apply.js";
+import { buildContext } from "../observe/observe.js";
+import { makePlan, summarize } from "../run/plan.js";
+import { apply, type ApplyOptions } from "../run/apply.js";
 import { describeHolder } from "../execute/lock.js";
 import type { PlanDocument, Summary } from "../model/plan.js";
 import type {

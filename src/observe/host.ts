@@ -1,10 +1,10 @@
 import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
-import { selectAdapter } from "../hosts/select.js";
+import { selectAdapter } from "../hosts/registry.js";
 import type { HostAdapter, HostInput } from "../hosts/types.js";
 import type { PlugdepsError } from "../model/errors.js";
-import { type HostIdentity, readHostIdentity } from "../observe/host-identity.js";
-import type { RunOptions } from "./options.js";
+import { type HostIdentity, readHostIdentity } from "./host-identity.js";
+import type { RunOptions } from "../model/options.js";
 
 /** The adapter's view of a run's options. */
 export const hostInputFrom = (

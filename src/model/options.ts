@@ -1,4 +1,4 @@
-import type { ProbeMode } from "../observe/probe-writable.js";
+import type { ProbeMode } from "../util/probe-writable.js";
 
 /** What a caller (CLI, library user, reconcile loop) says about one run. */
 export interface RunOptions {

@@ -1,4 +1,4 @@
-import * as fs from "../observe/observed-fs.js";
+import * as fs from "../util/observed-fs.js";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
@@ -6,14 +6,14 @@ import type { PlanContext } from "../../reconcilers/reconciler.js";
 import type { ConfigLocation, HostAdapter, HostInput } from "../hosts/types.js";
 import type { PlugdepsError } from "../model/errors.js";
 import type { Unmanaged } from "../model/plan.js";
-import { computeDesired } from "../plan/desired.js";
-import { planPlugins, stagedActivePlugins } from "../plan/plugin-plan.js";
-import { versionedRootName, versionedRootPattern } from "../observe/host-identity.js";
-import { realLockFacts } from "../observe/lock-holder.js";
-import { chooseStageBase } from "../observe/stage-base.js";
-import { listOwnedRoots, readRoot } from "../observe/versioned-roots.js";
+import { computeDesired } from "../desired/desired.js";
+import { planPlugins, stagedActivePlugins } from "../desired/plugin-plan.js";
+import { versionedRootName, versionedRootPattern } from "./host-identity.js";
+import { realLockFacts } from "./lock-holder.js";
+import { chooseStageBase } from "./stage-base.js";
+import { listOwnedRoots, readRoot } from "./versioned-roots.js";
 import { locateHost } from "./host.js";
-import { DEFAULT_RETENTION, type RunOptions } from "./options.js";
+import { DEFAULT_RETENTION, type RunOptions } from "../model/options.js";
 import { loadSettings, mergeOverrides } from "./settings.js";
 
 const nonEmptyEnv = (v: string | undefined): string | undefined =>

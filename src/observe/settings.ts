@@ -3,7 +3,7 @@ import { pipe } from "fp-ts/lib/function.js";
 import { decodeWith } from "../model/decode.js";
 import { configNotFound, type PlugdepsError, usageError } from "../model/errors.js";
 import { Settings } from "../model/settings.js";
-import { checkPackageName, checkSpec } from "../plan/dependency-spec.js";
+import { checkPackageName, checkSpec } from "../desired/dependency-spec.js";
 import { parseJson5, readTextFile } from "../util/read-json.js";
 
 /** Reads the settings file when one is named; no file named means no settings. */

@@ -3,19 +3,19 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import writeFileAtomic from "write-file-atomic";
-import { buildContext, type RunContext } from "../controller/context.js";
-import type { RunOptions } from "../controller/options.js";
-import { makePlan } from "../controller/plan.js";
+import { buildContext, type RunContext } from "../observe/observe.js";
+import type { RunOptions } from "../model/options.js";
+import { makePlan } from "./plan.js";
 import { fsError, planStale, validationFailed, type PlugdepsError } from "../model/errors.js";
 import { STATE_DIR, STATE_FILE } from "../model/layout.js";
 import type { Action, LockHolder, PlanDocument } from "../model/plan.js";
 import type { RootState } from "../model/state.js";
 import { generationName, listGenerations, liveTree } from "../observe/generations.js";
-import { probeWritable } from "../observe/probe-writable.js";
+import { probeWritable } from "../util/probe-writable.js";
 import { readRoot } from "../observe/versioned-roots.js";
 import { toolInfo } from "../util/tool-version.js";
-import { failpoint, isArmed, pausePoint } from "./failpoint.js";
-import { acquireLock, type HeldLock } from "./lock.js";
+import { failpoint, isArmed, pausePoint } from "../execute/failpoint.js";
+import { acquireLock, type HeldLock } from "../execute/lock.js";
 import {
   findLeftovers,
   forgetManager,
@@ -24,11 +24,17 @@ import {
   removeLeftovers,
   stagePrefix,
   surplusGenerations,
-} from "./leftovers.js";
-import { type RootPackage, rootPackages, setDirIn, validateTree, writeManifests } from "./materialization.js";
-import { type ManagerChoice, findPackageManager, runInstall } from "./package-manager.js";
-import { removeWithin } from "./safe-remove.js";
-import { linkTree } from "./tree-copy.js";
+} from "../execute/leftovers.js";
+import {
+  type RootPackage,
+  rootPackages,
+  setDirIn,
+  validateTree,
+  writeManifests,
+} from "../execute/materialization.js";
+import { type ManagerChoice, findPackageManager, runInstall } from "../execute/package-manager.js";
+import { removeWithin } from "../execute/safe-remove.js";
+import { linkTree } from "../execute/tree-copy.js";
 
 /**
  * `apply`: carries out a plan's actions so the versioned root converges (SPEC §4.3–4.10).

@@ -1,15 +1,15 @@
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
-import { buildContext, type RunContext } from "../controller/context.js";
-import type { RunOptions } from "../controller/options.js";
-import { makePlan, summarize } from "../controller/plan.js";
-import { apply } from "../execute/apply.js";
+import { buildContext, type RunContext } from "../observe/observe.js";
+import type { RunOptions } from "../model/options.js";
+import { makePlan, summarize } from "../run/plan.js";
+import { apply } from "../run/apply.js";
 import { acquireLock } from "../execute/lock.js";
 import { rootPackages } from "../execute/materialization.js";
 import type { ManagerChoice } from "../execute/package-manager.js";
 import type { LockHolder, PlanDocument } from "../model/plan.js";
 import { readLockHolder, realLockFacts } from "../observe/lock-holder.js";
-import { type DoctorFacts, findingFromError, findingsFrom } from "./doctor-checks.js";
+import { type DoctorFacts, findingFromError, findingsFrom } from "./checks.js";
 import {
   DOCTOR_FORMAT_VERSION,
   type DoctorReport,
@@ -17,8 +17,8 @@ import {
   type FixOutcome,
   findingKey,
   summarizeFindings,
-} from "./doctor-model.js";
-import { readStatusFacts } from "./status-file.js";
+} from "../model/doctor.js";
+import { readStatusFacts } from "./status-facts.js";
 
 /**
  * `plugdeps doctor [--fix]`.

@@ -4,7 +4,7 @@ import { findCondition } from "./conditions.js";
 import type { Logger } from "./log.js";
 import { runLoop, Wakeup } from "./loop.js";
 import type { MetricsServer, ReconcileMetrics } from "./metrics.js";
-import { createReconciler, type PassApplyOptions, type Reconciler } from "./reconciler.js";
+import { createReconciler, type PassApplyOptions, type Reconciler } from "./pass.js";
 import type { ScheduleConfig } from "./scheduler.js";
 import { type ConfigWatcher, watchFiles } from "./watch.js";
 
