@@ -1,6 +1,5 @@
 import * as fs from "node:fs";
-import * as path from "node:path";
-import { STATE_DIR } from "../model/layout.js";
+import { statusFileIn } from "../model/layout.js";
 import { parseDuration } from "../util/duration.js";
 
 /**
@@ -14,7 +13,6 @@ import { parseDuration } from "../util/duration.js";
  * src/model/status.ts writes it, or a duration text such as "15m"; `intervalMs` is accepted too).
  */
 
-export const STATUS_FILE = "status.json";
 const MAX_STATUS_BYTES = 1024 * 1024;
 
 export interface StatusFacts {
@@ -23,10 +21,8 @@ export interface StatusFacts {
   readonly intervalMs: number;
 }
 
-export const statusFileOf = (stageBase: string): string => path.join(stageBase, STATE_DIR, STATUS_FILE);
-
 export const readStatusFacts = (stageBase: string): StatusFacts | null => {
-  const file = statusFileOf(stageBase);
+  const file = statusFileIn(stageBase);
   let text: string;
   try {
     const st = fs.lstatSync(file);

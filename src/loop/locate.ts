@@ -5,8 +5,7 @@ import type { RunOptions } from "../model/options.js";
 import { locateHost } from "../observe/host.js";
 import { nonEmpty, resolveUserPath } from "../hosts/shared/paths.js";
 import type { PlugdepsError } from "../model/errors.js";
-import { STATE_DIR } from "../model/layout.js";
-import { STATUS_FILE, type StatusHost } from "../model/status.js";
+import type { StatusHost } from "../model/status.js";
 import { versionedRootName } from "../observe/host-identity.js";
 import { chooseStageBase } from "../observe/stage-base.js";
 
@@ -28,8 +27,6 @@ export interface Located {
   /** Config, settings and profile files: a change to any of them is worth a pass at once. */
   readonly watchFiles: readonly string[];
 }
-
-export const statusFileIn = (stageBase: string): string => path.join(stageBase, STATE_DIR, STATUS_FILE);
 
 export const locate = (opts: RunOptions): E.Either<PlugdepsError, Located> => {
   return pipe(

@@ -3,6 +3,7 @@ import { buildContext } from "../observe/observe.js";
 import { makePlan, summarize } from "../run/plan.js";
 import { apply, type ApplyOptions } from "../run/apply.js";
 import { describeHolder } from "../execute/lock.js";
+import { statusFileIn } from "../model/layout.js";
 import type { PlanDocument, Summary } from "../model/plan.js";
 import type {
   Condition,
@@ -20,7 +21,7 @@ import {
   type Materialization,
   observeMaterialization,
 } from "./conditions.js";
-import { locate, statusFileIn } from "./locate.js";
+import { locate } from "./locate.js";
 import type { Logger } from "./log.js";
 import type { LoopDeps, PassOutcome, Trigger } from "./loop.js";
 import type { ReconcileMetrics } from "./metrics.js";

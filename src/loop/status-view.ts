@@ -1,7 +1,7 @@
 import type { PlanDocument } from "../model/plan.js";
 import type { ReconcileView } from "../render/status-human.js";
 import { staleness } from "./conditions.js";
-import { statusFileIn } from "./locate.js";
+import { statusFileIn } from "../model/layout.js";
 import { readStatusFile } from "./status-file.js";
 
 /**

@@ -4,9 +4,9 @@ import { Summary } from "./plan.js";
 const nullable = <C extends t.Mixed>(codec: C) => t.union([codec, t.null]);
 
 /**
- * `<stage base>/.plugdeps/status.json`: what the reconcile loop last saw and did, as
- * Kubernetes-style conditions. Written only by `plugdeps reconcile` (atomically, after every
- * pass); `plugdeps status` and `doctor` read it and never write it.
+ * `<stage base>/.plugdeps/status.json` (`statusFileIn`, layout.ts): what the reconcile loop last
+ * saw and did, as Kubernetes-style conditions. Written only by `plugdeps reconcile` (atomically,
+ * after every pass); `plugdeps status` and `doctor` read it and never write it.
  *
  * Condition semantics follow Kubernetes: `lastTransitionTime` changes only when that condition's
  * `status` changes (a new reason or message alone keeps it), so "Ready since ..." means what it
@@ -16,8 +16,6 @@ const nullable = <C extends t.Mixed>(codec: C) => t.union([codec, t.null]);
  */
 
 export const STATUS_FORMAT_VERSION = 1 as const;
-/** Inside the stage base, beside the package-manager logs and cache. */
-export const STATUS_FILE = "status.json";
 
 export const ConditionType = t.keyof({ Ready: null, Progressing: null, Degraded: null }, "ConditionType");
 export type ConditionType = t.TypeOf<typeof ConditionType>;
