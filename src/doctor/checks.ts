@@ -5,7 +5,8 @@ import { describeLock } from "../render/observed.js";
 import { plainStyle } from "../render/style.js";
 import { timeSpan } from "../units/systemd-syntax.js";
 import { type Finding, sortFindings } from "../model/doctor.js";
-import { isStatusStale, type StatusFacts } from "./status-facts.js";
+import { statusStaleness } from "../model/status.js";
+import type { StatusFacts } from "./status-facts.js";
 
 /**
  * What doctor finds, as a pure function of one observation: the plan (the same read-only code
@@ -291,8 +292,12 @@ const rejectedSpecs = (plan: PlanDocument): Finding[] =>
 /** A loop or timer that stopped running leaves drift unrepaired without anyone noticing. */
 const staleStatus = (facts: DoctorFacts): Finding[] => {
   const status = facts.status;
-  if (status === null || !isStatusStale(status, facts.now)) return [];
-  const age = timeSpan(facts.now - status.finishedAtMs);
+  if (status === null) return [];
+  // Doctor's sign of life is the end of the last pass only: unlike `status` (recordStaleness), it
+  // does not count a later mid-pass write (`updatedAt`), which its lenient reading leaves out.
+  const { stale, ageMs } = statusStaleness(status.finishedAtMs, status.intervalMs, facts.now);
+  if (!stale) return [];
+  const age = timeSpan(ageMs);
   return [
     {
       id: "reconcile-status-stale",

@@ -11,6 +11,7 @@ import { parseDuration } from "../util/duration.js";
  *
  * Read: `lastPass.finishedAt` (ISO-8601 text, or epoch milliseconds) and `interval` (seconds, as
  * src/model/status.ts writes it, or a duration text such as "15m"; `intervalMs` is accepted too).
+ * Whether the record is stale is `statusStaleness` (model/status.ts), the rule `status` uses.
  */
 
 const MAX_STATUS_BYTES = 1024 * 1024;
@@ -68,7 +69,3 @@ const seconds = (v: unknown): number | null => {
 };
 
 const milliseconds = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
-
-/** Stale: the last pass finished longer ago than two intervals (one late pass is not a problem). */
-export const isStatusStale = (facts: StatusFacts, now: number): boolean =>
-  now - facts.finishedAtMs > 2 * facts.intervalMs;

@@ -1,13 +1,6 @@
 import { rootPackages } from "../execute/materialization.js";
 import type { PlanDocument, Summary } from "../model/plan.js";
-import type {
-  Condition,
-  ConditionStatus,
-  ConditionType,
-  PassError,
-  PassOutcome,
-  ReconcileStatus,
-} from "../model/status.js";
+import type { Condition, ConditionStatus, ConditionType, PassError, PassOutcome } from "../model/status.js";
 
 /**
  * Kubernetes-style conditions for the reconcile status record, as pure functions of the previous
@@ -226,26 +219,3 @@ export const conditionsWhileApplying = (previous: readonly Condition[], now: str
     },
     now,
   );
-
-export interface Staleness {
-  readonly stale: boolean;
-  /** Since the last sign of life: the end of the last pass, or a later mid-pass write. */
-  readonly ageMs: number;
-  readonly limitMs: number;
-}
-
-/**
- * A status record is stale when its last sign of life is older than two intervals: the loop that
- * writes it has stopped (or its timer is not firing). A pass still applying rewrites the record
- * as it starts changing things (`updatedAt`), so one long install is not mistaken for a dead
- * loop. Unparseable timestamps count as stale: a record we cannot date is no evidence of a live
- * loop.
- */
-export const staleness = (status: ReconcileStatus, nowMs: number): Staleness => {
-  const times = [Date.parse(status.lastPass.finishedAt), Date.parse(status.updatedAt)].filter(
-    (t) => !Number.isNaN(t),
-  );
-  const limitMs = 2 * status.interval * 1000;
-  const ageMs = times.length === 0 ? Number.POSITIVE_INFINITY : nowMs - Math.max(...times);
-  return { stale: !(ageMs <= limitMs), ageMs, limitMs };
-};

@@ -1,7 +1,7 @@
 import type { PlanDocument } from "../model/plan.js";
 import type { ReconcileView } from "../render/status-human.js";
-import { staleness } from "./conditions.js";
 import { statusFileIn } from "../model/layout.js";
+import { recordStaleness } from "../model/status.js";
 import { readStatusFile } from "./status-file.js";
 
 /**
@@ -19,7 +19,7 @@ export const reconcileView = (plan: PlanDocument, nowMs: number): ReconcileView 
     case "Invalid":
       return { state: "invalid", file: read.path, problem: read.error.message };
     case "Found": {
-      const s = staleness(read.status, nowMs);
+      const s = recordStaleness(read.status, nowMs);
       return {
         state: "found",
         file: read.path,

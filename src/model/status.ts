@@ -94,3 +94,42 @@ export const ReconcileStatus = t.intersection(
   "ReconcileStatus",
 );
 export type ReconcileStatus = t.TypeOf<typeof ReconcileStatus>;
+
+/** A status record is stale once its last sign of life is more than this many intervals old. */
+export const STALE_AFTER_INTERVALS = 2;
+
+export interface Staleness {
+  readonly stale: boolean;
+  /** Since the last sign of life; infinite when there is none that can be dated. */
+  readonly ageMs: number;
+  readonly limitMs: number;
+}
+
+/**
+ * The one staleness rule of the status record, for `status` and `doctor` alike: stale when its
+ * last sign of life is more than two intervals old. One late pass is not a problem; two mean the
+ * loop that writes the record has stopped (or its timer is not firing). No datable sign of life
+ * (null) counts as stale: a record we cannot date is no evidence of a live loop.
+ */
+export const statusStaleness = (
+  lastSignOfLifeMs: number | null,
+  intervalMs: number,
+  nowMs: number,
+): Staleness => {
+  const limitMs = STALE_AFTER_INTERVALS * intervalMs;
+  const ageMs = lastSignOfLifeMs === null ? Number.POSITIVE_INFINITY : nowMs - lastSignOfLifeMs;
+  return { stale: !(ageMs <= limitMs), ageMs, limitMs };
+};
+
+/**
+ * The rule applied to a decoded record (`plugdeps status`). Its last sign of life is the end of
+ * the last pass or a later mid-pass write: a pass still applying rewrites the record as it starts
+ * changing things (`updatedAt`), so one long install is not mistaken for a dead loop. Unparseable
+ * timestamps leave no sign of life (stale).
+ */
+export const recordStaleness = (status: ReconcileStatus, nowMs: number): Staleness => {
+  const times = [Date.parse(status.lastPass.finishedAt), Date.parse(status.updatedAt)].filter(
+    (t) => !Number.isNaN(t),
+  );
+  return statusStaleness(times.length === 0 ? null : Math.max(...times), status.interval * 1000, nowMs);
+};

@@ -5,7 +5,8 @@ import { configParseError, noWritableStageBase } from "../../src/model/errors.js
 import type { Action, PlanDocument } from "../../src/model/plan.js";
 import { type DoctorFacts, debrisFinding, findingFromError, findingsFrom } from "../../src/doctor/checks.js";
 import { findingKey } from "../../src/model/doctor.js";
-import { isStatusStale, readStatusFacts, statusFactsFrom } from "../../src/doctor/status-facts.js";
+import { readStatusFacts, statusFactsFrom } from "../../src/doctor/status-facts.js";
+import { statusStaleness } from "../../src/model/status.js";
 import { legacyOnly, noChanges, rich } from "../golden/plans.js";
 import { problemFacts } from "../golden/doctor-reports.js";
 import { tempDir, writeFile } from "../support/trees.js";
@@ -207,7 +208,7 @@ describe("status.json, read defensively", () => {
       JSON.stringify({ lastPass: { finishedAt: 1000 }, interval: 10 }),
     );
     expect(readStatusFacts(base)).toMatchObject({ finishedAtMs: 1000, intervalMs: 10_000 });
-    expect(isStatusStale({ file: "", finishedAtMs: 1000, intervalMs: 10 }, 1021)).toBe(true);
-    expect(isStatusStale({ file: "", finishedAtMs: 1000, intervalMs: 10 }, 1020)).toBe(false);
+    expect(statusStaleness(1000, 10, 1021).stale).toBe(true);
+    expect(statusStaleness(1000, 10, 1020).stale).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Condition, ReconcileStatus } from "../../src/model/status.js";
+import { type Condition, type ReconcileStatus, recordStaleness } from "../../src/model/status.js";
 import {
   conditionsAfterPass,
   conditionsWhileApplying,
@@ -7,7 +7,6 @@ import {
   observeMaterialization,
   type PassFacts,
   setCondition,
-  staleness,
 } from "../../src/loop/conditions.js";
 import { noChanges, rich } from "../golden/plans.js";
 
@@ -244,22 +243,22 @@ describe("stale status records", () => {
   const at = (iso: string) => Date.parse(iso);
 
   it("fresh within two intervals, stale beyond", () => {
-    expect(staleness(record(T0), at("2026-05-02T10:30:00.000Z"))).toEqual({
+    expect(recordStaleness(record(T0), at("2026-05-02T10:30:00.000Z"))).toEqual({
       stale: false,
       ageMs: 1_800_000,
       limitMs: 1_800_000,
     });
-    expect(staleness(record(T0), at("2026-05-02T10:30:00.001Z")).stale).toBe(true);
+    expect(recordStaleness(record(T0), at("2026-05-02T10:30:00.001Z")).stale).toBe(true);
   });
 
   it("a mid-pass write (a long install) counts as a sign of life", () => {
-    expect(staleness(record(T0, "2026-05-02T10:40:00.000Z"), at("2026-05-02T11:00:00.000Z")).stale).toBe(
-      false,
-    );
+    expect(
+      recordStaleness(record(T0, "2026-05-02T10:40:00.000Z"), at("2026-05-02T11:00:00.000Z")).stale,
+    ).toBe(false);
   });
 
   it("unparseable timestamps are stale, not a crash", () => {
-    const s = staleness(record("yesterday-ish", "garbage"), at(T0));
+    const s = recordStaleness(record("yesterday-ish", "garbage"), at(T0));
     expect(s.stale).toBe(true);
     expect(s.ageMs).toBe(Number.POSITIVE_INFINITY);
   });
