@@ -1,12 +1,11 @@
 import * as fs from "../util/observed-fs.js";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import { errnoCode } from "../model/errors.js";
 import { LockOwner } from "../model/lock.js";
 import type { LockHolder } from "../model/plan.js";
 import { parseJson } from "../util/read-json.js";
-import { isPidAlive, readStartTime } from "../util/process-info.js";
+import { judgeLiveness, type ProcessProbes, realProcessProbes } from "../util/process-info.js";
 
 /** `<versioned root>.lock`: beside the root, so swapping the root never moves the lock. */
 export const lockPathFor = (root: string): string => `${root}.lock`;
@@ -19,31 +18,23 @@ export const OWNER_FILE = "owner.json";
  */
 export const OWNERLESS_STALE_AFTER_MS = 2 * 60_000;
 
-/** Linux's PID_MAX_LIMIT (2^22, the most /proc/sys/kernel/pid_max allows): no pid is larger. */
-export const PID_MAX_LIMIT = 4_194_304;
-
-export interface LockFacts {
-  readonly hostname: string;
+/** The machine (liveness probes) and the clock, as the lock's staleness rule needs them. */
+export interface LockFacts extends ProcessProbes {
   readonly now: number;
-  readonly isAlive: (pid: number) => boolean;
-  readonly startTime: (pid: number) => number | null;
 }
 
-export const realLockFacts = (): LockFacts => ({
-  hostname: os.hostname(),
-  now: Date.now(),
-  isAlive: isPidAlive,
-  startTime: readStartTime,
-});
+export const realLockFacts = (): LockFacts => ({ ...realProcessProbes(), now: Date.now() });
 
 export type LockVerdict = { readonly state: "live" | "stale" | "unknown"; readonly detail: string };
 
 /**
- * Is the holder of a lock still there? Pure given the facts. The rules (SPEC §4.7), in order:
+ * Is the holder of a lock still there? Pure given the facts. The rules (SPEC §4.7), in order,
+ * the liveness itself being `judgeLiveness` (util/process-info.ts):
  * - no owner evidence (no record, or a pid no process can have): only the filesystem age decides;
  * - another hostname: we cannot see its processes (network filesystem), so age decides;
  * - pid not running: stale at once;
  * - pid running with another start time: the pid was recycled, stale at once;
+ * - pid running, a start time unknown on either side: age decides;
  * - pid running with the recorded start time: live, however old (openclaw #74818 was the
  *   opposite failure: never expire a live holder by age alone).
  */
@@ -58,23 +49,28 @@ export const assessLockOwner = (owner: LockOwner | null, mtimeMs: number, facts:
           detail: `${why}; lock is ${age}, reclaimable after ${OWNERLESS_STALE_AFTER_MS / 1000}s`,
         };
   if (owner === null) return byAge("no valid owner record");
-  if (owner.hostname !== facts.hostname) return byAge(`held on another host (${owner.hostname})`);
-  // A pid no process can have (0, negative, above the kernel's limit) is a garbage record, not
-  // evidence of a dead holder: process.kill() rejects pids >= 2^31 with a TypeError, which read
-  // as "not running" and reclaimed a garbage-owned lock at once instead of by age.
-  if (owner.pid <= 0 || owner.pid > PID_MAX_LIMIT)
-    return byAge(`owner record has no usable pid (${owner.pid})`);
-  if (!facts.isAlive(owner.pid)) return { state: "stale", detail: `pid ${owner.pid} is not running` };
-  const now = facts.startTime(owner.pid);
-  if (owner.starttime === null || now === null)
-    return byAge(`pid ${owner.pid} is running but its start time is unknown`);
-  if (now !== owner.starttime) {
-    return {
-      state: "stale",
-      detail: `pid ${owner.pid} was recycled (start time ${now}, lock recorded ${owner.starttime})`,
-    };
+  const liveness = judgeLiveness(owner, facts);
+  switch (liveness._tag) {
+    case "OtherHost":
+      return byAge(`held on another host (${liveness.hostname})`);
+    case "NoPid": // not from a decoded record (pid is required), but no evidence either
+    case "ImpossiblePid":
+      // A pid no process can have (0, negative, above the kernel's limit) is a garbage record, not
+      // evidence of a dead holder: process.kill() rejects pids >= 2^31 with a TypeError, which read
+      // as "not running" and reclaimed a garbage-owned lock at once instead of by age.
+      return byAge(`owner record has no usable pid (${owner.pid})`);
+    case "NotRunning":
+      return { state: "stale", detail: `pid ${owner.pid} is not running` };
+    case "StartTimeUnknown":
+      return byAge(`pid ${owner.pid} is running but its start time is unknown`);
+    case "Recycled":
+      return {
+        state: "stale",
+        detail: `pid ${owner.pid} was recycled (start time ${liveness.startTime}, lock recorded ${liveness.recorded})`,
+      };
+    case "Running":
+      return { state: "live", detail: `pid ${owner.pid} is running (${owner.command})` };
   }
-  return { state: "live", detail: `pid ${owner.pid} is running (${owner.command})` };
 };
 
 /** Reads the lock beside a root, if any. Read-only: never creates or removes anything. */

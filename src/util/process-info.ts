@@ -1,3 +1,4 @@
+import * as os from "node:os";
 import * as fs from "./observed-fs.js";
 import { errnoCode } from "../model/errors.js";
 
@@ -21,15 +22,17 @@ export const isPidAlive = (pid: number): boolean => {
 export const readStartTime = (pid: number): number | null => {
   fs.noteUnrepeatable("a process's start time was read");
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name (field 2) is in parentheses and may itself contain spaces or ')'.
-    const afterComm = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // afterComm[0] is field 3 (state), so field 22 is at index 19.
-    const value = Number(afterComm[19]);
-    return Number.isFinite(value) ? value : null;
+    return parseStartTime(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
   } catch {
     return null;
   }
+};
+
+/** Field 22 of a `/proc/<pid>/stat` text. The command name (field 2) may contain spaces and ')'. */
+export const parseStartTime = (stat: string): number | null => {
+  // After the last ") " comes field 3 (state), so field 22 is at index 19.
+  const value = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+  return Number.isFinite(value) ? value : null;
 };
 
 /**
@@ -46,4 +49,75 @@ export const isPidRunning = (pid: number): boolean => {
     // no /proc (not Linux): kill(pid, 0) is all we know
     return errnoCode(err) !== "ENOENT" || !fs.existsSync("/proc/self/stat");
   }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Is the process a lock names still there? (plugdeps' install-root lock, OpenClaw's own lock)
+
+/** Linux's PID_MAX_LIMIT (2^22, the most /proc/sys/kernel/pid_max allows): no pid is larger. */
+export const PID_MAX_LIMIT = 4_194_304;
+
+/** The machine, as far as liveness needs it; injectable so tests can fake other processes. */
+export interface ProcessProbes {
+  readonly hostname: string;
+  /** kill(pid, 0) succeeds or fails with EPERM (a zombie counts as alive). */
+  readonly isAlive: (pid: number) => boolean;
+  /** Field 22 of /proc/<pid>/stat, or null where unreadable. */
+  readonly startTime: (pid: number) => number | null;
+}
+
+/**
+ * The real machine. Both probes note the journal as unrepeatable: a decision that depends on
+ * another process's liveness may change by itself, so it must not feed the no-op fast path.
+ */
+export const realProcessProbes = (): ProcessProbes => ({
+  hostname: os.hostname(),
+  isAlive: isPidAlive,
+  startTime: readStartTime,
+});
+
+/** Who a lock record says holds it: a pid, the start time it recorded, the host it ran on. */
+export interface RecordedProcess {
+  /** undefined: the record names none. */
+  readonly pid: number | undefined;
+  /** undefined or null: the record carries none. */
+  readonly starttime: number | null | undefined;
+  /** undefined: the record names no host (taken to be this one). */
+  readonly hostname: string | undefined;
+}
+
+/**
+ * What this machine can tell about a recorded process. Each lock applies its own policy to it
+ * (plugdeps' lock falls back to the lock's age where this is no evidence; OpenClaw's lock keeps
+ * what it cannot judge):
+ * - OtherHost: the record names another host; a pid means nothing here (network filesystem).
+ * - NoPid: the record names no process.
+ * - ImpossiblePid: no process can have it (not a positive integer, above PID_MAX_LIMIT): a garbage
+ *   record, and never handed to kill() (process.kill throws a TypeError at 2^31 and above).
+ * - NotRunning: no such process.
+ * - Recycled: a process runs under that pid with another start time (openclaw #74346, #75028).
+ * - StartTimeUnknown: it runs, and one side has no start time (not recorded, no /proc).
+ * - Running: it runs with the recorded start time; however old the lock, it is live (openclaw
+ *   #74818: never expire a live holder by age alone).
+ */
+export type Liveness =
+  | { readonly _tag: "OtherHost"; readonly hostname: string }
+  | { readonly _tag: "NoPid" }
+  | { readonly _tag: "ImpossiblePid" }
+  | { readonly _tag: "NotRunning" }
+  | { readonly _tag: "Recycled"; readonly startTime: number; readonly recorded: number }
+  | { readonly _tag: "StartTimeUnknown" }
+  | { readonly _tag: "Running" };
+
+/** The one liveness rule, in this order: host, pid plausibility, kill(pid, 0), start time. */
+export const judgeLiveness = (recorded: RecordedProcess, probes: ProcessProbes): Liveness => {
+  const { pid, starttime, hostname } = recorded;
+  if (hostname !== undefined && hostname !== probes.hostname) return { _tag: "OtherHost", hostname };
+  if (pid === undefined) return { _tag: "NoPid" };
+  if (!(Number.isInteger(pid) && pid > 0 && pid <= PID_MAX_LIMIT)) return { _tag: "ImpossiblePid" };
+  if (!probes.isAlive(pid)) return { _tag: "NotRunning" };
+  if (starttime === null || starttime === undefined) return { _tag: "StartTimeUnknown" };
+  const now = probes.startTime(pid);
+  if (now === null) return { _tag: "StartTimeUnknown" };
+  return now === starttime ? { _tag: "Running" } : { _tag: "Recycled", startTime: now, recorded: starttime };
 };

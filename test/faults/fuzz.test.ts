@@ -32,12 +32,8 @@ import type { Action, Debris, InstallSet, LockHolder } from "../../src/model/pla
 import { Settings } from "../../src/model/settings.js";
 import { RootState } from "../../src/model/state.js";
 import type { Installed } from "../../src/observe/installed-package.js";
-import {
-  type LockFacts,
-  OWNERLESS_STALE_AFTER_MS,
-  PID_MAX_LIMIT,
-  assessLockOwner,
-} from "../../src/observe/lock-holder.js";
+import { type LockFacts, OWNERLESS_STALE_AFTER_MS, assessLockOwner } from "../../src/observe/lock-holder.js";
+import { PID_MAX_LIMIT } from "../../src/util/process-info.js";
 import type { OwnedRoot } from "../../src/observe/versioned-roots.js";
 import { checkPackageName, checkSpec } from "../../src/desired/dependency-spec.js";
 import { computeDesired } from "../../src/desired/desired.js";

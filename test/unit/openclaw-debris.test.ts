@@ -6,11 +6,11 @@ import {
   defaultProbes,
   findDebris,
   findUnmanaged,
-  parseStarttime,
   scanOpenclaw,
   shellQuote,
   type DebrisProbes,
 } from "../../src/hosts/openclaw/debris.js";
+import { parseStartTime } from "../../src/util/process-info.js";
 import type { DebrisContext, HostInput } from "../../src/hosts/types.js";
 import { unusedPid } from "../support/process.js";
 
@@ -363,10 +363,10 @@ describe("findUnmanaged", () => {
   });
 });
 
-describe("parseStarttime / shellQuote", () => {
+describe("parseStartTime / shellQuote", () => {
   it("parses /proc/<pid>/stat field 22 even with spaces and parens in the command name", () => {
     const fields = Array.from({ length: 50 }, (_, i) => String(i + 3));
-    expect(parseStarttime(`123 (a) b (c) ${fields.join(" ")}`)).toBe(22);
+    expect(parseStartTime(`123 (a) b (c) ${fields.join(" ")}`)).toBe(22);
   });
   it("the real probe sees this process as alive and a free pid as dead", () => {
     expect(defaultProbes.isAlive(process.pid)).toBe(true);

@@ -8,15 +8,15 @@ import {
   OPENCLAW_LOCK_STALE_MS,
   OPENCLAW_OWNERLESS_LOCK_STALE_MS,
   readOpenclawLock,
-  type LivenessProbes,
   type OpenclawLockEvidence,
 } from "../../src/hosts/openclaw/openclaw-lock.js";
+import type { ProcessProbes } from "../../src/util/process-info.js";
 
 const NOW = 1_800_000_000_000;
-const probes = (alive: boolean, starttime: number | null = 100, hostname = "here"): LivenessProbes => ({
+const probes = (alive: boolean, starttime: number | null = 100, hostname = "here"): ProcessProbes => ({
   hostname,
   isAlive: () => alive,
-  starttimeOf: () => starttime,
+  startTime: () => starttime,
 });
 const ev = (
   over: Partial<Extract<OpenclawLockEvidence, { _tag: "Evidence" }>> = {},
@@ -44,7 +44,7 @@ describe("judgeOpenclawLock: OpenClaw's shouldRemoveRuntimeDepsLock, conservativ
   });
   it("a pid that no process can have is dead, and never reaches kill()", () => {
     const asked: number[] = [];
-    const p: LivenessProbes = { ...probes(true), isAlive: (pid) => (asked.push(pid), true) };
+    const p: ProcessProbes = { ...probes(true), isAlive: (pid) => (asked.push(pid), true) };
     for (const pid of [0, -1, 1.5, 4_194_305, 2 ** 40])
       expect(judgeOpenclawLock(ev({ pid }), NOW, p).stale).toBe(true);
     expect(asked).toEqual([]);

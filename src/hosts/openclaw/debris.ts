@@ -1,9 +1,9 @@
 import * as fs from "../../util/observed-fs.js";
-import * as os from "node:os";
 import * as path from "node:path";
 import { errnoCode } from "../../model/errors.js";
 import type { Debris, Unmanaged } from "../../model/plan.js";
 import { probeWritable } from "../../util/probe-writable.js";
+import { type ProcessProbes, realProcessProbes } from "../../util/process-info.js";
 import type { DebrisContext } from "../types.js";
 import {
   EXTENSION_TREES,
@@ -13,7 +13,7 @@ import {
   legacyDirectories,
   type LegacyRule,
 } from "./legacy-paths.js";
-import { judgeOpenclawLock, type LivenessProbes, readOpenclawLock } from "./openclaw-lock.js";
+import { judgeOpenclawLock, readOpenclawLock } from "./openclaw-lock.js";
 import { decideUnknownRoots, stageRootKind, type UnknownRoot } from "./roots.js";
 
 /**
@@ -42,29 +42,16 @@ export type UnmanagedKind =
   "openclaw-root" | "openclaw-unknown-root" | "unknown-name" | "dangling-global-symlink";
 
 /** What debris detection needs from the machine; injectable so tests can fake liveness. */
-export interface DebrisProbes extends LivenessProbes {
+export interface DebrisProbes extends ProcessProbes {
   readonly isWritable: (dir: string) => boolean;
 }
 
+/**
+ * The real machine. The liveness probes note the journal as unrepeatable (whether OpenClaw's lock
+ * is live changes by itself, so a scan that judged one never feeds the no-op fast path).
+ */
 export const defaultProbes: DebrisProbes = {
-  hostname: os.hostname(),
-  isAlive: (pid) => {
-    fs.noteUnrepeatable("a process's liveness was checked");
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (err) {
-      return errnoCode(err) === "EPERM";
-    }
-  },
-  starttimeOf: (pid) => {
-    fs.noteUnrepeatable("a process's start time was read");
-    try {
-      return parseStarttime(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
-    } catch {
-      return null;
-    }
-  },
+  ...realProcessProbes(),
   isWritable: (dir) => probeWritable(dir, "access").writable,
 };
 
@@ -289,14 +276,6 @@ const unmanagedWhy = (kind: ReturnType<typeof stageRootKind>, st: fs.Stats): str
     case "unknown-name":
       return "not a root name OpenClaw produces, and not plugdeps': left alone (an operator's copy, perhaps)";
   }
-};
-
-/** `/proc/<pid>/stat` field 22. The command name (field 2) may contain spaces and parentheses. */
-export const parseStarttime = (stat: string): number | null => {
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // after ") " the next field is field 3, so field 22 is index 19
-  const value = Number(fields[19]);
-  return Number.isFinite(value) ? value : null;
 };
 
 // ---------------------------------------------------------------------------------------------

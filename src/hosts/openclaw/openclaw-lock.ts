@@ -1,5 +1,6 @@
 import * as fs from "../../util/observed-fs.js";
 import * as path from "node:path";
+import { judgeLiveness, type ProcessProbes } from "../../util/process-info.js";
 
 /**
  * OpenClaw's own install lock, `<install root>/.openclaw-runtime-deps.lock/` holding `owner.json`
@@ -37,8 +38,6 @@ export const OPENCLAW_LOCK_STALE_MS = 10 * 60_000;
 /** BUNDLED_RUNTIME_DEPS_OWNERLESS_LOCK_STALE_MS: a lock with neither, by mtime. */
 export const OPENCLAW_OWNERLESS_LOCK_STALE_MS = 30_000;
 const MAX_OWNER_BYTES = 64 * 1024;
-/** Linux's PID_MAX_LIMIT: no process has a larger pid (and process.kill rejects non-int32 ones). */
-const PID_MAX = 4_194_304;
 
 /** What a lock says about its holder, read the way OpenClaw reads it. */
 export type OpenclawLockEvidence =
@@ -55,15 +54,6 @@ export type OpenclawLockEvidence =
   /** plugdeps will not read it the way OpenClaw would (a symlink, a huge owner file). */
   | { readonly _tag: "Unjudgeable"; readonly why: string };
 
-/** The machine, as far as the liveness rule needs it; injectable for tests. */
-export interface LivenessProbes {
-  readonly hostname: string;
-  /** kill(pid, 0) succeeds or fails with EPERM (a zombie counts as alive, as for OpenClaw). */
-  readonly isAlive: (pid: number) => boolean;
-  /** Field 22 of /proc/<pid>/stat, or null where unreadable. */
-  readonly starttimeOf: (pid: number) => number | null;
-}
-
 export interface LockVerdict {
   readonly stale: boolean;
   /** In words, for the plan: why the lock is live or stale. */
@@ -73,30 +63,36 @@ export interface LockVerdict {
 const minutes = (ms: number): string => `${Math.round(ms / 6_000) / 10} min`;
 const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
 
-/** Pure: OpenClaw's staleness rule (see the module comment), conservative where versions differ. */
+/**
+ * Pure given the probes: OpenClaw's staleness rule (see the module comment), conservative where
+ * versions differ. Host, pid and start time are judged by `judgeLiveness` (util/process-info.ts),
+ * as for plugdeps' own lock; what each answer means is OpenClaw's here (a pid no process can have
+ * is "not running"; a start time that cannot be compared, or another host, keeps the lock).
+ */
 export const judgeOpenclawLock = (
   evidence: OpenclawLockEvidence,
   now: number,
-  probes: LivenessProbes,
+  probes: ProcessProbes,
 ): LockVerdict => {
   if (evidence._tag === "Unjudgeable") return { stale: false, why: `${evidence.why}: treated as live` };
   const { pid, starttime, createdAtMs, hostname, observedAtMs } = evidence;
-  if (hostname !== undefined && hostname !== probes.hostname) {
-    return { stale: false, why: `held on host ${hostname}: its liveness cannot be judged here` };
-  }
-  if (pid !== undefined) {
-    const possible = Number.isInteger(pid) && pid > 0 && pid <= PID_MAX;
-    if (!possible || !probes.isAlive(pid)) return { stale: true, why: `pid ${pid} is not running` };
-    if (starttime !== undefined) {
-      const running = probes.starttimeOf(pid);
-      if (running !== null && running !== starttime) {
-        return {
-          stale: true,
-          why: `pid ${pid} now has start time ${running}, not ${starttime} (a recycled pid)`,
-        };
-      }
-    }
-    return { stale: false, why: `held by running pid ${pid}` };
+  const liveness = judgeLiveness({ pid, starttime, hostname }, probes);
+  switch (liveness._tag) {
+    case "OtherHost":
+      return { stale: false, why: `held on host ${liveness.hostname}: its liveness cannot be judged here` };
+    case "ImpossiblePid":
+    case "NotRunning":
+      return { stale: true, why: `pid ${pid} is not running` };
+    case "Recycled":
+      return {
+        stale: true,
+        why: `pid ${pid} now has start time ${liveness.startTime}, not ${liveness.recorded} (a recycled pid)`,
+      };
+    case "StartTimeUnknown":
+    case "Running":
+      return { stale: false, why: `held by running pid ${pid}` };
+    case "NoPid":
+      break; // judged by age below
   }
   if (createdAtMs !== undefined) {
     const age = now - createdAtMs;
