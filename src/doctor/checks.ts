@@ -1,8 +1,7 @@
 import * as path from "node:path";
 import type { PlugdepsError } from "../model/errors.js";
 import type { Action, Debris, LockHolder, PlanDocument, Unmanaged } from "../model/plan.js";
-import { describeLock } from "../render/observed.js";
-import { plainStyle } from "../render/style.js";
+import { describeLock } from "../model/lock-description.js";
 import { timeSpan } from "../units/systemd-syntax.js";
 import { type Finding, sortFindings } from "../model/doctor.js";
 import { statusStaleness } from "../model/status.js";
@@ -172,8 +171,7 @@ const staleRoots = (plan: PlanDocument): Finding[] =>
  */
 const staleLocks = (facts: DoctorFacts): Finding[] =>
   facts.locks.flatMap(({ root, lock }): Finding[] => {
-    const { head, detail } = describeLock(lock, plainStyle);
-    const text = detail === null ? head : `${head}; ${detail}`;
+    const text = `held by ${describeLock(lock).oneLine}`;
     if (lock.state === "stale") {
       return [
         {

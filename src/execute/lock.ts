@@ -6,6 +6,7 @@ import * as E from "fp-ts/lib/Either.js";
 import lockfile from "proper-lockfile";
 import { aborted, errnoCode, fsError, lockLost, lockTimeout, type PlugdepsError } from "../model/errors.js";
 import type { LockOwner } from "../model/lock.js";
+import { describeLock } from "../model/lock-description.js";
 import type { LockHolder } from "../model/plan.js";
 import { OWNER_FILE, lockPathFor, readLockHolder, realLockFacts } from "../observe/lock-holder.js";
 import { readStartTime } from "../util/process-info.js";
@@ -143,12 +144,12 @@ export const acquireLock = async (
   }
 };
 
-export const describeHolder = (holder: LockHolder | null): string => {
-  if (holder === null) return "a process that just released it";
-  const o = holder.owner;
-  if (o === null) return `an unknown holder (${holder.detail})`;
-  return `pid ${o.pid} on ${o.hostname} since ${new Date(o.createdAt).toISOString()} (${o.command}; ${holder.detail})`;
-};
+/**
+ * The holder in a lock wait or timeout message, after "held by": describeLock's words on one line
+ * (null: the lock was released between the attempt and the look).
+ */
+export const describeHolder = (holder: LockHolder | null): string =>
+  holder === null ? "a process that just released it" : describeLock(holder).oneLine;
 
 const ownerRecord = (command: string): OwnerRecord => ({
   pid: process.pid as LockOwner["pid"],

@@ -2,8 +2,8 @@ import * as E from "fp-ts/lib/Either.js";
 import { buildContext } from "../observe/observe.js";
 import { makePlan, summarize } from "../run/plan.js";
 import { apply, type ApplyOptions } from "../run/apply.js";
-import { describeHolder } from "../execute/lock.js";
 import { statusFileIn } from "../model/layout.js";
+import { describeLock } from "../model/lock-description.js";
 import type { PlanDocument, Summary } from "../model/plan.js";
 import type {
   Condition,
@@ -177,10 +177,8 @@ export const createReconciler = (opts: ReconcilerOptions): Reconciler => {
           if (waitStarted === null) waitStarted = clock();
           log.log(
             "info",
-            `waiting for the install-root lock ${holder.path}: held by ${describeHolder(holder)}`,
-            {
-              pass: n,
-            },
+            `waiting for the install-root lock ${holder.path}: held by ${describeLock(holder).oneLine}`,
+            { pass: n },
           );
         },
       });

@@ -1,27 +1,13 @@
+import { describeLock } from "../model/lock-description.js";
 import type { Debris, LockHolder, Unmanaged } from "../model/plan.js";
 import type { Style } from "./style.js";
-import { isoFromEpochMs } from "./text.js";
 
 /** Observed-state lines that `plan` and `status` both print: the lock holder and debris warnings. */
 
-/**
- * `held by pid N on HOST since ISO (command): live` and the observer's detail (null when empty).
- * A lock record without a readable owner is still shown: it blocks apply until reclaimed.
- */
-export const describeLock = (lock: LockHolder, style: Style): { head: string; detail: string | null } => {
-  const state = lock.state === "live" ? style.yellow(lock.state) : style.dim(lock.state);
-  const { owner } = lock;
-  const head = owner
-    ? `held by pid ${owner.pid} on ${owner.hostname} since ${isoFromEpochMs(owner.createdAt)} (${owner.command}): ${state}`
-    : `present at ${lock.path} with no readable owner record: ${state}`;
-  const detail = lock.detail.trim();
-  return { head, detail: detail === "" ? null : detail };
-};
-
-/** The plan's lock paragraph: `Lock held by ...`, then the detail indented. */
+/** The plan's lock paragraph: `Lock held by ...` (describeLock), then the detail indented. */
 export const lockLines = (lock: LockHolder, style: Style): string[] => {
-  const { head, detail } = describeLock(lock, style);
-  return detail === null ? [`Lock ${head}`] : [`Lock ${head}`, `  ${detail}`];
+  const { holder, detail } = describeLock(lock, style);
+  return detail === null ? [`Lock held by ${holder}`] : [`Lock held by ${holder}`, `  ${detail}`];
 };
 
 /**

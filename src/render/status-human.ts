@@ -1,6 +1,7 @@
 import type { Debris, LockHolder, PlanHost, RootSummary, StageCandidate, Summary } from "../model/plan.js";
 import type { ReconcileStatus } from "../model/status.js";
-import { describeLock, readOnlyDebrisWarnings } from "./observed.js";
+import { describeLock } from "../model/lock-description.js";
+import { readOnlyDebrisWarnings } from "./observed.js";
 import type { Style } from "./style.js";
 import { type CellInput, plural, shortPath, summarySentence, table } from "./text.js";
 
@@ -79,8 +80,8 @@ const overview = (s: StatusView, style: Style): string[] => {
   const invalid = s.plugins.invalid > 0 ? `, ${s.plugins.invalid} invalid` : "";
   rows.push(["plugins:", `${s.plugins.total} total, ${s.plugins.active} active${invalid}`]);
   if (s.lock) {
-    const { head, detail } = describeLock(s.lock, style);
-    rows.push(["lock:", head]);
+    const { holder, detail } = describeLock(s.lock, style);
+    rows.push(["lock:", `held by ${holder}`]);
     if (detail !== null) rows.push(["", detail]);
   } else {
     rows.push(["lock:", "free"]);
