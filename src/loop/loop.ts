@@ -19,18 +19,22 @@ import {
 
 export type Trigger = "start" | "interval" | "backoff" | "config-change";
 
-/** "interrupted": shutdown was requested while the pass ran; the loop ends after it. */
-export type PassOutcome = PassVerdict | "interrupted";
+/**
+ * The loop's verdict on one pass: the scheduler's PassVerdict, or "interrupted" (shutdown was
+ * requested while the pass ran; the loop ends after it). Not the status record's PassOutcome
+ * (model/status.ts: Converged, Applied, Failed, Interrupted), which the pass runner maps to this.
+ */
+export type LoopVerdict = PassVerdict | "interrupted";
 
 export interface LoopDeps {
   /** One pass. `stop` aborts when shutdown is requested (passed on to the package manager). */
   readonly runPass: (
     pass: { readonly n: number; readonly trigger: Trigger },
     stop: AbortSignal,
-  ) => Promise<PassOutcome>;
+  ) => Promise<LoopVerdict>;
   /** Called after every pass with what comes next (null: the loop ends). Awaited. */
   readonly afterPass?: (
-    outcome: PassOutcome,
+    verdict: LoopVerdict,
     next: NextPass | null,
     backoff: BackoffState,
   ) => Promise<void> | void;
@@ -39,7 +43,7 @@ export interface LoopDeps {
 
 export interface LoopResult {
   readonly passes: number;
-  readonly last: PassOutcome | null;
+  readonly last: LoopVerdict | null;
 }
 
 /** setTimeout takes at most 2^31-1 ms (~24.8 days); longer delays are slept in chunks. */
@@ -98,7 +102,7 @@ export const runLoop = async (
 ): Promise<LoopResult> => {
   let backoff: BackoffState = INITIAL_BACKOFF;
   let passes = 0;
-  let last: PassOutcome | null = null;
+  let last: LoopVerdict | null = null;
   let trigger: Trigger = "start";
   while (!stop.aborted) {
     wakeup.clear();

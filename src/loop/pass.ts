@@ -5,13 +5,7 @@ import { apply, type ApplyOptions } from "../run/apply.js";
 import { statusFileIn } from "../model/layout.js";
 import { describeLock } from "../model/lock-description.js";
 import type { PlanDocument, Summary } from "../model/plan.js";
-import type {
-  Condition,
-  PassError,
-  PassOutcome as StatusOutcome,
-  ReconcileStatus,
-  StatusHost,
-} from "../model/status.js";
+import type { Condition, PassError, PassOutcome, ReconcileStatus, StatusHost } from "../model/status.js";
 import { toolInfo } from "../util/tool-version.js";
 import {
   conditionsAfterPass,
@@ -23,7 +17,7 @@ import {
 } from "./conditions.js";
 import { locate } from "./locate.js";
 import type { Logger } from "./log.js";
-import type { LoopDeps, PassOutcome, Trigger } from "./loop.js";
+import type { LoopDeps, LoopVerdict, Trigger } from "./loop.js";
 import type { ReconcileMetrics } from "./metrics.js";
 import { readStatusFile, writeStatusFile } from "./status-file.js";
 import type { ConfigWatcher } from "./watch.js";
@@ -40,7 +34,7 @@ export type PassApplyOptions = Omit<
   "signal" | "onProgress" | "onLockWait" | "onInstallTick" | "planFile" | "planFilePath" | "probe"
 >;
 
-export interface ReconcilerOptions {
+export interface PassRunnerOptions {
   readonly apply: PassApplyOptions;
   readonly intervalMs: number;
   readonly log: Logger;
@@ -49,7 +43,8 @@ export interface ReconcilerOptions {
   readonly clock?: () => number;
 }
 
-export interface Reconciler {
+/** What the loop runs each pass (a resource Reconciler is another thing: reconcilers/reconciler.ts). */
+export interface PassRunner {
   readonly runPass: LoopDeps["runPass"];
   readonly afterPass: NonNullable<LoopDeps["afterPass"]>;
   /** The conditions as last computed (for /readyz); empty until this process completed a pass. */
@@ -61,7 +56,7 @@ interface PassReport {
   readonly trigger: Trigger;
   readonly startedMs: number;
   readonly finishedMs: number;
-  readonly outcome: StatusOutcome;
+  readonly outcome: PassOutcome;
   readonly error: PassError | null;
   readonly executed: Summary;
   readonly fingerprint: string | null;
@@ -75,7 +70,7 @@ interface PassReport {
 const NOTHING: Summary = { reuse: 0, install: 0, prune: 0, cleanLegacy: 0 };
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-export const createReconciler = (opts: ReconcilerOptions): Reconciler => {
+export const createPassRunner = (opts: PassRunnerOptions): PassRunner => {
   const clock = opts.clock ?? Date.now;
   const { log } = opts;
   /** The record as last written, or read at start-up so transition times survive restarts. */
@@ -119,7 +114,7 @@ export const createReconciler = (opts: ReconcilerOptions): Reconciler => {
     if (E.isLeft(written)) log.log("warn", written.left.message);
   };
 
-  const runPass: Reconciler["runPass"] = async ({ n, trigger }, stop) => {
+  const runPass: PassRunner["runPass"] = async ({ n, trigger }, stop) => {
     const startedMs = clock();
     const runOptions = { ...opts.apply, probe: "access" as const };
     const located = locate(runOptions);
@@ -192,7 +187,7 @@ export const createReconciler = (opts: ReconcilerOptions): Reconciler => {
     await interim;
 
     let plan: PlanDocument | null = null;
-    let outcome: StatusOutcome;
+    let outcome: PassOutcome;
     let error: PassError | null = null;
     let executed = NOTHING;
     if (result._tag === "Right") {
@@ -264,7 +259,7 @@ export const createReconciler = (opts: ReconcilerOptions): Reconciler => {
     return outcome === "Interrupted" ? "interrupted" : outcome === "Failed" ? "failure" : "success";
   };
 
-  const afterPass: Reconciler["afterPass"] = async (_outcome: PassOutcome, next, backoff) => {
+  const afterPass: PassRunner["afterPass"] = async (_verdict: LoopVerdict, next, backoff) => {
     const r = report;
     if (r === null) return;
     report = null;

@@ -4,7 +4,7 @@ import { findCondition } from "./conditions.js";
 import type { Logger } from "./log.js";
 import { runLoop, Wakeup } from "./loop.js";
 import type { MetricsServer, ReconcileMetrics } from "./metrics.js";
-import { createReconciler, type PassApplyOptions, type Reconciler } from "./pass.js";
+import { createPassRunner, type PassApplyOptions, type PassRunner } from "./pass.js";
 import type { ScheduleConfig } from "./scheduler.js";
 import { type ConfigWatcher, watchFiles } from "./watch.js";
 
@@ -45,9 +45,9 @@ export const runReconcile = async (opts: ReconcileRunOptions): Promise<E.Either<
   let server: MetricsServer | null = null;
   let watcher: ConfigWatcher | null = null;
   // The server starts first (a port conflict should fail before any pass); it reads the
-  // conditions through this reference once the reconciler exists.
-  let reconciler: Reconciler | null = null;
-  const readyCondition = () => findCondition(reconciler?.conditions(), "Ready");
+  // conditions through this reference once the pass runner exists.
+  let runner: PassRunner | null = null;
+  const readyCondition = () => findCondition(runner?.conditions(), "Ready");
 
   if (opts.metrics !== null) {
     const m = await import("./metrics.js");
@@ -95,7 +95,7 @@ export const runReconcile = async (opts: ReconcileRunOptions): Promise<E.Either<
         },
       );
     }
-    reconciler = createReconciler({
+    runner = createPassRunner({
       apply: opts.apply,
       intervalMs: opts.schedule.intervalMs,
       log,
@@ -104,7 +104,7 @@ export const runReconcile = async (opts: ReconcileRunOptions): Promise<E.Either<
     });
     const result = await runLoop(
       opts.schedule,
-      { runPass: reconciler.runPass, afterPass: reconciler.afterPass, random: opts.random ?? Math.random },
+      { runPass: runner.runPass, afterPass: runner.afterPass, random: opts.random ?? Math.random },
       stop.signal,
       wakeup,
       { once: opts.once },

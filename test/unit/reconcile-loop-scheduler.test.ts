@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { type PassOutcome, runLoop, type Trigger, Wakeup } from "../../src/loop/loop.js";
+import { type LoopVerdict, runLoop, type Trigger, Wakeup } from "../../src/loop/loop.js";
 import {
   afterPass,
   backoffDelay,
@@ -75,7 +75,7 @@ describe("scheduler (pure)", () => {
 });
 
 /** A scripted pass function: returns the queued outcomes in order and records when it ran. */
-const scripted = (outcomes: PassOutcome[]) => {
+const scripted = (outcomes: LoopVerdict[]) => {
   const runs: { at: number; trigger: Trigger; n: number }[] = [];
   const runPass = vi.fn(async (pass: { n: number; trigger: Trigger }) => {
     runs.push({ at: Date.now(), trigger: pass.trigger, n: pass.n });
@@ -129,7 +129,7 @@ describe("the loop under fake timers", () => {
 
   it("backs off 5s → 10s → 20s → 40s → cap (the interval) on failures, and resets after a success", async () => {
     const stop = new AbortController();
-    const outcomes: PassOutcome[] = [
+    const outcomes: LoopVerdict[] = [
       "failure",
       "failure",
       "failure",

@@ -22,7 +22,7 @@ const MIN_INTERVAL_MS = 1_000;
 
 /**
  * `plugdeps reconcile`: the level-triggered loop (SPEC §2). Each pass is the in-process `apply()`
- * call; see src/reconcile/ for the scheduler, the status record and the metrics.
+ * call; see src/loop/ for the scheduler, the status record and the metrics.
  *
  * This command, unlike the others, touches `process` (signal handlers, and exiting at once on a
  * second signal): a long-running controller has to own its shutdown.
