@@ -25,7 +25,7 @@ export interface LockFacts extends ProcessProbes {
 
 export const realLockFacts = (): LockFacts => ({ ...realProcessProbes(), now: Date.now() });
 
-export type LockVerdict = { readonly state: "live" | "stale" | "unknown"; readonly detail: string };
+export type LockOwnerVerdict = { readonly state: "live" | "stale" | "unknown"; readonly detail: string };
 
 /**
  * Is the holder of a lock still there? Pure given the facts. The rules (SPEC §4.7), in order,
@@ -38,10 +38,14 @@ export type LockVerdict = { readonly state: "live" | "stale" | "unknown"; readon
  * - pid running with the recorded start time: live, however old (openclaw #74818 was the
  *   opposite failure: never expire a live holder by age alone).
  */
-export const assessLockOwner = (owner: LockOwner | null, mtimeMs: number, facts: LockFacts): LockVerdict => {
+export const assessLockOwner = (
+  owner: LockOwner | null,
+  mtimeMs: number,
+  facts: LockFacts,
+): LockOwnerVerdict => {
   const ageMs = Math.max(0, facts.now - mtimeMs);
   const age = `${Math.round(ageMs / 1000)}s old`;
-  const byAge = (why: string): LockVerdict =>
+  const byAge = (why: string): LockOwnerVerdict =>
     ageMs > OWNERLESS_STALE_AFTER_MS
       ? { state: "stale", detail: `${why}; lock is ${age}, older than ${OWNERLESS_STALE_AFTER_MS / 1000}s` }
       : {

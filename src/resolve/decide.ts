@@ -52,7 +52,8 @@ export interface RootRef {
   readonly updatedAt: string;
 }
 
-export type Decision =
+/** What the hook does with one import (a plugin's activation is another Decision: hosts/types.ts). */
+export type ResolutionDecision =
   | {
       readonly _tag: "Untouched";
       readonly reason: string;
@@ -190,7 +191,7 @@ export const mayConcern = (index: ResolutionIndex, file: string): boolean =>
 const untouched = (
   reason: string,
   extra: { plugin?: PluginRef; root?: RootRef; name?: string; skipped?: readonly Skip[] } = {},
-): Decision => ({
+): ResolutionDecision => ({
   _tag: "Untouched",
   reason,
   plugin: extra.plugin ?? null,
@@ -224,7 +225,7 @@ const chooseEntry = (candidates: readonly Entry[], file: string): { chosen: Entr
   return { chosen, skipped };
 };
 
-export const decide = (index: ResolutionIndex, file: string, specifier: string): Decision => {
+export const decide = (index: ResolutionIndex, file: string, specifier: string): ResolutionDecision => {
   const parsed = parseSpecifier(specifier);
   if (parsed._tag === "NotBare") return untouched(parsed.reason);
   const matching = index.entries.filter((e) => inside(file, e.plugin.dir));
@@ -379,7 +380,7 @@ const externalCandidate = (dir: string, set: string, name: string): Candidate | 
  * and the walk from an isolated set reaches the shared set's conflicting version.
  */
 export const pickCandidate = (
-  decision: Decision,
+  decision: ResolutionDecision,
   isDirectory: (dir: string) => boolean,
 ): { chosen: Candidate | null; missing: Skip[] } => {
   if (decision._tag !== "Declared") return { chosen: null, missing: [] };

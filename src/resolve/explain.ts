@@ -4,7 +4,7 @@ import type { Installed } from "../observe/installed-package.js";
 import { readInstalled } from "../observe/installed-package.js";
 import { resolveFrom } from "../observe/node-resolution.js";
 import {
-  type Decision,
+  type ResolutionDecision,
   decide,
   indexRecords,
   pickCandidate,
@@ -114,7 +114,7 @@ export const explain = (
 };
 
 const explainDeclared = (
-  d: Decision & { _tag: "Declared" },
+  d: ResolutionDecision & { _tag: "Declared" },
   importer: string,
   specifier: string,
 ): ResolveExplanation => {
@@ -173,7 +173,7 @@ const explainDeclared = (
 };
 
 const explainUntouched = (
-  d: Decision & { _tag: "Untouched" },
+  d: ResolutionDecision & { _tag: "Untouched" },
   plugin: PluginRef,
   specifier: string,
 ): ResolveExplanation => {

@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import * as semver from "semver";
 import {
   type Candidate,
-  type Decision,
+  type ResolutionDecision,
   decide,
   indexRecords,
   mayConcern,
@@ -45,11 +45,11 @@ export const concernsPath = (core: HookCore, file: unknown): file is string =>
 export type Route =
   | { readonly _tag: "Default" }
   /** Resolve as if imported from `candidate.from` (its node_modules holds the package). */
-  | { readonly _tag: "Redirect"; readonly candidate: Candidate; readonly decision: Decision }
+  | { readonly _tag: "Redirect"; readonly candidate: Candidate; readonly decision: ResolutionDecision }
   /** Declared but not materialized here: Node's own resolution; if that fails, our error. */
   | {
       readonly _tag: "Fallback";
-      readonly decision: Decision & { _tag: "Declared" };
+      readonly decision: ResolutionDecision & { _tag: "Declared" };
       readonly missing: Skip[];
     };
 
@@ -72,7 +72,7 @@ export const route = (core: HookCore, file: string, specifier: string): Route =>
 
 /** The message when a declared dependency is neither materialized nor found by Node. */
 export const notMaterializedMessage = (
-  decision: Decision & { _tag: "Declared" },
+  decision: ResolutionDecision & { _tag: "Declared" },
   importer: string,
   missing: readonly Skip[],
   nodeError: string | null,

@@ -2,7 +2,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RootState } from "../../src/model/state.js";
 import {
-  type Decision,
+  type ResolutionDecision,
   decide,
   indexRecords,
   mayConcern,
@@ -95,7 +95,7 @@ const older: MaterializationRecord = {
 const index = indexRecords([older, current]);
 const from = (plugin: string, file = "index.js") => path.join(EXT, plugin, file);
 
-const declared = (d: Decision) => {
+const declared = (d: ResolutionDecision) => {
   if (d._tag !== "Declared") throw new Error(`expected Declared, got Untouched: ${d.reason}`);
   return d;
 };
