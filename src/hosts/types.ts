@@ -3,9 +3,14 @@ import type { PlugdepsError } from "../model/errors.js";
 import type { Debris, Unmanaged } from "../model/plan.js";
 
 /**
- * The seam between the generic core and a particular plugin host. Nothing in plan/, observe/,
- * reconcilers/ or execute/ may know about OpenClaw; everything host-specific is behind this
+ * The seam between the generic core and a particular plugin host. Nothing outside src/hosts/ may
+ * name a host (test/unit/host-seam.test.ts checks it); everything host-specific is behind this
  * interface (SPEC: "OpenClaw is one host adapter").
+ *
+ * A host has two halves: its light entry (HostEntry, listed in catalog.ts), which the fast paths
+ * read (the no-op replay, the register hook), and its adapter (HostAdapter), which plan, apply,
+ * status and doctor use. The entry must stay cheap to load: no config codecs, no plugin
+ * discovery, no selection rules.
  */
 
 /** What the adapter needs from the outside world; passed in so tests can fake env and home. */
@@ -123,7 +128,10 @@ export interface HostAdapter {
   loadActivation(location: ConfigLocation): E.Either<PlugdepsError, Activation>;
   discoverPlugins(packageRoot: string): E.Either<PlugdepsError, DiscoveredPlugin[]>;
   stageCandidates(input: HostInput): StageCandidateSpec[];
-  /** Legacy debris this host's older versions left behind (exact names only). Read-only. */
+  /**
+   * Legacy debris this host's older versions left behind (exact names only). Read-only. A `rule`
+   * ending in `-lock` is a stale lock of that older staging: the doctor words it as one.
+   */
   findDebris(ctx: DebrisContext): Debris[];
   /**
    * What the same scan found and leaves alone (another version's root, a name the host never
@@ -136,4 +144,54 @@ export interface HostAdapter {
    * inside one of these (removeWithin).
    */
   legacyRoots?(packageRoot: string, input: HostInput): readonly string[];
+}
+
+/** Makes the adapter of the host a `--host` value names; `argument` is what follows `name:`. */
+export type AdapterFactory = (
+  argument: string | undefined,
+  input: HostInput,
+) => E.Either<PlugdepsError, HostAdapter>;
+
+/**
+ * What the fast paths need to know of a host, read without loading its adapter: the no-op replay
+ * looks for its stamp in the host's stage bases, the register hook for its roots there.
+ */
+export interface HostFacts {
+  /** The adapter's name, as plans and records show it: `openclaw`, `profile:acme`. */
+  readonly label: string;
+  /** Used in versioned root names: `<slug>-<version>-<key12>` (the adapter's `slug`). */
+  readonly slug: string;
+  /** The host package's `name`: a versioned root records it, and only such roots are read. */
+  readonly packageName: string;
+  /** The same candidates as the adapter's `stageCandidates`. */
+  readonly stageCandidates: (input: HostInput) => StageCandidateSpec[];
+}
+
+/**
+ * One host, as catalog.ts lists it: how `--host` names it, how it is detected, its light facts,
+ * and (when it is as cheap to load as the entry) its adapter. Built with `defineHost`
+ * (shared/define-host.ts), which keeps the literal types registry.ts checks its adapters against.
+ */
+export interface HostEntry {
+  /** The word `--host` takes (`openclaw`); with `argument`, the part before the colon. */
+  readonly name: string;
+  /** Set when the host is named with a file, `--host <name>:FILE` (a profile). */
+  readonly argument?: "FILE";
+  /** The host plugdeps assumes when nothing names one (no --host, no package root to detect). */
+  readonly fallback?: true;
+  /**
+   * Prefixes of the environment variables that are the host's own (`OPENCLAW_`). Only its own
+   * folder may read them; the seam test looks for them everywhere else.
+   */
+  readonly envPrefixes: readonly string[];
+  /** True when a package.json `name` says this host is installed there (hosts without an argument). */
+  readonly detect?: (packageName: unknown) => boolean;
+  /** The host's light facts; may read a small file (a profile), never the host's config or plugins. */
+  readonly facts: (argument: string | undefined, input: HostInput) => E.Either<PlugdepsError, HostFacts>;
+  /**
+   * The adapter, when loading it costs no more than the entry. A host whose adapter pulls in
+   * codecs, globbing or selection rules leaves this out and adds one line to registry.ts instead,
+   * so the fast paths never load it (tsc asks for that line).
+   */
+  readonly adapter?: AdapterFactory;
 }

@@ -58,10 +58,18 @@ export type PlugdepsError =
 
 export type ErrorTag = PlugdepsError["_tag"];
 
-export const configNotFound = (path: string, how: string): PlugdepsError => ({
+/**
+ * `pointAt` says how to name another file, in the words of whoever chose this one (a host
+ * adapter: `--config / ITS_CONFIG_VARIABLE`).
+ */
+export const configNotFound = (
+  path: string,
+  how: string,
+  pointAt = "name the right file",
+): PlugdepsError => ({
   _tag: "ConfigNotFound",
   path,
-  message: `config file not found: ${path} (${how}). Fix: create it, or point --config / OPENCLAW_CONFIG_PATH at the right file.`,
+  message: `config file not found: ${path} (${how}). Fix: create it, or ${pointAt}.`,
 });
 
 /** A syntax error in a JSON or JSON5 file; `what` names the kind of file ("JSON5", "JSON"). */
@@ -92,16 +100,15 @@ export const packageRootNotFound = (tried: readonly string[], hint: string): Plu
   message: `host package root not found; tried:\n${tried.map((t) => `  - ${t}`).join("\n")}\nFix: ${hint}`,
 });
 
-export const hostUnknown = (packageRoot: string, detail: string): PlugdepsError => ({
+/** `hosts` lists the `--host` values to choose from (the registry knows them; plugdeps --help too). */
+export const hostUnknown = (
+  packageRoot: string,
+  detail: string,
+  hosts = "one of the hosts plugdeps --help lists",
+): PlugdepsError => ({
   _tag: "HostUnknown",
   packageRoot,
-  message: `cannot tell which host lives at ${packageRoot}: ${detail}. Fix: pass --host openclaw or --host profile:FILE.`,
-});
-
-export const profileInvalid = (path: string, detail: string): PlugdepsError => ({
-  _tag: "ProfileInvalid",
-  path,
-  message: `host profile ${path} is invalid: ${detail}. Fix the profile (see fixtures/profiles/ for an example).`,
+  message: `cannot tell which host lives at ${packageRoot}: ${detail}. Fix: pass --host ${hosts}.`,
 });
 
 export const noWritableStageBase = (

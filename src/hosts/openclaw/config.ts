@@ -17,7 +17,13 @@ export const loadConfig = (location: ConfigLocation): E.Either<PlugdepsError, Op
     const failure = text.left;
     if (failure._tag === "Failed") return E.left(failure.error);
     return location.required
-      ? E.left(configNotFound(location.path, `chosen by ${location.source}`))
+      ? E.left(
+          configNotFound(
+            location.path,
+            `chosen by ${location.source}`,
+            "point --config / OPENCLAW_CONFIG_PATH at the right file",
+          ),
+        )
       : E.right(emptyConfig());
   }
   return pipe(

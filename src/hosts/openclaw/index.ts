@@ -3,14 +3,14 @@ import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import type { PlugdepsError } from "../../model/errors.js";
 import { parseJson, readTextFile } from "../../util/read-json.js";
-import type { Activation, ConfigLocation, HostAdapter } from "../types.js";
+import type { Activation, AdapterFactory, ConfigLocation, HostAdapter } from "../types.js";
 import { loadConfig } from "./config.js";
 import { locateConfig } from "./config-location.js";
 import { findDebris, findUnmanaged } from "./debris.js";
 import { legacyDirectories } from "./legacy-paths.js";
 import { discoverPlugins } from "./discover.js";
 import { findPackageRoot } from "../shared/package-root.js";
-import { stageCandidates } from "./stage-dirs.js";
+import { OPENCLAW_FACTS } from "./host.js";
 import { type HostManifest, selectOpenClaw } from "./selection/index.js";
 
 /**
@@ -43,18 +43,21 @@ const readHostManifest = (packageRoot: string): HostManifest | undefined => {
 
 /** The OpenClaw host adapter (SPEC §5). Everything OpenClaw-specific lives under this directory. */
 export const openclawAdapter: HostAdapter = {
-  name: "openclaw",
-  slug: "openclaw",
+  name: OPENCLAW_FACTS.label,
+  slug: OPENCLAW_FACTS.slug,
   stageVariables: "OPENCLAW_PLUGIN_STAGE_DIR (or STATE_DIRECTORY / OPENCLAW_STATE_DIR)",
   findPackageRoot: (input) => findPackageRoot(input),
   locateConfig,
   loadActivation,
   discoverPlugins,
-  stageCandidates,
+  stageCandidates: OPENCLAW_FACTS.stageCandidates,
   findDebris: (ctx) => findDebris(ctx),
   findUnmanaged: (ctx) => findUnmanaged(ctx),
   legacyRoots: (packageRoot, input) => legacyDirectories(packageRoot, input),
 };
+
+/** `--host openclaw` (or detected, or the fallback): registry.ts's line for OpenClaw. */
+export const openclawAdapterFor: AdapterFactory = () => E.right(openclawAdapter);
 
 export { selectOpenClaw, MIRRORED_OWNER } from "./selection/index.js";
 export { bandOf, BANDS } from "./selection/band.js";
@@ -64,3 +67,4 @@ export { findDebris, findUnmanaged } from "./debris.js";
 export { discoverPlugins } from "./discover.js";
 export { findPackageRoot } from "../shared/package-root.js";
 export { stageCandidates } from "./stage-dirs.js";
+export { openclawHost, OPENCLAW_FACTS } from "./host.js";

@@ -10,10 +10,10 @@ import { PluginPackageJson } from "../../model/manifest.js";
 import { PluginsConfig } from "../openclaw/config-codec.js";
 import { parseJson, parseJson5, readTextFile } from "../../util/read-json.js";
 import { findInstalledPackage } from "../shared/package-root.js";
-import { layeredStageCandidates } from "../shared/stage-list.js";
 import { nonEmpty, resolveUserPath } from "../shared/paths.js";
 import { mergeDependencies } from "../shared/dependencies.js";
 import type {
+  AdapterFactory,
   ConfigLocation,
   DiscoveredPlugin,
   HostAdapter,
@@ -23,6 +23,7 @@ import type {
 import { decideProfile } from "./activation.js";
 import { selectionOf } from "../shared/selection.js";
 import { type HostProfile, loadProfile } from "./profile.js";
+import { profileStageCandidates } from "./host.js";
 
 /** The generic adapter: everything host-specific comes from a HostProfile. */
 export const profileAdapter = (profile: HostProfile): HostAdapter => {
@@ -55,7 +56,16 @@ export const profileAdapter = (profile: HostProfile): HostAdapter => {
       const text = readTextFile(location.path);
       if (E.isLeft(text)) {
         if (text.left._tag === "Failed") return E.left(text.left.error);
-        if (location.required) return E.left(configNotFound(location.path, `chosen by ${location.source}`));
+        if (location.required) {
+          const variable = profile.config.envVar === undefined ? "" : ` / ${profile.config.envVar}`;
+          return E.left(
+            configNotFound(
+              location.path,
+              `chosen by ${location.source}`,
+              `point --config${variable} at the right file`,
+            ),
+          );
+        }
         return E.right(selectionOf((plugin) => decideProfile(pluginsKey, {}, plugin)));
       }
       const Config = t.partial({ [pluginsKey]: PluginsConfig });
@@ -71,22 +81,7 @@ export const profileAdapter = (profile: HostProfile): HostAdapter => {
 
     discoverPlugins: (packageRoot) => discoverProfilePlugins(profile, packageRoot),
 
-    stageCandidates: (input: HostInput): StageCandidateSpec[] => {
-      const flag = nonEmpty(input.flags.stageDir);
-      if (flag !== undefined)
-        return [{ path: resolveUserPath(flag, input.homedir), source: "--stage-dir", role: "target" }];
-      const envVar = profile.stage.envVar;
-      const layered =
-        envVar === undefined ? [] : layeredStageCandidates(input.env[envVar], envVar, input.homedir);
-      if (layered.length > 0) return layered;
-      return [
-        {
-          path: resolveUserPath(profile.stage.defaultDir, input.homedir),
-          source: "profile default",
-          role: "target",
-        },
-      ];
-    },
+    stageCandidates: (input: HostInput): StageCandidateSpec[] => profileStageCandidates(profile.stage, input),
 
     // A profile host has no legacy staging of its own to clean up.
     findDebris: () => [],
@@ -95,6 +90,10 @@ export const profileAdapter = (profile: HostProfile): HostAdapter => {
 
 export const loadProfileAdapter = (file: string): E.Either<PlugdepsError, HostAdapter> =>
   E.map(profileAdapter)(loadProfile(file));
+
+/** `--host profile:FILE`: registry.ts's line for profiles. */
+export const profileAdapterFor: AdapterFactory = (file, input) =>
+  loadProfileAdapter(resolveUserPath(file ?? "", input.homedir));
 
 const PLUGIN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 

@@ -3,8 +3,9 @@ import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import * as t from "io-ts";
 import { decodeWith } from "../../model/decode.js";
-import { profileInvalid, type PlugdepsError } from "../../model/errors.js";
+import type { PlugdepsError } from "../../model/errors.js";
 import { parseJson, readTextFile } from "../../util/read-json.js";
+import { ENV_VAR_NAME, PROFILE_SLUG, profileInvalid } from "./host.js";
 
 /**
  * A host profile: the few facts that make any plugin host usable without code (SPEC: "a second,
@@ -35,9 +36,6 @@ export const HostProfile = t.type(
   "HostProfile",
 );
 export type HostProfile = t.TypeOf<typeof HostProfile>;
-
-const SLUG = /^[a-z0-9][a-z0-9-]{0,40}$/;
-const ENV_VAR = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export const loadProfile = (file: string): E.Either<PlugdepsError, HostProfile> => {
   const abs = path.resolve(file);
@@ -73,8 +71,8 @@ const asProfileError =
 
 /** Semantic checks the codec cannot express. The profile is untrusted input too. */
 export const checkProfile = (p: HostProfile): string | null => {
-  if (!SLUG.test(p.name))
-    return `name ${JSON.stringify(p.name)} must match ${SLUG.source} (it becomes a directory name)`;
+  if (!PROFILE_SLUG.test(p.name))
+    return `name ${JSON.stringify(p.name)} must match ${PROFILE_SLUG.source} (it becomes a directory name)`;
   if (p.name === "plugdeps") return `name "plugdeps" is reserved`;
   const glob = p.plugins.glob;
   if (path.isAbsolute(glob) || glob.split(/[\\/]/).includes("..")) {
@@ -82,7 +80,7 @@ export const checkProfile = (p: HostProfile): string | null => {
   }
   if (!glob.endsWith("package.json")) return `plugins.glob must match plugin package.json files`;
   for (const v of [p.config.envVar, p.stage.envVar]) {
-    if (v !== undefined && !ENV_VAR.test(v))
+    if (v !== undefined && !ENV_VAR_NAME.test(v))
       return `${JSON.stringify(v)} is not an environment variable name`;
   }
   return null;
