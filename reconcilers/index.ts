@@ -1,4 +1,4 @@
-import type { Action, ActionType } from "../src/model/plan.js";
+import type { Action, ActionKind } from "../src/model/plan.js";
 import { legacyDebris } from "./legacy-debris.js";
 import type { PlanContext } from "./reconciler.js";
 import { runtimeDeps } from "./runtime-deps.js";
@@ -8,7 +8,13 @@ export type { PlanContext, Reconciler } from "./reconciler.js";
 export { legacyDebris, runtimeDeps, staleRoots };
 
 /** Execution order: reuse before install (seed the stage), prune after (sources must still exist). */
-export const ACTION_ORDER: readonly ActionType[] = ["reuse", "install", "prune", "clean-legacy"];
+export const ACTION_ORDER: readonly ActionKind[] = [
+  "reuse",
+  "install",
+  "prune-package",
+  "prune-root",
+  "clean-legacy",
+];
 
 export interface Reconciled {
   readonly actions: Action[];

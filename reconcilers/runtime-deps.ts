@@ -283,7 +283,7 @@ export const runtimeDeps: Reconciler<RuntimeDepsDesired, RuntimeDepsObserved> = 
           .sort();
         if (stillWanted === undefined && gone.length > 0 && setRel !== "" && !loaded(setRel)) {
           prune.push({
-            type: "prune",
+            type: "prune-package",
             set: set.id,
             targets: [setDir],
             packages: gone.map((name) => ({
@@ -298,7 +298,7 @@ export const runtimeDeps: Reconciler<RuntimeDepsDesired, RuntimeDepsObserved> = 
         }
         for (const name of gone) {
           prune.push({
-            type: "prune",
+            type: "prune-package",
             set: set.id,
             targets: [path.join(nodeModulesOf(setDir), name)],
             packages: [{ name, spec: null, version: set.packages[name]?.version ?? null }],

@@ -40,7 +40,7 @@ export const staleRoots: Reconciler<StaleRootsDesired, StaleRootsObserved> = {
         if (root.lock !== null && root.lock.state !== "stale") return [];
         return [
           {
-            type: "prune",
+            type: "prune-root",
             set: null,
             targets: [root.path],
             packages: [],

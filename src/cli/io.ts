@@ -21,8 +21,6 @@ export interface CliIO {
    */
   readonly onReplayable?: (stageBase: string) => void;
   readonly onApplied?: (stageBase: string) => void;
-  /** Observe only: `apply` stops after its first, read-only look (fastpath/record.ts re-checks with it). */
-  readonly observeOnly?: boolean;
 }
 
 /**

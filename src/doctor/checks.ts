@@ -1,6 +1,13 @@
 import * as path from "node:path";
 import type { PlugdepsError } from "../model/errors.js";
-import type { Action, Debris, LockHolder, PlanDocument, Unmanaged } from "../model/plan.js";
+import {
+  type Action,
+  type Debris,
+  isRuntimeAction,
+  type LockHolder,
+  type PlanDocument,
+  type Unmanaged,
+} from "../model/plan.js";
 import { describeLock } from "../model/lock-description.js";
 import { timeSpan } from "../units/systemd-syntax.js";
 import { type Finding, sortFindings } from "../model/doctor.js";
@@ -50,8 +57,6 @@ export const findingsFrom = (facts: DoctorFacts): Finding[] =>
 // ---------------------------------------------------------------------------------------------
 // The materialization: what plugins import at run time.
 
-const isRuntime = (a: Action): boolean => a.set !== null && a.type !== "clean-legacy";
-
 const names = (actions: readonly Action[], type: Action["type"]): string[] =>
   actions
     .filter((a) => a.type === type)
@@ -97,7 +102,7 @@ const materialization = (facts: DoctorFacts): Finding[] => {
       },
     ];
   }
-  const runtime = plan.actions.filter(isRuntime);
+  const runtime = plan.actions.filter(isRuntimeAction);
   const missing = [...names(runtime, "install"), ...names(runtime, "reuse")];
   if (missing.length > 0) {
     return [
@@ -112,7 +117,9 @@ const materialization = (facts: DoctorFacts): Finding[] => {
       },
     ];
   }
-  const extraneous = runtime.filter((a) => a.type === "prune").flatMap((a) => a.packages.map((p) => p.name));
+  const extraneous = runtime
+    .filter((a) => a.type === "prune-package")
+    .flatMap((a) => a.packages.map((p) => p.name));
   if (extraneous.length > 0) {
     return [
       {
@@ -147,7 +154,7 @@ const materialization = (facts: DoctorFacts): Finding[] => {
 /** One root per host version grew to 4.5 GB (openclaw #75301): roots beyond retention go. */
 const staleRoots = (plan: PlanDocument): Finding[] =>
   plan.actions
-    .filter((a) => a.type === "prune" && a.set === null)
+    .filter((a) => a.type === "prune-root")
     .flatMap((a): Finding[] => {
       const root = a.targets[0];
       if (root === undefined) return [];
@@ -216,7 +223,7 @@ export const debrisFinding = (d: Debris): Finding => {
           id: "dangling-global-symlink",
           title: "dangling symlink in the global node_modules into an old stage tree",
         }
-      : d.rule === "stale-openclaw-lock"
+      : d.rule.endsWith("-lock")
         ? { id: "stale-legacy-lock", title: "stale lock of the host's older dependency staging" }
         : { id: "legacy-debris", title: `legacy debris (${d.rule})` };
   return {

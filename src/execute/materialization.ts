@@ -4,6 +4,7 @@ import * as E from "fp-ts/lib/Either.js";
 import writeFileAtomic from "write-file-atomic";
 import type { InstallSet, PlanDocument } from "../model/plan.js";
 import { readInstalled, versionSatisfies } from "../observe/installed-package.js";
+import type { RootReading } from "../observe/versioned-roots.js";
 import { parseJson, readTextFile } from "../util/read-json.js";
 
 /**
@@ -18,7 +19,7 @@ export interface RootPackage {
   readonly spec: string;
 }
 
-export const rootPackages = (plan: PlanDocument): RootPackage[] => {
+export const rootPackages = (plan: Pick<PlanDocument, "desired" | "observed">): RootPackage[] => {
   const elsewhere = new Set(
     plan.observed.layers
       .filter((l) => l.kind === "host" || l.kind === "read-only-stage")
@@ -40,7 +41,11 @@ export const setDirIn = (tree: string, targetRoot: string, set: InstallSet): str
  * (openclaw #74949: an empty plan crashed npm), and lists the set's full union, never "just the
  * missing ones", because npm prunes whatever the manifest does not name.
  */
-export const writeManifests = (tree: string, plan: PlanDocument, packages: readonly RootPackage[]): void => {
+export const writeManifests = (
+  tree: string,
+  plan: Pick<PlanDocument, "desired" | "host">,
+  packages: readonly RootPackage[],
+): void => {
   for (const set of plan.desired.sets) {
     const dir = setDirIn(tree, plan.desired.targetRoot, set);
     const dependencies: Record<string, string> = {};
@@ -120,4 +125,13 @@ export const validateTree = (
     } else versions.set(`${p.set.id}\0${p.name}`, found.version);
   }
   return { problems, versions };
+};
+
+/**
+ * The packages are right but the root's record is missing or describes another plan (or a root
+ * that is not ours is in the way): the root still needs a new generation.
+ */
+export const needsRecord = (current: RootReading, plan: PlanDocument): boolean => {
+  if (current._tag === "Owned") return current.root.state.planFingerprint !== plan.desired.fingerprint;
+  return rootPackages(plan).length > 0 || current._tag === "NotOwned";
 };

@@ -1,5 +1,5 @@
 import { rootPackages } from "../execute/materialization.js";
-import type { PlanDocument, Summary } from "../model/plan.js";
+import { isRuntimeAction, type PlanDocument, type Summary } from "../model/plan.js";
 import type { Condition, ConditionStatus, ConditionType, PassError, PassOutcome } from "../model/status.js";
 
 /**
@@ -56,8 +56,7 @@ export const conditionStatus = (
 ): ConditionStatus => findCondition(conditions, type)?.status ?? "Unknown";
 
 /** Actions that change what lives in the root (prunes of whole old roots and debris do not). */
-export const runtimeActions = (plan: PlanDocument) =>
-  plan.actions.filter((a) => a.set !== null && a.type !== "clean-legacy");
+export const runtimeActions = (plan: PlanDocument) => plan.actions.filter(isRuntimeAction);
 
 /**
  * What the root looks like against the plan, as apply's own convergence test sees it: no runtime

@@ -173,7 +173,13 @@ export const ActionPackage = t.type({
 });
 export type ActionPackage = t.TypeOf<typeof ActionPackage>;
 
-export const Action = t.type({
+/**
+ * An action as the plan file writes it (SPEC §3): `type` is one of the four SPEC words, and a
+ * `prune` of a whole root is told from a prune of packages by `set: null`. Inside plugdeps an
+ * action is the tagged union `Action` below; `actionToJson` / `actionFromJson` convert at the
+ * edge (render/plan-json.ts), so the file format stays what SPEC §3 promises.
+ */
+export const ActionJson = t.type({
   type: ActionType,
   set: nullable(t.string),
   targets: t.array(t.string),
@@ -181,14 +187,113 @@ export const Action = t.type({
   from: nullable(t.string),
   reason: t.string,
 });
-export type Action = t.TypeOf<typeof Action>;
+export type ActionJson = t.TypeOf<typeof ActionJson>;
+
+/** What every action says: where it acts, on which packages, and why (one human sentence). */
+interface ActionCommon {
+  /**
+   * Absolute paths acted on. reuse: where each copied package lands in the target root (one per
+   * package, same order); install: each package's directory in the target root; prune-package:
+   * each package's directory in the live root; prune-root: the one root path; clean-legacy: the
+   * debris paths.
+   */
+  readonly targets: readonly string[];
+  /** The packages concerned (empty for prune-root and clean-legacy). */
+  readonly packages: readonly ActionPackage[];
+  /** Which difference between desired and observed caused this action. */
+  readonly reason: string;
+}
+
+/** Hard-link (or copy) packages from a previous or sibling root into the new generation. */
+export interface ReuseAction extends ActionCommon {
+  readonly type: "reuse";
+  /** The install set the packages belong to. */
+  readonly set: string;
+  /** The root they are taken from. */
+  readonly from: string;
+}
+
+/** Run the package manager for these packages in their install set of the new generation. */
+export interface InstallAction extends ActionCommon {
+  readonly type: "install";
+  readonly set: string;
+  readonly from: null;
+}
+
+/** Leave these packages (extraneous or of an unwanted version) out of the new generation. */
+export interface PrunePackageAction extends ActionCommon {
+  readonly type: "prune-package";
+  readonly set: string;
+  readonly from: null;
+}
+
+/** Remove a whole previous root of this host (its link and generations), re-checked at delete. */
+export interface PruneRootAction extends ActionCommon {
+  readonly type: "prune-root";
+  readonly set: null;
+  readonly from: null;
+}
+
+/** Remove leftovers of the host's older staging, matched by exact name by the host adapter. */
+export interface CleanLegacyAction extends ActionCommon {
+  readonly type: "clean-legacy";
+  readonly set: null;
+  readonly from: null;
+}
+
+export type Action = ReuseAction | InstallAction | PrunePackageAction | PruneRootAction | CleanLegacyAction;
+export type ActionKind = Action["type"];
+
+/** The actions that change the versioned root's content (they are built into a new generation). */
+export type RuntimeAction = ReuseAction | InstallAction | PrunePackageAction;
+export const isRuntimeAction = (a: Action): a is RuntimeAction =>
+  a.type === "reuse" || a.type === "install" || a.type === "prune-package";
+
+/** The SPEC word of an action type. */
+export const specType = (type: ActionKind): ActionType =>
+  type === "prune-package" || type === "prune-root" ? "prune" : type;
+
+export const actionToJson = (a: Action): ActionJson => ({
+  type: specType(a.type),
+  set: a.set,
+  targets: [...a.targets],
+  packages: a.packages.map((p) => ({ ...p })),
+  from: a.from,
+  reason: a.reason,
+});
+
+/**
+ * Reads an action back from a plan file. The file was decoded by ActionJson already; what is left
+ * is the combinations SPEC §3 allows: reuse names a set and a source, install and prune-package a
+ * set, prune-root and clean-legacy no set.
+ */
+export const actionFromJson = (a: ActionJson): Action | string => {
+  const common = { targets: a.targets, packages: a.packages, reason: a.reason };
+  switch (a.type) {
+    case "reuse":
+      return a.set !== null && a.from !== null
+        ? { ...common, type: "reuse", set: a.set, from: a.from }
+        : "a reuse action needs a set and a from";
+    case "install":
+      return a.set !== null
+        ? { ...common, type: "install", set: a.set, from: null }
+        : "an install action needs a set";
+    case "prune":
+      return a.set !== null
+        ? { ...common, type: "prune-package", set: a.set, from: null }
+        : { ...common, type: "prune-root", set: null, from: null };
+    case "clean-legacy":
+      return { ...common, type: "clean-legacy", set: null, from: null };
+  }
+};
 
 export const Summary = t.type({ reuse: t.number, install: t.number, prune: t.number, cleanLegacy: t.number });
 export type Summary = t.TypeOf<typeof Summary>;
 
 export const PLAN_FORMAT_VERSION = 1 as const;
 
-export const PlanDocument = t.type(
+/** The plan document as the file holds it (SPEC §3). */
+export const PlanDocumentJson = t.type(
   {
     formatVersion: t.literal(PLAN_FORMAT_VERSION),
     tool: t.type({ name: t.string, version: t.string }),
@@ -202,9 +307,17 @@ export const PlanDocument = t.type(
     plugins: t.array(PluginDecision),
     desired: Desired,
     observed: Observed,
-    actions: t.array(Action),
+    actions: t.array(ActionJson),
     summary: Summary,
   },
   "PlanDocument",
 );
-export type PlanDocument = t.TypeOf<typeof PlanDocument>;
+export type PlanDocumentJson = t.TypeOf<typeof PlanDocumentJson>;
+
+/** The plan document inside plugdeps: the file's shape, with actions as the tagged union. */
+export type PlanDocument = Omit<PlanDocumentJson, "actions"> & { readonly actions: readonly Action[] };
+
+export const planToJson = (plan: PlanDocument): PlanDocumentJson => ({
+  ...plan,
+  actions: plan.actions.map(actionToJson),
+});

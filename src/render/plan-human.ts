@@ -7,6 +7,7 @@ import type {
   PlanDocument,
   PluginDecision,
 } from "../model/plan.js";
+import { specType } from "../model/plan.js";
 import { lockLines, readOnlyDebrisWarnings, unmanagedLines } from "./observed.js";
 import type { Paint, Style } from "./style.js";
 import { compareKeys } from "./codec-order.js";
@@ -218,8 +219,8 @@ const actionSection = (plan: PlanDocument, style: Style): string[] => {
  */
 const groupByType = (actions: readonly Action[]): Action[] => {
   const order: ActionType[] = [];
-  for (const a of actions) if (!order.includes(a.type)) order.push(a.type);
-  return order.flatMap((type) => actions.filter((a) => a.type === type));
+  for (const a of actions) if (!order.includes(specType(a.type))) order.push(specType(a.type));
+  return order.flatMap((type) => actions.filter((a) => specType(a.type) === type));
 };
 
 const packageLabel = (type: ActionType, p: ActionPackage): string => {
@@ -229,9 +230,9 @@ const packageLabel = (type: ActionType, p: ActionPackage): string => {
 };
 
 const actionLines = (a: Action, stageBase: string, style: Style): string[] => {
-  const verb = VERB[a.type];
+  const verb = VERB[specType(a.type)];
   const paint = verb.paint(style);
-  const labels = a.packages.map((p) => packageLabel(a.type, p));
+  const labels = a.packages.map((p) => packageLabel(specType(a.type), p));
   const inline = labels.length <= INLINE_PACKAGES;
   const subject =
     labels.length === 0
@@ -241,7 +242,7 @@ const actionLines = (a: Action, stageBase: string, style: Style): string[] => {
         : plural(labels.length, "package");
   const set = a.set === null ? "" : ` [${a.set}]`;
   const from = a.from === null ? "" : ` from ${shortPath(a.from, stageBase)}`;
-  const head = `  ${paint(verb.symbol)} ${paint(a.type)} ${subject}${set}${from}${comment(a.reason, style)}`;
+  const head = `  ${paint(verb.symbol)} ${paint(specType(a.type))} ${subject}${set}${from}${comment(a.reason, style)}`;
   return inline ? [head] : [head, ...labels.map((l) => `      ${l}`)];
 };
 

@@ -2,7 +2,13 @@ import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import { decodeWith } from "../model/decode.js";
 import { planFileInvalid, type PlugdepsError } from "../model/errors.js";
-import { PLAN_FORMAT_VERSION, PlanDocument } from "../model/plan.js";
+import {
+  actionFromJson,
+  PLAN_FORMAT_VERSION,
+  type PlanDocument,
+  PlanDocumentJson,
+  planToJson,
+} from "../model/plan.js";
 import { parseJson } from "../util/read-json.js";
 import { stringifyByCodec } from "./codec-order.js";
 
@@ -11,7 +17,8 @@ import { stringifyByCodec } from "./codec-order.js";
  * declares (SPEC §3 "stable key order"), 2-space indent, trailing newline. Byte-identical output
  * for equal plans, so plan files diff cleanly and can be compared as text.
  */
-export const renderPlanJson = (plan: PlanDocument): string => `${stringifyByCodec(PlanDocument, plan)}\n`;
+export const renderPlanJson = (plan: PlanDocument): string =>
+  `${stringifyByCodec(PlanDocumentJson, planToJson(plan))}\n`;
 
 /**
  * Reads a plan file back (`apply PLANFILE`). The format version is checked before the full decode
@@ -22,8 +29,18 @@ export const decodePlanJson = (text: string, file: string): E.Either<PlugdepsErr
     parseJson(file, text),
     E.mapLeft(asPlanFileError(file)),
     E.chain(checkFormatVersion(file)),
-    E.chain(decodeWith(PlanDocument, "plan file", file)),
+    E.chain(decodeWith(PlanDocumentJson, "plan file", file)),
+    E.chain(actionsFromJson(file)),
   );
+
+const actionsFromJson =
+  (file: string) =>
+  (json: PlanDocumentJson): E.Either<PlugdepsError, PlanDocument> => {
+    const actions = json.actions.map(actionFromJson);
+    const bad = actions.findIndex((a) => typeof a === "string");
+    if (bad !== -1) return E.left(planFileInvalid(file, `actions[${bad}]: ${String(actions[bad])}`));
+    return E.right({ ...json, actions: actions.filter((a) => typeof a !== "string") });
+  };
 
 /** parseJson words its syntax error for config files; a plan file gets the plan-file wording. */
 const asPlanFileError =

@@ -16,7 +16,12 @@ import { readLockHolder } from "../observe/lock-holder.js";
 import type { OwnedRoot } from "../observe/versioned-roots.js";
 import { sha256Fingerprint } from "../util/canonical-json.js";
 import { toolInfo } from "../util/tool-version.js";
-import type { RunContext } from "../observe/observe.js";
+import * as E from "fp-ts/lib/Either.js";
+import { needsRecord } from "../execute/materialization.js";
+import type { PlugdepsError } from "../model/errors.js";
+import type { RunOptions } from "../model/options.js";
+import { buildContext, type RunContext } from "../observe/observe.js";
+import type { ProbeMode } from "../util/probe-writable.js";
 
 /**
  * Assembles the plan document from a run context: runs the reconcilers (observe + pure diff) and
@@ -54,7 +59,7 @@ const makePlanUncached = (ctx: RunContext): PlanDocument => {
 export const summarize = (actions: readonly Action[]): Summary => ({
   reuse: actions.filter((a) => a.type === "reuse").length,
   install: actions.filter((a) => a.type === "install").length,
-  prune: actions.filter((a) => a.type === "prune").length,
+  prune: actions.filter((a) => a.type === "prune-package" || a.type === "prune-root").length,
   cleanLegacy: actions.filter((a) => a.type === "clean-legacy").length,
 });
 
@@ -193,3 +198,23 @@ const fileExists = (p: string): boolean => {
     return false;
   }
 };
+
+/** An observation and the plan decided from it. */
+export interface Looked {
+  readonly ctx: RunContext;
+  readonly plan: PlanDocument;
+}
+
+/** Observe (with the given write probe) and decide: what `plan` prints and `apply` acts on. */
+export const look = (
+  opts: RunOptions,
+  probe: ProbeMode,
+  observeReadOnlyStage: boolean,
+): E.Either<PlugdepsError, Looked> =>
+  E.map((ctx: RunContext): Looked => ({ ctx, plan: makePlan(ctx) }))(
+    buildContext({ ...opts, probe, observeReadOnlyStage }),
+  );
+
+/** Converged: no action, and the live record already describes this plan. */
+export const isConverged = (ctx: RunContext, plan: PlanDocument): boolean =>
+  plan.actions.length === 0 && !needsRecord(ctx.current, plan);

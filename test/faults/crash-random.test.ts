@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PlanDocument } from "../../src/model/plan.js";
-import { removeSandboxes } from "../support/cli.js";
+import type { PlanDocumentJson } from "../../src/model/plan.js";
 import { APPLY_TIMEOUT_MS, type ApplySandbox, makeApplySandbox } from "../support/apply.js";
 import {
   applyArgs,
@@ -15,15 +14,14 @@ import {
   type ReaderReport,
   runCliProcess,
   seedFromEnv,
-  sleep,
   startCli,
   startReader,
   stillRunning,
   writeChain,
 } from "./support.js";
 import { expectConverges, printFigures, record, resync } from "./crash-support.js";
+import { sleep } from "../support/wait.js";
 
-afterAll(removeSandboxes);
 afterAll(printFigures);
 
 /**
@@ -39,7 +37,7 @@ describe("SIGKILL at random times from outside (pnpm)", () => {
   const random = mulberry32(seed);
   let sb: ApplySandbox;
   let chain: string[];
-  let plans: PlanDocument[];
+  let plans: PlanDocumentJson[];
   let step = 1;
   let applyMs = 0;
   const outcomes = { killed: 0, finishedFirst: 0, previousLive: 0, newLive: 0, orphans: 0 };

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "vitest";
-import type { PlanDocument } from "../../src/model/plan.js";
+import type { PlanDocumentJson } from "../../src/model/plan.js";
 import { type ApplySandbox, leftovers, readState, spawnLines } from "../support/apply.js";
 import {
   allGenerations,
@@ -59,7 +59,11 @@ export const record = (fault: string, report: ReaderReport | null, converged: bo
  * that starts no package manager, and the stage base holds no leftovers, no lock, at most the
  * live and one previous generation of the root, and no generation of any other root.
  */
-export const expectConverges = async (sb: ApplySandbox, args: string[], to: PlanDocument): Promise<Ended> => {
+export const expectConverges = async (
+  sb: ApplySandbox,
+  args: string[],
+  to: PlanDocumentJson,
+): Promise<Ended> => {
   const root = to.desired.targetRoot;
   const recovered = expectExit0(await runCliProcess(sb, args));
   expect(await expectLiveOneOf(root, [to]), describeEnded(recovered)).toBe(0);
@@ -81,7 +85,11 @@ export const expectConverges = async (sb: ApplySandbox, args: string[], to: Plan
  * an earlier test failed half-way, a plain apply of that state first tidies what it left, so one
  * failure does not knock every later test out of step.
  */
-export const resync = async (sb: ApplySandbox, chain: readonly string[], plans: readonly PlanDocument[]) => {
+export const resync = async (
+  sb: ApplySandbox,
+  chain: readonly string[],
+  plans: readonly PlanDocumentJson[],
+) => {
   const root = plans[0]?.desired.targetRoot ?? "";
   const at = plans.findIndex((p) => p.desired.fingerprint === readState(root).planFingerprint);
   if (at < 0) throw new Error(`${root} is live with none of the chain's plans`);

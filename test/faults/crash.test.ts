@@ -1,8 +1,7 @@
 import * as fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FailpointName } from "../../src/execute/failpoint.js";
-import type { PlanDocument } from "../../src/model/plan.js";
-import { removeSandboxes } from "../support/cli.js";
+import type { PlanDocumentJson } from "../../src/model/plan.js";
 import {
   APPLY_TIMEOUT_MS,
   type ApplySandbox,
@@ -45,7 +44,6 @@ import { expectConverges, printFigures, record, resync } from "./crash-support.j
  *   stage, link, lock or orphaned generation is left behind.
  */
 
-afterAll(removeSandboxes);
 afterAll(printFigures);
 
 const REPETITIONS = 3;
@@ -77,7 +75,7 @@ const crashAt = (pm: Manager, failpoints: readonly FailpointName[], repetitions:
   describe(`SIGKILL at named failpoints (${pm})`, () => {
     let sb: ApplySandbox;
     let chain: string[];
-    let plans: PlanDocument[];
+    let plans: PlanDocumentJson[];
     let step = 0;
 
     beforeAll(async () => {

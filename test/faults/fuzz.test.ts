@@ -1,11 +1,10 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
 import * as E from "fp-ts/lib/Either.js";
 import type * as t from "io-ts";
 import * as semver from "semver";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   ACTION_ORDER,
   legacyDebris,
@@ -40,6 +39,7 @@ import { computeDesired } from "../../src/desired/desired.js";
 import { decodePlanJson } from "../../src/render/plan-json.js";
 import { MAX_JSON_DEPTH, parseJson, parseJson5 } from "../../src/util/read-json.js";
 import { REPO_ROOT, snapshotTree } from "../support/cli.js";
+import { tempDir } from "../support/temp.js";
 
 /**
  * Issue 4 item 7: fast-check fuzzing of everything that reads untrusted input or decides what to
@@ -54,10 +54,6 @@ const SCALE = Number(process.env["FUZZ_SCALE"] ?? "1") || 1;
 const runs = (n: number) => ({ numRuns: Math.max(1, Math.round(n * SCALE)) });
 
 const prototypeBefore = Object.getOwnPropertyNames(Object.prototype).sort();
-const tempDirs: string[] = [];
-afterAll(() => {
-  for (const d of tempDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
 
 // ---------------------------------------------------------------------------------------------
 // Arbitrary JSON with hostile keys. Objects are built with Object.fromEntries, so `__proto__` is an
@@ -600,8 +596,7 @@ describe("fuzz: lock owner assessment", () => {
 
 describe("fuzz: removeWithin", () => {
   it("never removes or changes anything outside its allowed root, nor the root itself", () => {
-    const top = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "plugdeps-fuzz-rm-")));
-    tempDirs.push(top);
+    const top = tempDir("fuzz-rm");
     let n = 0;
     const SEGMENTS = [
       "a",
@@ -896,7 +891,7 @@ const execute = (w: World, actions: readonly Action[]): World => {
         current.set(key(a.set ?? "", p.name), p.spec ?? "");
         record(a.set ?? "", p.name, p.spec ?? "");
       }
-    } else if (a.type === "prune" && a.set !== null) {
+    } else if (a.type === "prune-package") {
       const target = a.targets[0] ?? "";
       expect(target.startsWith(`${TARGET}/`), target).toBe(true);
       if (target === SETS[a.set]) {
@@ -907,7 +902,7 @@ const execute = (w: World, actions: readonly Action[]): World => {
           current.delete(key(a.set, p.name));
           recorded.get(a.set)?.delete(p.name);
         }
-    } else if (a.type === "prune") {
+    } else if (a.type === "prune-root") {
       const root = previous.find((p) => p.path === a.targets[0]);
       expect(root, `prune of ${a.targets[0] ?? "?"}: not a previous root`).toBeDefined();
       expect(root?.packageRoot).toBe(OUR_PACKAGE_ROOT);
@@ -940,7 +935,7 @@ describe("fuzz: composed reconcilers (runtime-deps + stale-roots + legacy-debris
         // Minimal: stale roots beyond retention only (the newest `retention` of ours always stay),
         // writable debris only, nothing satisfied touched.
         const ours = w.previous.filter((p) => p.packageRoot === OUR_PACKAGE_ROOT);
-        const pruned = actions.filter((a) => a.type === "prune" && a.set === null).map((a) => a.targets[0]);
+        const pruned = actions.filter((a) => a.type === "prune-root").map((a) => a.targets[0]);
         for (const kept of ours.slice(0, w.retention)) expect(pruned).not.toContain(kept.path);
         const prunable = ours.slice(w.retention).filter((p) => p.lock === null || p.lock === "stale");
         expect(pruned.sort()).toEqual(prunable.map((p) => p.path).sort());

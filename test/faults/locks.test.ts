@@ -2,10 +2,9 @@ import { execa } from "execa";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { PlanDocument } from "../../src/model/plan.js";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { PlanDocumentJson } from "../../src/model/plan.js";
 import { OWNERLESS_STALE_AFTER_MS } from "../../src/observe/lock-holder.js";
-import { removeSandboxes } from "../support/cli.js";
 import {
   APPLY_TIMEOUT_MS,
   type ApplySandbox,
@@ -23,10 +22,10 @@ import {
   expectKilled,
   expectLiveOneOf,
   planOf,
-  procStartTime,
   runCliProcess,
   writeChain,
 } from "./support.js";
+import { procStartTime } from "../support/process.js";
 
 /**
  * The install-root lock's staleness rules (SPEC §4.7), with forged `<root>.lock/owner.json`
@@ -39,15 +38,13 @@ import {
  * is left exactly as it was.
  */
 
-afterAll(removeSandboxes);
-
 const WAITING = "waiting for the install-root lock";
 const TIMED_OUT = /timed out after \d+s waiting for the install-root lock/;
 const HOUR = 3_600_000;
 
 let sb: ApplySandbox;
 let chain: string[];
-let plans: PlanDocument[];
+let plans: PlanDocumentJson[];
 let step = 0;
 let root = "";
 let lockDir = "";

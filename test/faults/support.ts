@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { execa } from "execa";
 import { expect } from "vitest";
-import type { PlanDocument } from "../../src/model/plan.js";
+import type { PlanDocumentJson } from "../../src/model/plan.js";
 import {
   APPLY_TIMEOUT_MS,
   applyEnv,
@@ -16,6 +16,7 @@ import {
   writeConfig,
 } from "../support/apply.js";
 import { CLI, REPO_ROOT, cliEnv } from "../support/cli.js";
+import { procStartTime } from "../support/process.js";
 
 /**
  * Helpers for the fault tests (crashes, concurrency, locks): the BUILT CLI as a real subprocess
@@ -106,7 +107,7 @@ export const expectKilled = (r: Ended): Ended => {
 export const planOf = async (sb: ApplySandbox, config: string, extra: readonly string[] = []) => {
   const r = await runCliProcess(sb, ["plan", ...commonArgs(sb, config), ...extra, "--json"]);
   expectExit0(r);
-  return JSON.parse(r.stdout) as PlanDocument;
+  return JSON.parse(r.stdout) as PlanDocumentJson;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -154,7 +155,7 @@ export const createDebris = (host: string): string[] => {
  * plan's fingerprint, and every package that plan wants loads from the root (expectRootValid).
  * Returns the index of that plan.
  */
-export const expectLiveOneOf = async (root: string, plans: readonly PlanDocument[]): Promise<number> => {
+export const expectLiveOneOf = async (root: string, plans: readonly PlanDocumentJson[]): Promise<number> => {
   const target = liveTarget(root);
   expect(target, `${root} is not a live link`).not.toBeNull();
   expect(target ?? "", "the root links to one of its generations").toMatch(/\.gen-[A-Za-z0-9_-]+$/);
@@ -298,7 +299,7 @@ export interface ReaderTarget {
   /** Candidate roots, in order of preference (first live one wins). */
   readonly roots: readonly string[];
   /** Every plan whose state may be live (the reader needs their wanted packages). */
-  readonly plans: readonly PlanDocument[];
+  readonly plans: readonly PlanDocumentJson[];
 }
 
 export const startReader = (sb: ApplySandbox, target: ReaderTarget): Reader => {
@@ -362,23 +363,6 @@ export const mulberry32 = (seed: number): (() => number) => {
 export const seedFromEnv = (): number => {
   const fromEnv = Number(process.env["FAULT_SEED"]);
   return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : (Date.now() % 2_147_483_647) + 1;
-};
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls until `check` holds (or throws after `timeoutMs`). */
-export const waitFor = async (what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-};
-
-/** Field 22 of /proc/<pid>/stat (the start time in clock ticks since boot). */
-export const procStartTime = (pid: number): number => {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -343,7 +343,7 @@ export const rich: PlanDocument = {
       reason: "wanted by discord; isolated from ^1.0.0 (slack, telegram)",
     },
     {
-      type: "prune",
+      type: "prune-package",
       set: "shared",
       targets: [`${TARGET}/node_modules/@fixture/matrix-sdk`],
       packages: [{ name: "@fixture/matrix-sdk", spec: null, version: "0.9.1" }],
@@ -351,7 +351,7 @@ export const rich: PlanDocument = {
       reason: "no active plugin wants it (matrix: plugins.deny)",
     },
     {
-      type: "prune",
+      type: "prune-root",
       set: null,
       targets: [STALE],
       packages: [],

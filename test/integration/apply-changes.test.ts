@@ -1,14 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { PlanDocument } from "../../src/model/plan.js";
-import {
-  configFixture,
-  describeRun,
-  removeHostDebris,
-  removeSandboxes,
-  snapshotTree,
-} from "../support/cli.js";
+import { configFixture, describeRun, NO_CHANGES, removeHostDebris, snapshotTree } from "../support/cli.js";
 import {
   addPlugin,
   apply,
@@ -34,10 +28,6 @@ import {
  * `plugdeps apply` as the plugin plan changes (a plugin enabled, then disabled), a package manager
  * that fails, and saved plans: each with both package managers against the local registry.
  */
-
-afterAll(removeSandboxes);
-
-const NO_CHANGES = "No changes. Runtime dependencies match the plugin plan.";
 
 const names = (plan: PlanDocument, type: string): string[] =>
   plan.actions
@@ -135,8 +125,8 @@ describe.each(MANAGERS)("apply with %s as the plugin plan changes", (pm) => {
 
     const plan = await planJson(sb, withoutTelegram);
     const root = plan.desired.targetRoot;
-    expect(plan.actions.every((a) => a.type === "prune")).toBe(true);
-    expect(names(plan, "prune")).toEqual([
+    expect(plan.actions.every((a) => a.type === "prune-package")).toBe(true);
+    expect(names(plan, "prune-package")).toEqual([
       "@fixture/markdown [plugin:telegram]",
       "@fixture/telegram-bot [shared]",
     ]);

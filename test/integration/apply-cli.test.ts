@@ -2,13 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PlanDocument } from "../../src/model/plan.js";
-import {
-  describeRun,
-  removeSandboxes,
-  type RunResult,
-  snapshotTree,
-  type TreeEntry,
-} from "../support/cli.js";
+import { describeRun, NO_CHANGES, type RunResult, snapshotTree, type TreeEntry } from "../support/cli.js";
 import {
   addPlugin,
   apply,
@@ -39,8 +33,6 @@ import {
  * only read it, except the host-upgrade test, which runs last because it changes the host.
  */
 
-afterAll(removeSandboxes);
-
 const PREVIOUS_ROOT = "openclaw-2026.4.20-0a1b2c3d4e5f"; // left by "an earlier run" for another install
 const OTHER_HOST_ROOT = "acme-0.9.0-aaaaaaaaaaaa";
 // Only what OpenClaw itself removes: its day-old openclaw-unknown-* root (test/support/cli.ts ages it)
@@ -53,8 +45,6 @@ const HOST_DEBRIS = [
   "dist/extensions/matrix/.openclaw-install-stage-1714000000",
   "dist/extensions/telegram/.openclaw-runtime-deps-stamp.json",
 ];
-const NO_CHANGES = "No changes. Runtime dependencies match the plugin plan.";
-
 const timings: string[] = [];
 afterAll(() => {
   if (process.env["PLUGDEPS_TEST_TIMINGS"]) console.log(`apply wall times:\n  ${timings.join("\n  ")}`);
@@ -322,8 +312,8 @@ describe.each(MANAGERS)("apply with %s on the demo host", (pm) => {
     // generations; the root that was just live is kept; another install's root is never pruned
     setHostVersion(sb.host, "2026.5.1");
     const next = await planJson(sb);
-    expect(next.actions.filter((a) => a.type === "prune").map((a) => a.targets)).toEqual([[oldRoot]]);
-    expect(next.actions.every((a) => a.type === "reuse" || a.type === "prune")).toBe(true);
+    expect(next.actions.filter((a) => a.type === "prune-root").map((a) => a.targets)).toEqual([[oldRoot]]);
+    expect(next.actions.every((a) => a.type === "reuse" || a.type === "prune-root")).toBe(true);
     expect(next.actions.filter((a) => a.type === "reuse").every((a) => a.from === newRoot)).toBe(true);
     expectOk(await apply(sb));
     expect(spawnLines(sb)).toHaveLength(spawnsBefore);

@@ -5,20 +5,23 @@ import { execa } from "execa";
 import * as semver from "semver";
 import { expect, inject } from "vitest";
 import type { PlanDocument } from "../../src/model/plan.js";
+
+/** What the root checks read of a plan: the same in the file (JSON) and in process. */
+type PlanFacts = Pick<PlanDocument, "desired" | "observed">;
 import { RootState } from "../../src/model/state.js";
 import { decodePlanJson } from "../../src/render/plan-json.js";
 import {
-  CLI,
-  REPO_ROOT,
-  cliEnv,
   configFixture,
   copyFixture,
   describeRun,
   fixture,
   makeSandbox,
+  REPO_ROOT,
   runCli,
+  runCommand,
   type RunResult,
   type Sandbox,
+  targetArgs,
 } from "./cli.js";
 
 /**
@@ -77,16 +80,8 @@ export const applyEnv = (sb: ApplySandbox, extra: Readonly<Record<string, string
 });
 
 /** The common flags: this sandbox's host and stage, its manager, and a config. */
-export const commonArgs = (sb: ApplySandbox, config: string): string[] => [
-  "--package-root",
-  sb.host,
-  "--config",
-  config,
-  "--stage-dir",
-  sb.stage,
-  "--package-manager",
-  sb.pm,
-];
+export const commonArgs = (sb: ApplySandbox, config: string): string[] =>
+  targetArgs({ host: sb.host, config, stage: sb.stage, pm: sb.pm });
 
 export const run = (sb: ApplySandbox, args: readonly string[], env: Record<string, string> = {}) =>
   runCli(args, { home: sb.home, env: applyEnv(sb, env), timeoutMs: APPLY_TIMEOUT_MS });
@@ -201,7 +196,7 @@ export interface Wanted {
   readonly spec: string;
 }
 
-export const wantedInRoot = (plan: PlanDocument): Wanted[] => {
+export const wantedInRoot = (plan: PlanFacts): Wanted[] => {
   const elsewhere = new Set(
     plan.observed.layers
       .filter((l) => l.kind === "host" || l.kind === "read-only-stage")
@@ -255,7 +250,7 @@ export const loadFromRoot = async (
  * hold is at its set's place with a version satisfying the spec, and really loads (resolved from
  * the set's directory, i.e. a plugin-isolated set first) from a file inside the root.
  */
-export const expectRootValid = async (root: string, plan: PlanDocument): Promise<void> => {
+export const expectRootValid = async (root: string, plan: PlanFacts): Promise<void> => {
   const wanted = wantedInRoot(plan);
   expect(wanted.length, "the plan wants packages in the root").toBeGreaterThan(0);
   const realRoot = fs.realpathSync(root);
@@ -296,68 +291,10 @@ export const inodes = (dir: string): Map<string, number> => {
 };
 
 /** Runs an arbitrary command (e.g. the CLI inside `unshare`) with this sandbox's environment. */
-export const runWrapped = async (
+export const runWrapped = (
   sb: ApplySandbox,
   file: string,
   args: readonly string[],
   env: Record<string, string> = {},
-): Promise<RunResult> => {
-  const started = performance.now();
-  const r = await execa(file, args, {
-    reject: false,
-    extendEnv: false,
-    env: cliEnv(sb.home, applyEnv(sb, env)),
-    cwd: REPO_ROOT,
-    stdin: "ignore",
-    stripFinalNewline: false,
-    timeout: APPLY_TIMEOUT_MS,
-  });
-  if (r.timedOut) throw new Error(`timed out: ${file} ${args.join(" ")}`);
-  return {
-    exitCode: r.exitCode ?? -1,
-    stdout: r.stdout,
-    stderr: r.stderr,
-    durationMs: performance.now() - started,
-    command: `${file} ${args.join(" ")}`,
-  };
-};
-
-/** `node <CLI> ARGS` inside a private mount namespace where `dir` is bind-mounted read-only. */
-export const readOnlyMountArgs = (dir: string, cliArgs: readonly string[]): string[] => [
-  "-m",
-  "--propagation",
-  "private",
-  "sh",
-  "-c",
-  'dir="$1"; shift; mount --bind -o ro "$dir" "$dir" && exec "$@"',
-  "sh",
-  dir,
-  process.execPath,
-  CLI,
-  ...cliArgs,
-];
-
-/**
- * Whether this machine can run the read-only-host test: root, `unshare -m`, a read-only bind
- * mount that really refuses writes. Returns null when it can, else the reason.
- */
-export const readOnlyMountUnavailable = async (probeDir: string): Promise<string | null> => {
-  if (typeof process.getuid !== "function" || process.getuid() !== 0) return "not running as root";
-  fs.mkdirSync(probeDir, { recursive: true });
-  const r = await execa(
-    "unshare",
-    [
-      "-m",
-      "--propagation",
-      "private",
-      "sh",
-      "-c",
-      'mount --bind -o ro "$1" "$1" && ! touch "$1/probe" 2>/dev/null',
-      "sh",
-      probeDir,
-    ],
-    { reject: false, extendEnv: false, env: { PATH: testPath() }, all: true },
-  );
-  if (r.failed || r.exitCode !== 0) return `unshare -m + mount --bind -o ro did not work: ${r.all ?? ""}`;
-  return fs.existsSync(path.join(probeDir, "probe")) ? "the read-only bind mount accepted a write" : null;
-};
+): Promise<RunResult> =>
+  runCommand(file, args, { home: sb.home, env: applyEnv(sb, env), timeoutMs: APPLY_TIMEOUT_MS });

@@ -9,7 +9,8 @@ import { readStatusFacts, statusFactsFrom } from "../../src/doctor/status-facts.
 import { statusStaleness } from "../../src/model/status.js";
 import { legacyOnly, noChanges, rich } from "../golden/plans.js";
 import { problemFacts } from "../golden/doctor-reports.js";
-import { tempDir, writeFile } from "../support/trees.js";
+import { writeFile } from "../support/trees.js";
+import { tempDir } from "../support/temp.js";
 
 /** The doctor's checks as pure functions of one observation, and its reading of status.json. */
 
@@ -26,13 +27,13 @@ const settled = (plan: PlanDocument, extra: Partial<DoctorFacts> = {}): DoctorFa
   ...extra,
 });
 
-const withActions = (plan: PlanDocument, actions: Action[]): PlanDocument => ({ ...plan, actions });
+const withActions = (plan: PlanDocument, actions: readonly Action[]): PlanDocument => ({ ...plan, actions });
 const idsOf = (facts: DoctorFacts) => findingsFrom(facts).map((f) => f.id);
 
 describe("materialization findings", () => {
   const pruneOnly = withActions(
     noChanges,
-    rich.actions.filter((a) => a.type === "prune" && a.set !== null),
+    rich.actions.filter((a) => a.type === "prune-package"),
   );
 
   it("a settled root is not a finding", () => {

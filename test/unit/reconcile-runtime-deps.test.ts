@@ -1,7 +1,6 @@
-import * as fs from "node:fs";
 import * as path from "node:path";
 import fc from "fast-check";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { reconcileAll } from "../../reconcilers/index.js";
 import type { PlanContext } from "../../reconcilers/reconciler.js";
 import {
@@ -18,7 +17,8 @@ import type { Installed } from "../../src/observe/installed-package.js";
 import { realLockFacts } from "../../src/observe/lock-holder.js";
 import { listOwnedRoots, readRoot } from "../../src/observe/versioned-roots.js";
 import type { PlannedPlugin } from "../../src/desired/plugin-plan.js";
-import { mkdirp, rootState, snapshot, tempDir, writeOwnedRoot, writePackage } from "../support/trees.js";
+import { mkdirp, rootState, snapshot, writeOwnedRoot, writePackage } from "../support/trees.js";
+import { tempDir } from "../support/temp.js";
 
 // ---------------------------------------------------------------------------------------------
 // Hand-built observations for the pure diff.
@@ -338,7 +338,7 @@ describe("runtimeDeps.diff: one decision per branch", () => {
       "reuse b",
       "install a",
       "install c",
-      "prune old",
+      "prune-package old",
     ]);
   });
 });
@@ -351,7 +351,7 @@ describe("runtimeDeps.diff: pruning against the whole plan", () => {
     ]);
     expect(runtimeDeps.diff(d, observed([obs("a", "1.0.0", { current: "1.0.0" })], state))).toEqual([
       {
-        type: "prune",
+        type: "prune-package",
         set: "shared",
         targets: [nm(ROOT, "gone")],
         packages: [{ name: "gone", spec: null, version: "3.1.0" }],
@@ -369,7 +369,7 @@ describe("runtimeDeps.diff: pruning against the whole plan", () => {
     ]);
     expect(runtimeDeps.diff(d, observed([], state))).toEqual([
       {
-        type: "prune",
+        type: "prune-package",
         set: "plugin:p",
         targets: [ISO_P],
         packages: [
@@ -390,7 +390,7 @@ describe("runtimeDeps.diff: pruning against the whole plan", () => {
       { id: "shared", dir: "", packages: { x: entry("1.0.0"), y: entry("1.0.0"), z: entry("1.0.0") } },
     ]);
     const actions = runtimeDeps.diff(d, observed([obs("x", "^1.0.0", { current: "1.0.0" })], state));
-    expect(types(actions)).toEqual([`prune ${nm(ROOT, "y")}`, `prune ${nm(ROOT, "z")}`]);
+    expect(types(actions)).toEqual([`prune-package ${nm(ROOT, "y")}`, `prune-package ${nm(ROOT, "z")}`]);
   });
 
   it("a package wanted in the shared set survives the prune of an isolated set holding it too", () => {
@@ -400,7 +400,7 @@ describe("runtimeDeps.diff: pruning against the whole plan", () => {
       { id: "plugin:p", dir: "isolated/p", packages: { x: entry("2.0.0") } },
     ]);
     const actions = runtimeDeps.diff(d, observed([obs("x", "^1.0.0", { current: "1.0.0" })], state));
-    expect(types(actions)).toEqual([`prune ${ISO_P}`]);
+    expect(types(actions)).toEqual([`prune-package ${ISO_P}`]);
   });
 
   it("a package the state records but a kept package still loads is not pruned", () => {
@@ -438,9 +438,9 @@ describe("runtimeDeps.diff: pruning against the whole plan", () => {
     ]);
     const actions = runtimeDeps.diff(d, observed([], state));
     expect(types(actions)).toEqual([
-      `prune ${nm(ROOT, "ok")}`,
-      `prune ${nm(ROOT, "r")}`,
-      `prune ${nm(ROOT, "s")}`,
+      `prune-package ${nm(ROOT, "ok")}`,
+      `prune-package ${nm(ROOT, "r")}`,
+      `prune-package ${nm(ROOT, "s")}`,
     ]);
     for (const a of actions) for (const t of a.targets) expect(t.startsWith(ROOT + path.sep)).toBe(true);
   });
@@ -455,7 +455,6 @@ describe("runtimeDeps.diff: pruning against the whole plan", () => {
 
 describe("runtimeDeps.observe on a real tree", () => {
   const tmp = tempDir("reconcile-runtime");
-  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   const packageRoot = mkdirp(tmp, "host");
   const ext = mkdirp(packageRoot, "dist", "extensions");
@@ -666,8 +665,8 @@ describe("runtimeDeps.observe on a real tree", () => {
       "install stage/host-2.0.0-bbbbbbbbbbbb/node_modules/nested",
       "install stage/host-2.0.0-bbbbbbbbbbbb/node_modules/wrongver",
       "install stage/host-2.0.0-bbbbbbbbbbbb/isolated/discord/node_modules/conf",
-      "prune stage/host-2.0.0-bbbbbbbbbbbb/node_modules/old",
-      "prune stage/host-2.0.0-bbbbbbbbbbbb/isolated/gone",
+      "prune-package stage/host-2.0.0-bbbbbbbbbbbb/node_modules/old",
+      "prune-package stage/host-2.0.0-bbbbbbbbbbbb/isolated/gone",
     ]);
     const reuse = actions[0];
     // The desired package first, then what it loads.
@@ -685,8 +684,8 @@ describe("runtimeDeps.observe on a real tree", () => {
       "install",
       "install",
       "install",
-      "prune",
-      "prune",
+      "prune-package",
+      "prune-package",
       "clean-legacy",
     ]);
   });
@@ -700,7 +699,7 @@ describe("runtimeDeps.observe on a real tree", () => {
       dir: path.join(targetRoot, "node_modules", "kept"),
     });
     const actions = runtimeDeps.diff(runtimeDeps.desired(ctx), o2);
-    expect(actions.filter((a) => a.type === "prune")).toEqual([]);
+    expect(actions.filter((a) => a.type === "prune-package")).toEqual([]);
   });
 });
 
@@ -946,7 +945,7 @@ const applyModel = (
         installed.add(rel(setDir, p.name));
         record(setId, p.name, p.spec ?? "", p.spec ?? "");
       }
-    } else if (a.type === "prune") {
+    } else if (a.type === "prune-package") {
       const target = path.relative(ROOT, a.targets[0] ?? "");
       expect(target === "" || target.startsWith("..")).toBe(false);
       for (const k of [...world.keys()]) if (k === target || k.startsWith(target + path.sep)) world.delete(k);
@@ -985,7 +984,7 @@ describe("runtimeDeps.diff: model-based (fast-check)", () => {
         }
 
         // (c) nothing desired in a set is pruned from it; a whole set only when no longer desired.
-        for (const a of actions.filter((x) => x.type === "prune")) {
+        for (const a of actions.filter((x) => x.type === "prune-package")) {
           const setId = a.set ?? "shared";
           if (a.targets[0] === SET_DIRS[setId]) expect(sc.sets.includes(setId)).toBe(false);
           for (const p of a.packages) {

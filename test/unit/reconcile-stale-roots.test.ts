@@ -35,7 +35,7 @@ describe("staleRoots.diff", () => {
     const actions = staleRoots.diff({ retention: 1, packageRoot: PACKAGE_ROOT }, { previous: prev });
     expect(actions).toEqual([
       {
-        type: "prune",
+        type: "prune-root",
         set: null,
         targets: [prev[1]?.path],
         packages: [],
@@ -43,7 +43,7 @@ describe("staleRoots.diff", () => {
         reason: `previous root openclaw-1.8.0-000000000001 (host 1.8.0, updated 2026-08-01T00:00:00.000Z) is beyond the retention of 1 previous root`,
       },
       {
-        type: "prune",
+        type: "prune-root",
         set: null,
         targets: [prev[2]?.path],
         packages: [],
@@ -100,7 +100,7 @@ describe("staleRoots.diff", () => {
             expect(targets.includes(r.path), `${i} ${r.lock?.state ?? "none"}`).toBe(shouldPrune);
           }
           for (const a of actions) {
-            expect(a.type).toBe("prune");
+            expect(a.type).toBe("prune-root");
             expect(a.targets).toHaveLength(1);
           }
           // After pruning, the remaining roots produce no further action.

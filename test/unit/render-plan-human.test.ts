@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Action, PlanDocument } from "../../src/model/plan.js";
+import type { Action, InstallAction, PlanDocument } from "../../src/model/plan.js";
 import { renderPlanHuman } from "../../src/render/plan-human.js";
 import { renderStatusHuman } from "../../src/render/status-human.js";
 import { makeStyle, plainStyle, wantsColor } from "../../src/render/style.js";
@@ -73,7 +73,7 @@ describe("renderPlanHuman layout", () => {
   });
 
   it("keeps the action order of the document, grouped by type", () => {
-    const install = (name: string): Action => ({
+    const install = (name: string): InstallAction => ({
       type: "install",
       set: "shared",
       targets: [],
@@ -81,7 +81,7 @@ describe("renderPlanHuman layout", () => {
       from: null,
       reason: "",
     });
-    const prune: Action = { ...install("c"), type: "prune" };
+    const prune: Action = { ...install("c"), type: "prune-package", from: null };
     const plan: PlanDocument = {
       ...noChanges,
       actions: [install("a"), prune, install("b")],

@@ -2,7 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import fc from "fast-check";
 import * as t from "io-ts";
 import { describe, expect, it } from "vitest";
-import { PlanDocument, PluginDecision } from "../../src/model/plan.js";
+import { type PlanDocument, PlanDocumentJson, PluginDecision } from "../../src/model/plan.js";
 import { orderByCodec, stringifyByCodec } from "../../src/render/codec-order.js";
 import { decodePlanJson, renderPlanJson } from "../../src/render/plan-json.js";
 import { goldenPlans, rich } from "../golden/plans.js";
@@ -61,7 +61,7 @@ describe("renderPlanJson", () => {
       string,
       unknown
     >;
-    expect(Object.keys(parsed)).toEqual(Object.keys(PlanDocument.props));
+    expect(Object.keys(parsed)).toEqual(Object.keys(PlanDocumentJson.props));
     const plugins = parsed["plugins"] as Record<string, unknown>[];
     for (const plugin of plugins) {
       expect(Object.keys(plugin)).toEqual(Object.keys(PluginDecision.props));

@@ -84,7 +84,6 @@ export const applyCommand = (io: CliIO, setExit: (code: number) => void): Comman
         lockTimeoutMs: timeout,
         packageManager: flags.packageManager,
         command: `plugdeps apply${planfile ? ` ${planfile}` : ""}`,
-        observeOnly: io.observeOnly === true,
         onProgress: (line) => {
           if (ticking) io.stdout("\r\u001b[2K");
           ticking = false;

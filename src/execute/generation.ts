@@ -1,0 +1,207 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as E from "fp-ts/lib/Either.js";
+import writeFileAtomic from "write-file-atomic";
+import { fsError, type PlugdepsError, validationFailed } from "../model/errors.js";
+import { STATE_DIR, STATE_FILE } from "../model/layout.js";
+import type { InstallAction, PlanDocument, RuntimeAction } from "../model/plan.js";
+import type { RootState } from "../model/state.js";
+import { generationName, liveTree } from "../observe/generations.js";
+import { toolInfo } from "../util/tool-version.js";
+import { failpoint, isArmed } from "./failpoint.js";
+import { newId } from "./ids.js";
+import { forgetManager, recordManager, stagePrefix } from "./leftovers.js";
+import { type RootPackage, rootPackages, setDirIn, validateTree, writeManifests } from "./materialization.js";
+import { findPackageManager, runInstall } from "./package-manager.js";
+import { removeWithin } from "./safe-remove.js";
+import type { ExecutionTarget } from "./target.js";
+import { linkTree } from "./tree-copy.js";
+
+/**
+ * Builds the next generation of the target root in `<stage base>/.plugdeps-stage-<root>-<id>`:
+ * hard-link the live tree, carry out the runtime actions in the stage (prune-package, reuse,
+ * install), write the full-union manifests, validate, write the state record, and rename the
+ * stage to `<root>.gen-<id>`. The live root is never touched; on any failure the stage is
+ * removed. The swap is execute/swap.ts.
+ */
+export const buildGeneration = async (
+  target: ExecutionTarget,
+  plan: PlanDocument,
+  runtime: readonly RuntimeAction[],
+): Promise<E.Either<PlugdepsError, { generation: string; packageManagerRuns: number }>> => {
+  const ctx = target.observed;
+  const base = ctx.stage.target.path;
+  const root = ctx.desired.targetRoot;
+  const id = newId();
+  const stage = path.join(base, `${stagePrefix(root)}${id}`);
+  const must = rootPackages(plan);
+  try {
+    seed(target, stage);
+    const installs: InstallAction[] = [];
+    // Prunes first, then reuses (a reuse may bring back a path a prune emptied), installs last.
+    for (const action of [...runtime].sort((a, b) => STAGE_ORDER[a.type] - STAGE_ORDER[b.type])) {
+      switch (action.type) {
+        case "prune-package": {
+          for (const t of action.targets) {
+            const removed = removeWithin(path.join(stage, path.relative(root, t)), [stage], "pruned package");
+            if (E.isLeft(removed)) return removed;
+          }
+          target.progress(`  - pruned ${action.packages.map((p) => p.name).join(", ")} [${action.set}]`);
+          break;
+        }
+        case "reuse": {
+          for (const t of action.targets) {
+            const rel = path.relative(root, t);
+            const dst = path.join(stage, rel);
+            fs.rmSync(dst, { recursive: true, force: true });
+            fs.mkdirSync(path.dirname(dst), { recursive: true });
+            linkTree(path.join(action.from, rel), dst);
+          }
+          const what = action.packages.map((p) => `${p.name}@${p.version ?? "?"}`).join(", ");
+          target.progress(`  ~ reused ${what} from ${path.basename(action.from)}`);
+          break;
+        }
+        case "install":
+          installs.push(action);
+          break;
+        default:
+          return absurd(action);
+      }
+    }
+    writeManifests(stage, plan, must);
+    failpoint("after-stage-seeded");
+
+    const runs = await install(target, plan, stage, id, installs);
+    if (E.isLeft(runs)) return runs;
+
+    const checked = validateTree(stage, root, must);
+    if (checked.problems.length > 0) return E.left(validationFailed(stage, checked.problems));
+    failpoint("after-validate");
+    writeState(stage, target, plan, must, checked.versions);
+    target.progress(`  ✓ validated ${must.length} package${must.length === 1 ? "" : "s"} in the stage`);
+
+    const generation = path.join(base, generationName(path.basename(root), id));
+    fs.renameSync(stage, generation);
+    return E.right({ generation, packageManagerRuns: runs.right });
+  } catch (err) {
+    return E.left(
+      fsError("build the new root", stage, err, "check free space and permissions on the stage base"),
+    );
+  } finally {
+    if (fs.existsSync(stage)) removeWithin(stage, [base], "failed stage");
+  }
+};
+
+const STAGE_ORDER: Record<RuntimeAction["type"], number> = { "prune-package": 0, reuse: 1, install: 2 };
+
+/** A new action type that is not handled above fails to compile here. */
+const absurd = (action: never): never => {
+  throw new Error(`unhandled action ${JSON.stringify(action)}`);
+};
+
+/** Seeds the stage from the live tree (if it is ours): everything already there stays, by hard link. */
+const seed = (target: ExecutionTarget, stage: string): void => {
+  const ctx = target.observed;
+  const live = liveTree(ctx.desired.targetRoot);
+  if (ctx.current._tag === "Owned" && (live._tag === "Generation" || live._tag === "Directory")) {
+    const stats = linkTree(live.dir, stage);
+    fs.rmSync(path.join(stage, STATE_DIR), { recursive: true, force: true });
+    target.progress(
+      `  seeded stage from the live root (${stats.linked} files linked, ${stats.copied} copied)`,
+    );
+  } else {
+    fs.mkdirSync(stage, { recursive: true });
+  }
+};
+
+/** Runs the package manager once per install set that has installs; returns how many runs. */
+const install = async (
+  target: ExecutionTarget,
+  plan: PlanDocument,
+  stage: string,
+  id: string,
+  installs: readonly InstallAction[],
+): Promise<E.Either<PlugdepsError, number>> => {
+  if (installs.length === 0) return E.right(0);
+  const base = target.observed.stage.target.path;
+  const root = target.observed.desired.targetRoot;
+  const pm = findPackageManager(target.packageManager, target.env);
+  if (E.isLeft(pm)) return pm;
+  let runs = 0;
+  for (const set of plan.desired.sets.filter((s) => installs.some((a) => a.set === s.id))) {
+    const names = installs
+      .filter((a) => a.set === set.id)
+      .flatMap((a) => a.packages.map((p) => `${p.name}@${p.spec ?? "*"}`));
+    const log = path.join(
+      base,
+      STATE_DIR,
+      "logs",
+      `${path.basename(root)}-${id}-${set.id.replace(/[^A-Za-z0-9_-]/g, "_")}.log`,
+    );
+    target.progress(`  + installing ${names.join(", ")} [${set.id}] with ${pm.right.name} (log: ${log})`);
+    const killer = isArmed("during-install") ? setTimeout(() => failpoint("during-install"), 300) : null;
+    const cwd = setDirIn(stage, root, set);
+    // If we are killed, the manager runs on as an orphan: the next run stops it by this record.
+    recordManager(stage, cwd, null);
+    const ran = await runInstall(pm.right, {
+      cwd,
+      cacheDir: path.join(base, STATE_DIR, "cache"),
+      logFile: log,
+      env: target.env,
+      packages: names,
+      ...(target.signal ? { signal: target.signal } : {}),
+      ...(target.onInstallTick ? { onTick: target.onInstallTick } : {}),
+      onSpawn: (pid) => recordManager(stage, cwd, pid),
+    });
+    if (killer !== null) clearTimeout(killer);
+    forgetManager(stage);
+    runs++;
+    if (E.isLeft(ran)) return ran;
+  }
+  failpoint("after-install");
+  return E.right(runs);
+};
+
+/** The root's state record, written into the stage before the swap (so it goes live with it). */
+const writeState = (
+  tree: string,
+  target: ExecutionTarget,
+  plan: PlanDocument,
+  must: readonly RootPackage[],
+  versions: ReadonlyMap<string, string>,
+): void => {
+  const ctx = target.observed;
+  const now = new Date().toISOString();
+  const state: RootState = {
+    formatVersion: 1,
+    tool: toolInfo(),
+    layoutVersion: plan.desired.layoutVersion,
+    host: {
+      name: plan.host.name,
+      version: plan.host.version,
+      packageRoot: plan.host.packageRoot,
+      identity: plan.host.identity,
+    },
+    planFingerprint: plan.desired.fingerprint,
+    sets: plan.desired.sets.map((set) => ({
+      id: set.id,
+      dir: path.relative(plan.desired.targetRoot, set.dir) || ".",
+      packages: Object.fromEntries(
+        must
+          .filter((p) => p.set.id === set.id)
+          .map((p) => [p.name, { spec: p.spec, version: versions.get(`${set.id}\0${p.name}`) ?? "" }]),
+      ),
+    })),
+    createdAt: ctx.current._tag === "Owned" ? ctx.current.root.state.createdAt : now,
+    updatedAt: now,
+    ...(Object.keys(plan.desired.overrides).length > 0 ? { overrides: { ...plan.desired.overrides } } : {}),
+    plugins: plan.plugins
+      .filter((p) => p.valid && p.active && p.staged)
+      .map((p) => ({ id: p.id, dir: p.dir, dependencies: Object.keys(p.dependencies).sort() })),
+    external: plan.observed.layers
+      .filter((l) => l.kind === "read-only-stage")
+      .flatMap((l) => l.satisfies.map((s) => ({ set: s.set, name: s.name, dir: s.path }))),
+  };
+  fs.mkdirSync(path.join(tree, STATE_DIR), { recursive: true });
+  writeFileAtomic.sync(path.join(tree, STATE_DIR, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
+};
