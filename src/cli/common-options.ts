@@ -1,4 +1,5 @@
 import { Command, Option } from "commander";
+import { hostUsages } from "../hosts/lookup.js";
 import type { RunOptions } from "../model/options.js";
 import type { ProbeMode } from "../util/probe-writable.js";
 import type { CliIO, LogFormat } from "./io.js";
@@ -21,10 +22,13 @@ export const withCommonOptions = (cmd: Command): Command =>
   cmd
     .option(
       "--host <host>",
-      "host adapter: openclaw | profile:FILE (default: detected from the package root)",
+      `host adapter: ${hostUsages().join(" | ")} (default: detected from the package root)`,
     )
     .option("--package-root <dir>", "the host's installed package (default: found from npm's global prefix)")
-    .option("--config <file>", "host config file (OpenClaw: JSON5; default: OPENCLAW_CONFIG_PATH, ...)")
+    .option(
+      "--config <file>",
+      "host config file (default: the adapter's config variable, then its state dir)",
+    )
     .option("--stage-dir <dir>", "writable stage base (default: the adapter's variables, then its state dir)")
     .addOption(
       new Option("--package-manager <pm>", "package manager for installs")

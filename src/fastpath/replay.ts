@@ -1,5 +1,5 @@
-import { stageCandidates } from "../hosts/openclaw/stage-dirs.js";
-import { nonEmpty } from "../hosts/shared/paths.js";
+import { namedOrFallback } from "../hosts/lookup.js";
+import { nonEmpty, resolveUserPath } from "../hosts/shared/paths.js";
 import {
   firstChanged,
   readStamp,
@@ -44,16 +44,22 @@ const flagValue = (argv: readonly string[], name: string): string | undefined =>
 
 /**
  * Where a stamp may be: the stage base a converged run used. Which one is decided by the host
- * adapter, which is too heavy to load here; `--stage-dir` or the OpenClaw candidates cover the
- * common cases, and any other case simply misses (a stamp found under the wrong base still has
- * to match the recorded environment, so the search order cannot make a replay wrong).
+ * adapter, which is too heavy to load here; `--stage-dir`, or the stage candidates of the host's
+ * light entry (hosts/lookup.ts) cover the common cases, and any other case simply misses (a stamp
+ * found under the wrong base still has to match the recorded environment, so the search order
+ * cannot make a replay wrong). A host named with a file (`--host profile:FILE`) would need that
+ * file read first: without `--stage-dir` its runs take the normal path.
  */
 const candidateBases = (input: ReplayInput): string[] => {
   const stageDir = nonEmpty(flagValue(input.argv, "--stage-dir"));
-  const host =
-    nonEmpty(flagValue(input.argv, "--host")) ?? nonEmpty(input.env["PLUGDEPS_HOST"]) ?? "openclaw";
-  if (stageDir === undefined && host !== "openclaw") return [];
-  return stageCandidates({ env: input.env, homedir: input.homedir, flags: { stageDir } }).map((c) => c.path);
+  if (stageDir !== undefined) return [resolveUserPath(stageDir, input.homedir)];
+  const named = namedOrFallback(
+    nonEmpty(flagValue(input.argv, "--host")) ?? nonEmpty(input.env["PLUGDEPS_HOST"]),
+  );
+  if (named === undefined || named.argument !== undefined) return [];
+  const hostInput = { env: input.env, homedir: input.homedir, flags: {} };
+  const facts = named.entry.facts(undefined, hostInput);
+  return facts._tag === "Left" ? [] : facts.right.stageCandidates(hostInput).map((c) => c.path);
 };
 
 /**

@@ -3,6 +3,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import type { RunOptions } from "../model/options.js";
 import { locateHost } from "../observe/host.js";
+import { hostFiles } from "../hosts/lookup.js";
 import { nonEmpty, resolveUserPath } from "../hosts/shared/paths.js";
 import type { PlugdepsError } from "../model/errors.js";
 import type { StatusHost } from "../model/status.js";
@@ -24,7 +25,7 @@ export interface Located {
   /** The writable stage base by the access(2) probe, or null with why not. */
   readonly stageBase: string | null;
   readonly stageError: PlugdepsError | null;
-  /** Config, settings and profile files: a change to any of them is worth a pass at once. */
+  /** Config, settings and host (profile) files: a change to any of them is worth a pass at once. */
   readonly watchFiles: readonly string[];
 }
 
@@ -35,14 +36,12 @@ export const locate = (opts: RunOptions): E.Either<PlugdepsError, Located> => {
       const stage = chooseStageBase(adapter.stageCandidates(input), "access", adapter.stageVariables);
       const stageBase = E.isRight(stage) ? stage.right.target.path : null;
       const settings = nonEmpty(opts.settings) ?? nonEmpty(opts.env["PLUGDEPS_SETTINGS"]);
-      const profile = nonEmpty(opts.host)?.startsWith("profile:")
-        ? opts.host?.slice("profile:".length)
-        : undefined;
+      const host = nonEmpty(opts.host);
       const watchFiles = [
         adapter.locateConfig(input).path,
-        ...[settings, profile].flatMap((p) =>
-          p === undefined || p === "" ? [] : [resolveUserPath(p, opts.homedir)],
-        ),
+        ...(settings === undefined ? [] : [resolveUserPath(settings, opts.homedir)]),
+        // The file `--host` names, if any (a profile).
+        ...(host === undefined ? [] : hostFiles(host, opts.homedir)),
       ];
       return {
         host: {

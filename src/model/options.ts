@@ -2,7 +2,7 @@ import type { ProbeMode } from "../util/probe-writable.js";
 
 /** What a caller (CLI, library user, reconcile loop) says about one run. */
 export interface RunOptions {
-  /** `openclaw` or `profile:FILE`; default: detected from the package root. */
+  /** A catalogued host (src/hosts/catalog.ts), as `--host` names it; default: detected from the package root. */
   readonly host?: string | undefined;
   readonly packageRoot?: string | undefined;
   readonly config?: string | undefined;

@@ -1,11 +1,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
-import { stageCandidates as openclawStageCandidates } from "../hosts/openclaw/stage-dirs.js";
-import { type HostProfile, loadProfile } from "../hosts/profile/profile.js";
+import { hostUsages, namedOrFallback } from "../hosts/lookup.js";
 import { nonEmpty, resolveUserPath } from "../hosts/shared/paths.js";
-import { layeredStageCandidates, splitList } from "../hosts/shared/stage-list.js";
-import type { HostInput } from "../hosts/types.js";
+import { splitList } from "../hosts/shared/stage-list.js";
+import type { HostFacts, HostInput } from "../hosts/types.js";
 import { type PlugdepsError, usageError } from "../model/errors.js";
 
 /**
@@ -51,40 +50,23 @@ export const chooseHost = (input: RecordsInput): E.Either<PlugdepsError, HostCho
         ? fromEnv
         : null;
 
-  const host = nonEmpty(input.host) ?? nonEmpty(input.env["PLUGDEPS_HOST"]) ?? "openclaw";
-  if (host === "openclaw") {
-    return E.right({
-      label: "openclaw",
-      slug: "openclaw",
-      hostName: "openclaw",
-      bases: override ?? openclawStageCandidates(hostInput).map((c) => ({ path: c.path, source: c.source })),
-    });
+  const spec = nonEmpty(input.host) ?? nonEmpty(input.env["PLUGDEPS_HOST"]);
+  const named = namedOrFallback(spec);
+  if (named === undefined) {
+    return E.left(
+      usageError(
+        `unknown host ${JSON.stringify(spec)} (--host / PLUGDEPS_HOST): use ${hostUsages().join(" or ")}`,
+      ),
+    );
   }
-  if (host.startsWith("profile:")) {
-    return E.map((profile: HostProfile): HostChoice => ({
-      label: `profile:${profile.name}`,
-      slug: profile.name,
-      hostName: profile.packageName,
-      bases: override ?? profileStageBases(profile, input),
-    }))(loadProfile(resolveUserPath(host.slice("profile:".length), input.homedir)));
-  }
-  return E.left(
-    usageError(`unknown host ${JSON.stringify(host)} (--host / PLUGDEPS_HOST): use openclaw or profile:FILE`),
-  );
-};
-
-/**
- * The profile adapter's stage candidates without `--stage-dir` (profileAdapter.stageCandidates:
- * the profile's env var as a layered list, else its default dir). Mirrored here rather than
- * imported so a host process loading plugdeps/register does not also load the adapter's plugin
- * discovery (fast-glob and friends) just to read two fields.
- */
-const profileStageBases = (profile: HostProfile, input: RecordsInput): { path: string; source: string }[] => {
-  const envVar = profile.stage.envVar;
-  const layered =
-    envVar === undefined ? [] : layeredStageCandidates(input.env[envVar], envVar, input.homedir);
-  if (layered.length > 0) return layered.map((c) => ({ path: c.path, source: c.source }));
-  return [{ path: resolveUserPath(profile.stage.defaultDir, input.homedir), source: "profile default" }];
+  // The host's light entry: its stage candidates without loading its adapter (a host process
+  // loading plugdeps/register must not pay for plugin discovery, fast-glob and friends).
+  return E.map((facts: HostFacts): HostChoice => ({
+    label: facts.label,
+    slug: facts.slug,
+    hostName: facts.packageName,
+    bases: override ?? facts.stageCandidates(hostInput).map((c) => ({ path: c.path, source: c.source })),
+  }))(named.entry.facts(named.argument, hostInput));
 };
 
 /**

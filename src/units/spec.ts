@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as E from "fp-ts/lib/Either.js";
+import { absoluteHostSpec } from "../hosts/lookup.js";
 import { selectAdapter } from "../hosts/registry.js";
 import { nonEmpty, resolveUserPath } from "../hosts/shared/paths.js";
 import type { HostAdapter, HostInput } from "../hosts/types.js";
@@ -75,12 +76,8 @@ export const unitsSpec = (
   const options: string[] = [];
   const host = nonEmpty(req.host);
   if (host !== undefined) {
-    options.push(
-      "--host",
-      host.startsWith("profile:")
-        ? `profile:${resolveUserPath(host.slice("profile:".length), req.homedir)}`
-        : host,
-    );
+    // A host named with a file (`NAME:FILE`) gets it absolute: the unit runs from `/`.
+    options.push("--host", absoluteHostSpec(host, req.homedir));
   }
   options.push("--package-root", packageRoot.right);
 

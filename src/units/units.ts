@@ -1,4 +1,5 @@
 import * as path from "node:path";
+import { isFallbackHost } from "../hosts/lookup.js";
 import {
   environmentLine,
   execLine,
@@ -237,13 +238,13 @@ export const renderHostDropIn = (spec: UnitsSpec): string => {
 };
 
 /**
- * The hook assumes OpenClaw unless told otherwise: a profile host's process needs
- * `PLUGDEPS_HOST=profile:FILE` to find its roots (`<slug>-<version>-<key12>`).
+ * The hook assumes the fallback host (hosts/lookup.ts) unless told otherwise: any other host's
+ * process needs `PLUGDEPS_HOST` to find its roots (`<slug>-<version>-<key12>`).
  */
 const hookHostLines = (spec: UnitsSpec): string[] => {
   const at = spec.options.indexOf("--host");
   const host = at === -1 ? undefined : spec.options[at + 1];
-  return host === undefined || host === "openclaw" ? [] : [environmentLine("PLUGDEPS_HOST", host)];
+  return host === undefined || isFallbackHost(host) ? [] : [environmentLine("PLUGDEPS_HOST", host)];
 };
 
 export const renderUnits = (spec: UnitsSpec, installDir: string): RenderedUnits => {
