@@ -1,5 +1,6 @@
 import type { Action, ActionKind } from "../src/model/plan.js";
 import { legacyDebris } from "./legacy-debris.js";
+import type { Observation } from "../src/observe/observe.js";
 import type { PlanContext } from "./reconciler.js";
 import { runtimeDeps } from "./runtime-deps.js";
 import { staleRoots } from "./stale-roots.js";
@@ -16,20 +17,17 @@ export const ACTION_ORDER: readonly ActionKind[] = [
   "clean-legacy",
 ];
 
-export interface Reconciled {
-  readonly actions: Action[];
-  readonly runtime: ReturnType<typeof runtimeDeps.observe>;
-}
-
-/** Runs every reconciler over one shared context and merges their actions in execution order. */
-export const reconcileAll = (ctx: PlanContext): Reconciled => {
-  const runtime = runtimeDeps.observe(ctx);
+/**
+ * Runs every reconciler over the one Observation and merges their actions in execution order.
+ * Pure: every read happened in the observe step.
+ */
+export const reconcileAll = (ctx: PlanContext & Pick<Observation, "runtime">): Action[] => {
   const actions = [
-    ...runtimeDeps.diff(runtimeDeps.desired(ctx), runtime),
+    ...runtimeDeps.diff(runtimeDeps.desired(ctx), runtimeDeps.observe(ctx)),
     ...staleRoots.diff(staleRoots.desired(ctx), staleRoots.observe(ctx)),
     ...legacyDebris.diff(legacyDebris.desired(ctx), legacyDebris.observe(ctx)),
   ];
   const rank = (a: Action) => ACTION_ORDER.indexOf(a.type);
   // Array.prototype.sort is stable: within a type, each reconciler's own order is kept.
-  return { actions: actions.sort((a, b) => rank(a) - rank(b)), runtime };
+  return actions.sort((a, b) => rank(a) - rank(b));
 };

@@ -1,10 +1,14 @@
 import * as path from "node:path";
 import type { Action, InstallSet } from "../src/model/plan.js";
-import type { RootState } from "../src/model/state.js";
-import { type Installed, readInstalled, versionSatisfies } from "../src/observe/installed-package.js";
-import { closureWithin, resolveFrom } from "../src/observe/node-resolution.js";
+import { versionSatisfies } from "../src/observe/installed-package.js";
+import type { Observation } from "../src/observe/observe.js";
+import {
+  nodeModulesOf,
+  type PackageObservation,
+  type RuntimeDepsObserved,
+} from "../src/observe/runtime-packages.js";
 import { checkPackageName } from "../src/desired/dependency-spec.js";
-import type { Reconciler } from "./reconciler.js";
+import type { PlanContext, Reconciler } from "./reconciler.js";
 
 /**
  * Runtime dependencies of the active staged plugins: what must be resolvable, where it already
@@ -19,54 +23,11 @@ export interface RuntimeDepsDesired {
   readonly overrides?: Readonly<Record<string, string>>;
 }
 
-/** Where one package of a set is relative to one previous root. */
-export interface ReuseCandidate {
-  readonly root: string;
-  readonly version: string;
-  /** The package and everything it loads, relative to the root (same layout in the target). */
-  readonly closure: readonly { readonly rel: string; readonly name: string; readonly version: string }[];
-}
-
-export interface PackageObservation {
-  readonly set: string;
-  readonly setDir: string;
-  readonly name: string;
-  readonly spec: string;
-  readonly wantedBy: readonly string[];
-  /** Node's own resolution from every wanting plugin's directory satisfies the spec. */
-  readonly host: { readonly version: string; readonly at: string } | null;
-  /** A read-only layer has it at the set's location. */
-  readonly readOnly: { readonly layer: string; readonly version: string; readonly at: string } | null;
-  /** What the current root has at the set's location. */
-  readonly current: Installed;
-  /** Previous roots holding a satisfying copy with a complete closure, newest root first. */
-  readonly reusable: readonly ReuseCandidate[];
-  /** Why previous roots that have the package could not be used (for the reason text). */
-  readonly notReusable: readonly string[];
-}
-
-export interface RuntimeDepsObserved {
-  readonly packages: readonly PackageObservation[];
-  /** The current root's record of what plugdeps installed there (null: no owned current root). */
-  readonly currentState: RootState | null;
-  /**
-   * Everything the current root's satisfying packages load (their dependency closures), as
-   * root-relative path -> version. A prune must not pull a dependency out from under a package
-   * that stays, and a reuse must not put another version where one of them sits (openclaw
-   * #75109: one repair broke another plugin's dependencies). Absent when no decision reads it:
-   * nothing is reusable and the record names nothing unwanted (then diff neither reuses nor
-   * prunes, and the walk is skipped).
-   */
-  readonly inUse?: Readonly<Record<string, string>>;
-}
-
-const nodeModulesOf = (setDir: string): string => path.join(setDir, "node_modules");
-
-/** The same set's directory inside another root (sets keep their relative place). */
-const setDirIn = (root: string, targetRoot: string, setDir: string): string =>
-  path.join(root, path.relative(targetRoot, setDir));
-
-export const runtimeDeps: Reconciler<RuntimeDepsDesired, RuntimeDepsObserved> = {
+export const runtimeDeps: Reconciler<
+  RuntimeDepsDesired,
+  RuntimeDepsObserved,
+  PlanContext & Pick<Observation, "runtime">
+> = {
   kind: "runtime-deps",
 
   desired: (ctx) => ({
@@ -75,107 +36,7 @@ export const runtimeDeps: Reconciler<RuntimeDepsDesired, RuntimeDepsObserved> = 
     overrides: ctx.desired.overrides,
   }),
 
-  observe: (ctx) => {
-    const targetRoot = ctx.desired.targetRoot;
-    const pluginDirs = new Map<string, string>();
-    for (const p of ctx.planned) if (p._tag === "Valid") pluginDirs.set(p.facts.id, p.facts.dir);
-    const currentRoot = ctx.current._tag === "Owned" ? ctx.current.root : null;
-
-    const packages: PackageObservation[] = [];
-    const kept: { setDir: string; name: string }[] = [];
-    for (const set of ctx.desired.sets) {
-      for (const pkg of set.packages) {
-        const satisfied = (i: Installed): boolean =>
-          i._tag === "Present" && versionSatisfies(i.version, pkg.spec);
-
-        // Host layer: Node must find a satisfying copy from *every* plugin that wants it, or the
-        // plugins that miss it would still fail to load it.
-        let host: PackageObservation["host"] = null;
-        const fromPlugins = pkg.wantedBy.map((id) =>
-          resolveFrom(pluginDirs.get(id) ?? ctx.identity.packageRoot, pkg.name, ctx.excludedDirs),
-        );
-        const first = fromPlugins[0];
-        if (first?._tag === "Present" && fromPlugins.every(satisfied)) {
-          host = { version: first.version, at: first.dir };
-        }
-
-        let readOnly: PackageObservation["readOnly"] = null;
-        for (const { layer, root } of ctx.readOnlyRoots) {
-          const found = readInstalled(nodeModulesOf(setDirIn(root, targetRoot, set.dir)), pkg.name);
-          if (found._tag === "Present" && satisfied(found)) {
-            readOnly = { layer, version: found.version, at: found.dir };
-            break;
-          }
-        }
-
-        const current: Installed =
-          currentRoot === null
-            ? { _tag: "Missing", dir: path.join(nodeModulesOf(set.dir), pkg.name) }
-            : readInstalled(nodeModulesOf(set.dir), pkg.name);
-        if (currentRoot !== null && satisfied(current)) kept.push({ setDir: set.dir, name: pkg.name });
-
-        const reusable: ReuseCandidate[] = [];
-        const notReusable: string[] = [];
-        // Only look for reuse when it could matter: a satisfied package needs no source.
-        if (host === null && readOnly === null && !satisfied(current)) {
-          for (const prev of ctx.previous) {
-            const dir = setDirIn(prev.path, targetRoot, set.dir);
-            const found = readInstalled(nodeModulesOf(dir), pkg.name);
-            if (found._tag === "Missing") continue;
-            if (found._tag !== "Present" || !satisfied(found)) {
-              notReusable.push(
-                found._tag === "Present"
-                  ? `${prev.path} has ${found.version}, which does not satisfy ${pkg.spec}`
-                  : `${prev.path} has a broken copy (${found.reason})`,
-              );
-              continue;
-            }
-            // The closure must lie within the set's own directory: a plugin-isolated package that
-            // leans on the previous root's shared node_modules would, once copied, sit in the
-            // target's shared set unrecorded, where the package manager prunes it as extraneous.
-            const closure = closureWithin(dir, nodeModulesOf(dir), pkg.name);
-            if (closure._tag === "Incomplete") {
-              notReusable.push(`${prev.path} lacks ${closure.missing}`);
-              continue;
-            }
-            const setRel = path.relative(prev.path, dir);
-            reusable.push({
-              root: prev.path,
-              version: found.version,
-              closure: closure.entries.map((e) => ({ ...e, rel: path.join(setRel, e.rel) })),
-            });
-          }
-        }
-
-        packages.push({
-          set: set.id,
-          setDir: set.dir,
-          name: pkg.name,
-          spec: pkg.spec,
-          wantedBy: pkg.wantedBy,
-          host,
-          readOnly,
-          current,
-          reusable,
-          notReusable,
-        });
-      }
-    }
-    const currentState = currentRoot?.state ?? null;
-    // What the kept packages load is what a reuse or a prune must not disturb. Only those two
-    // decisions read it, so it is walked only when one of them is possible: on a converged root
-    // the walk read every transitive manifest (W15: 669 for 89 declared packages) for nothing.
-    if (!packages.some((p) => p.reusable.length > 0) && !hasUnwanted(currentState, ctx.desired.sets)) {
-      return { packages, currentState };
-    }
-    const inUse: Record<string, string> = {};
-    for (const k of kept) {
-      // What this kept package loads at run time: Node's walk up to the root's node_modules.
-      const loads = closureWithin(targetRoot, nodeModulesOf(k.setDir), k.name);
-      if (loads._tag === "Complete") for (const e of loads.entries) inUse[e.rel] = e.version;
-    }
-    return { packages, currentState, inUse };
-  },
+  observe: (o) => o.runtime,
 
   diff: (desired, observed) => {
     const reuse: Action[] = [];
@@ -311,15 +172,6 @@ export const runtimeDeps: Reconciler<RuntimeDepsDesired, RuntimeDepsObserved> = 
     install.push(...overrideInstalls(desired, observed, install));
     return [...reuse, ...install, ...prune];
   },
-};
-
-/** The root's record names a package that no desired set wants any more (a prune candidate). */
-const hasUnwanted = (state: RootState | null, sets: readonly InstallSet[]): boolean => {
-  if (state === null) return false;
-  const wanted = new Map(sets.map((s) => [s.id, new Set(s.packages.map((p) => p.name))]));
-  return state.sets.some((set) =>
-    Object.keys(set.packages).some((name) => wanted.get(set.id)?.has(name) !== true),
-  );
 };
 
 const describeCurrent = (p: PackageObservation): string => {

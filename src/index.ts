@@ -8,7 +8,7 @@
  */
 import * as os from "node:os";
 import * as E from "fp-ts/lib/Either.js";
-import { buildContext } from "./observe/observe.js";
+import { observe } from "./observe/observe.js";
 import type { RunOptions } from "./model/options.js";
 import { makePlan } from "./run/plan.js";
 import { makeMemo } from "./fastpath/memo.js";
@@ -25,7 +25,7 @@ export const createPlan = (options: PlanOptions = {}): E.Either<PlugdepsError, P
   const { env = process.env, ...rest } = options;
   const opts = { probe: "access" as const, homedir: os.homedir(), ...rest };
   return planMemo(JSON.stringify(opts), env, (recorded) =>
-    E.map(makePlan)(buildContext({ ...opts, env: recorded })),
+    E.map(makePlan)(observe({ ...opts, env: recorded })),
   );
 };
 
@@ -36,7 +36,7 @@ export const createPlan = (options: PlanOptions = {}): E.Either<PlugdepsError, P
  */
 const planMemo = makeMemo<PlugdepsError, PlanDocument>();
 
-export { buildContext, type RunContext } from "./observe/observe.js";
+export { observe, type Observation } from "./observe/observe.js";
 export { makePlan, summarize } from "./run/plan.js";
 export type { RunOptions } from "./model/options.js";
 export type { PlugdepsError, ErrorTag } from "./model/errors.js";

@@ -4,6 +4,7 @@ import {
   type Action,
   type Debris,
   isRuntimeAction,
+  type LeftoverJson,
   type LockHolder,
   type PlanDocument,
   type Unmanaged,
@@ -47,6 +48,7 @@ export const findingsFrom = (facts: DoctorFacts): Finding[] =>
     ...staleLocks(facts),
     ...facts.plan.observed.debris.map(debrisFinding),
     ...(facts.plan.observed.unmanaged ?? []).map(unmanagedFinding),
+    ...(facts.plan.observed.leftovers ?? []).map(leftoverFinding),
     ...invalidPlugins(facts.plan),
     ...rejectedSpecs(facts.plan),
     ...staleStatus(facts),
@@ -267,6 +269,17 @@ export const unmanagedFinding = (u: Unmanaged): Finding =>
           "nothing to do: plugdeps leaves it alone (remove it yourself only if it is yours and unused)",
         fixable: false,
       };
+
+/** Left by an interrupted run (a kill, a crash, a full disk): harmless, and the next apply tidies it. */
+const leftoverFinding = (l: LeftoverJson): Finding => ({
+  id: "leftover",
+  severity: "info",
+  title: `left by an interrupted run (${l.kind}): ${l.path}`,
+  subject: l.path,
+  detail: "the live root is not affected; apply removes it under the install-root lock",
+  fix: APPLY,
+  fixable: true,
+});
 
 /** An invalid manifest disables that plugin only; the operator should know which and why. */
 const invalidPlugins = (plan: PlanDocument): Finding[] =>

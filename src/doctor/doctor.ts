@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
-import { buildContext, type RunContext } from "../observe/observe.js";
+import { observe, type Observation } from "../observe/observe.js";
 import type { RunOptions } from "../model/options.js";
 import { makePlan, summarize } from "../run/plan.js";
 import { apply } from "../run/apply.js";
@@ -43,13 +43,13 @@ export interface DoctorOptions extends Omit<RunOptions, "probe"> {
 
 interface Diagnosis {
   readonly report: Omit<DoctorReport, "fix" | "summary">;
-  readonly ctx: RunContext | null;
+  readonly ctx: Observation | null;
   readonly locks: DoctorFacts["locks"];
 }
 
 /** One read-only observation and its findings. */
 export const diagnose = (opts: Omit<RunOptions, "probe">, now = Date.now()): Diagnosis => {
-  const built = buildContext({ ...opts, probe: "access" });
+  const built = observe({ ...opts, probe: "access" });
   if (E.isLeft(built)) {
     return {
       report: {
@@ -97,7 +97,7 @@ export const diagnose = (opts: Omit<RunOptions, "probe">, now = Date.now()): Dia
 };
 
 /** The current root's lock and the locks beside previous roots (each with its root). */
-const locksOf = (ctx: RunContext, plan: PlanDocument): { root: string; lock: LockHolder }[] => [
+const locksOf = (ctx: Observation, plan: PlanDocument): { root: string; lock: LockHolder }[] => [
   ...(plan.observed.lock === null ? [] : [{ root: plan.desired.targetRoot, lock: plan.observed.lock }]),
   ...ctx.previous.flatMap((r) => (r.lock === null ? [] : [{ root: r.path, lock: r.lock }])),
 ];

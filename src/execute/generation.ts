@@ -7,13 +7,14 @@ import { STATE_DIR, STATE_FILE } from "../model/layout.js";
 import type { InstallAction, PlanDocument, RuntimeAction } from "../model/plan.js";
 import type { RootState } from "../model/state.js";
 import { generationName, liveTree } from "../observe/generations.js";
+import { stagePrefix } from "../observe/leftovers.js";
 import { toolInfo } from "../util/tool-version.js";
 import { failpoint, isArmed } from "./failpoint.js";
 import { newId } from "./ids.js";
-import { forgetManager, recordManager, stagePrefix } from "./leftovers.js";
 import { type RootPackage, rootPackages, setDirIn, validateTree, writeManifests } from "./materialization.js";
 import { findPackageManager, runInstall } from "./package-manager.js";
 import { removeWithin } from "./safe-remove.js";
+import { forgetManager, recordManager } from "./tidy.js";
 import type { ExecutionTarget } from "./target.js";
 import { linkTree } from "./tree-copy.js";
 

@@ -1,5 +1,5 @@
 import type { ManagerChoice } from "./package-manager.js";
-import type { RunContext } from "../observe/observe.js";
+import type { Observation } from "../observe/observe.js";
 
 /**
  * Where and how a plan is carried out: the observation made under the install-root lock (its
@@ -7,7 +7,7 @@ import type { RunContext } from "../observe/observe.js";
  * progress. Every executor takes this one value.
  */
 export interface ExecutionTarget {
-  readonly observed: RunContext;
+  readonly observed: Observation;
   readonly packageManager: ManagerChoice;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly signal?: AbortSignal | undefined;

@@ -1,5 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
-import { buildContext } from "../observe/observe.js";
+import { observe } from "../observe/observe.js";
 import { makePlan, summarize } from "../run/plan.js";
 import { apply, type ApplyOptions } from "../run/apply.js";
 import { statusFileIn } from "../model/layout.js";
@@ -212,7 +212,7 @@ export const createPassRunner = (opts: PassRunnerOptions): PassRunner => {
     // no-op pass's plan IS that observation; after changes or a failure, look again.
     let materialization: Materialization = { _tag: "Matches" };
     if (outcome !== "Converged" || plan === null) {
-      const observed = E.map(makePlan)(buildContext(runOptions));
+      const observed = E.map(makePlan)(observe(runOptions));
       if (E.isRight(observed)) {
         plan = observed.right;
         materialization = observeMaterialization(observed.right);

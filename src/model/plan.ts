@@ -149,6 +149,15 @@ export const Unmanaged = t.type({
 });
 export type Unmanaged = t.TypeOf<typeof Unmanaged>;
 
+/**
+ * What an interrupted run left in the stage base (a stage, a swap link, a surplus or orphaned
+ * generation, a dead holder's lock, a lock set aside by a reclaim cut short). Never an action: a
+ * converged root with leftovers is still converged. `apply` removes them under the lock (its tidy
+ * phase); plan and doctor report them.
+ */
+export const LeftoverJson = t.type({ kind: t.string, path: t.string });
+export type LeftoverJson = t.TypeOf<typeof LeftoverJson>;
+
 export const Observed = t.intersection([
   t.type({
     fingerprint: t.string,
@@ -162,7 +171,7 @@ export const Observed = t.intersection([
   }),
   // Optional so that plan files written before it still decode (formatVersion 1); plugdeps
   // always writes it.
-  t.partial({ unmanaged: t.array(Unmanaged) }),
+  t.partial({ unmanaged: t.array(Unmanaged), leftovers: t.array(LeftoverJson) }),
 ]);
 export type Observed = t.TypeOf<typeof Observed>;
 

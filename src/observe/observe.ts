@@ -2,14 +2,17 @@ import * as fs from "../util/observed-fs.js";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
-import type { PlanContext } from "../../reconcilers/reconciler.js";
 import type { ConfigLocation, HostAdapter, HostInput } from "../hosts/types.js";
 import type { PlugdepsError } from "../model/errors.js";
-import type { Unmanaged } from "../model/plan.js";
+import type { LockHolder, Unmanaged } from "../model/plan.js";
 import { computeDesired } from "../desired/desired.js";
 import { planPlugins, stagedActivePlugins } from "../desired/plugin-plan.js";
 import { versionedRootName, versionedRootPattern } from "./host-identity.js";
-import { realLockFacts } from "./lock-holder.js";
+import type { PlanContext } from "./context.js";
+import { withInstalledCache } from "./installed-package.js";
+import { findLeftovers, type Leftover } from "./leftovers.js";
+import { readLockHolder, realLockFacts } from "./lock-holder.js";
+import { observeRuntimePackages, type RuntimeDepsObserved } from "./runtime-packages.js";
 import { chooseStageBase } from "./stage-base.js";
 import { listOwnedRoots, readRoot } from "./versioned-roots.js";
 import { locateHost } from "./host.js";
@@ -20,11 +23,19 @@ const nonEmptyEnv = (v: string | undefined): string | undefined =>
   v === undefined || v === "" ? undefined : v;
 
 /**
- * Builds the shared context of one run: everything decided (plugin plan, desired
- * materialization) and everything observed once (stage base, roots, debris). Read-only: with
- * `probe: "access"` this function writes nothing at all.
+ * The one observe step. Everything a run reads, read once, in one place, into one immutable
+ * value: which host and where, its config and plugins, the stage base, the current, previous and
+ * read-only roots, debris, what the adapter leaves alone, where every desired package already is,
+ * the target root's lock, and the leftovers of interrupted runs. What is decided from it (the
+ * plugin plan, the desired materialization) is computed here too, since what is read next depends
+ * on it (the target root's name, which packages to look for). Everything after this step is a
+ * pure function of the Observation (reconcilers/, run/plan.ts), so `plan` and `apply` cannot
+ * see different worlds. Read-only: with `probe: "access"` it writes nothing at all.
+ *
+ * While the fast path records a run (fastpath/record.ts), every read below lands in its journal
+ * (util/observed-fs.ts): that journal is what a later run re-checks before it replays.
  */
-export interface RunContext extends PlanContext {
+export interface Observation extends PlanContext {
   readonly input: HostInput;
   readonly configLocation: ConfigLocation;
   readonly problems: ReadonlyMap<string, readonly string[]>;
@@ -33,9 +44,39 @@ export interface RunContext extends PlanContext {
   readonly warnings: readonly string[];
   /** What the adapter found and leaves alone (plan `observed.unmanaged`): never an action. */
   readonly unmanaged: readonly Unmanaged[];
+  /** Whether the config file exists (a missing optional config means "all defaults"). */
+  readonly configFound: boolean;
+  /** Where every desired package already is (the runtime-deps reconciler's input). */
+  readonly runtime: RuntimeDepsObserved;
+  /** Who holds the target root's install lock, if anyone (ourselves included, under the lock). */
+  readonly lock: LockHolder | null;
+  /** What interrupted runs left in the stage base (removed by apply's tidy phase, under the lock). */
+  readonly leftovers: readonly Leftover[];
 }
 
-export const buildContext = (opts: RunOptions): E.Either<PlugdepsError, RunContext> =>
+export interface ObserveOptions extends RunOptions {
+  /** This process holds the target root's lock: its leftovers are not someone's work in progress. */
+  readonly holdingLock?: boolean | undefined;
+}
+
+export const observe = (opts: ObserveOptions): E.Either<PlugdepsError, Observation> =>
+  withInstalledCache(() =>
+    E.map((ctx: PlanContextWithNotes): Observation => {
+      const runtime = observeRuntimePackages(ctx);
+      const target = ctx.desired.targetRoot;
+      return {
+        ...ctx,
+        configFound: fileExists(ctx.configLocation.path),
+        runtime,
+        lock: readLockHolder(target, ctx.lockFacts),
+        leftovers: findLeftovers(ctx, { locksHeld: opts.holdingLock === true ? [target] : [] }),
+      };
+    })(observeWorld(opts)),
+  );
+
+type PlanContextWithNotes = Omit<Observation, "configFound" | "runtime" | "lock" | "leftovers">;
+
+const observeWorld = (opts: RunOptions): E.Either<PlugdepsError, PlanContextWithNotes> =>
   pipe(
     locateHost(opts),
     E.bind("configLocation", ({ adapter, input }) => E.right(adapter.locateConfig(input))),
@@ -96,7 +137,7 @@ export const buildContext = (opts: RunOptions): E.Either<PlugdepsError, RunConte
       // vaguer "not owned, left alone" note from the owned-roots listing.
       const reported = new Set([...debris, ...unmanaged].map((x) => `${x.path}: `));
       const shownNotes = notes.filter((n) => ![...reported].some((prefix) => n.startsWith(prefix)));
-      const ctx: RunContext = {
+      const ctx: PlanContextWithNotes = {
         adapter,
         identity,
         planned,
@@ -163,6 +204,14 @@ const readOnlyRootsOf = (
 const isDir = (p: string): boolean => {
   try {
     return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+const fileExists = (p: string): boolean => {
+  try {
+    return fs.statSync(p).isFile();
   } catch {
     return false;
   }

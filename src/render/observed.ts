@@ -1,5 +1,5 @@
 import { describeLock } from "../model/lock-description.js";
-import type { Debris, LockHolder, Unmanaged } from "../model/plan.js";
+import type { Debris, LeftoverJson, LockHolder, Unmanaged } from "../model/plan.js";
 import type { Style } from "./style.js";
 
 /** Observed-state lines that `plan` and `status` both print: the lock holder and debris warnings. */
@@ -27,6 +27,14 @@ export const readOnlyDebrisWarnings = (debris: readonly Debris[], style: Style):
  * What plugdeps found and leaves alone (never an action): one line each, with why. The plan says
  * it so that an operator sees that nothing of the host's is being removed, and why.
  */
+export const leftoverLines = (leftovers: readonly LeftoverJson[] | undefined, style: Style): string[] =>
+  leftovers === undefined || leftovers.length === 0
+    ? []
+    : [
+        `${style.bold("Left by interrupted runs")} (the next apply removes them under the lock):`,
+        ...leftovers.map((l) => `  . ${l.path} (${l.kind})`),
+      ];
+
 export const unmanagedLines = (unmanaged: readonly Unmanaged[] | undefined, style: Style): string[] =>
   unmanaged === undefined || unmanaged.length === 0
     ? []

@@ -8,7 +8,7 @@ import type {
   PluginDecision,
 } from "../model/plan.js";
 import { specType } from "../model/plan.js";
-import { lockLines, readOnlyDebrisWarnings, unmanagedLines } from "./observed.js";
+import { leftoverLines, lockLines, readOnlyDebrisWarnings, unmanagedLines } from "./observed.js";
 import type { Paint, Style } from "./style.js";
 import { compareKeys } from "./codec-order.js";
 import { type CellInput, linesOf, NO_CHANGES, plural, shortPath, summarySentence, table } from "./text.js";
@@ -29,6 +29,7 @@ export const renderPlanHuman = (plan: PlanDocument, style: Style): string => {
     plan.observed.lock ? lockLines(plan.observed.lock, style) : [],
     readOnlyDebrisWarnings(plan.observed.debris, style),
     unmanagedLines(plan.observed.unmanaged, style),
+    leftoverLines(plan.observed.leftovers, style),
     plan.observed.notes.map((note) => `${style.bold("Note:")} ${note}`),
     [summaryLine(plan, style)],
   ].filter((block) => block.length > 0);

@@ -1,7 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import { executePlan } from "../execute/execute-plan.js";
 import { failpoint, pausePoint } from "../execute/failpoint.js";
-import { findLeftovers, removeLeftovers } from "../execute/leftovers.js";
+import { removeLeftovers } from "../execute/tidy.js";
 import { acquireLock, type HeldLock } from "../execute/lock.js";
 import type { PlugdepsError } from "../model/errors.js";
 import type { PlanDocument } from "../model/plan.js";
@@ -138,7 +138,7 @@ const lock = async (r: Run): Promise<Step> => {
 
 /** Phase re-look: observe and plan again under the lock, with the real write probe. */
 const reLook = (r: Run): Step => {
-  const seen = look(r.opts, "write", false);
+  const seen = look(r.opts, "write", false, true);
   if (E.isLeft(seen)) return seen;
   // A root is never built without its own lock.
   if (seen.right.ctx.desired.targetRoot !== r.root) return E.right("again-carefully");
@@ -149,7 +149,7 @@ const reLook = (r: Run): Step => {
 /** Phase tidy: leftovers of interrupted runs, now that we hold the lock; then, converged? */
 const tidy = async (r: Run): Promise<Step> => {
   const { ctx, plan } = lookedOf(r);
-  await removeLeftovers(ctx, findLeftovers(ctx, { locksHeld: [ctx.desired.targetRoot] }), r.progress);
+  await removeLeftovers(ctx, ctx.leftovers, r.progress);
   return isConverged(ctx, plan) ? E.right({ done: applyResult(plan, { noop: true }) }) : E.right(r);
 };
 
@@ -175,7 +175,7 @@ const judge = (r: Run, seen: Looked): E.Either<PlugdepsError, Run | Done> => {
   if (stale !== null) return E.left(stale);
   if (r.opts.planFile !== undefined || !isConverged(seen.ctx, seen.plan))
     return E.right({ ...r, tidyOnly: null });
-  if (findLeftovers(seen.ctx, { locksHeld: [] }).length === 0)
+  if (seen.ctx.leftovers.length === 0)
     return E.right({ done: applyResult(seen.plan, { noop: true, observedOnly: !r.carefully }) });
   return E.right({ ...r, tidyOnly: seen.plan });
 };

@@ -1,6 +1,5 @@
-import * as fs from "../util/observed-fs.js";
 import * as path from "node:path";
-import { type Reconciled, reconcileAll } from "../../reconcilers/index.js";
+import { reconcileAll } from "../../reconcilers/index.js";
 import type {
   Action,
   ObservedLayer,
@@ -11,8 +10,7 @@ import type {
   Summary,
 } from "../model/plan.js";
 import { PLAN_FORMAT_VERSION } from "../model/plan.js";
-import { versionSatisfies, withInstalledCache } from "../observe/installed-package.js";
-import { readLockHolder } from "../observe/lock-holder.js";
+import { versionSatisfies } from "../observe/installed-package.js";
 import type { OwnedRoot } from "../observe/versioned-roots.js";
 import { sha256Fingerprint } from "../util/canonical-json.js";
 import { toolInfo } from "../util/tool-version.js";
@@ -20,18 +18,16 @@ import * as E from "fp-ts/lib/Either.js";
 import { needsRecord } from "../execute/materialization.js";
 import type { PlugdepsError } from "../model/errors.js";
 import type { RunOptions } from "../model/options.js";
-import { buildContext, type RunContext } from "../observe/observe.js";
+import { type Observation, observe } from "../observe/observe.js";
 import type { ProbeMode } from "../util/probe-writable.js";
 
 /**
  * Assembles the plan document from a run context: runs the reconcilers (observe + pure diff) and
  * lays the result out as SPEC §3 describes. Read-only.
  */
-export const makePlan = (ctx: RunContext): PlanDocument => withInstalledCache(() => makePlanUncached(ctx));
-
-const makePlanUncached = (ctx: RunContext): PlanDocument => {
-  const reconciled = reconcileAll(ctx);
-  const observed = observedSection(ctx, reconciled);
+export const makePlan = (ctx: Observation): PlanDocument => {
+  const actions = reconcileAll(ctx);
+  const observed = observedSection(ctx, actions);
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     tool: toolInfo(),
@@ -45,14 +41,14 @@ const makePlanUncached = (ctx: RunContext): PlanDocument => {
     config: {
       path: ctx.configLocation.path,
       source: ctx.configLocation.source,
-      found: fileExists(ctx.configLocation.path),
+      found: ctx.configFound,
     },
     warnings: [...ctx.warnings],
     plugins: pluginSection(ctx),
     desired: ctx.desired,
     observed,
-    actions: reconciled.actions,
-    summary: summarize(reconciled.actions),
+    actions: actions,
+    summary: summarize(actions),
   };
 };
 
@@ -63,7 +59,7 @@ export const summarize = (actions: readonly Action[]): Summary => ({
   cleanLegacy: actions.filter((a) => a.type === "clean-legacy").length,
 });
 
-const pluginSection = (ctx: RunContext): PluginDecision[] =>
+const pluginSection = (ctx: Observation): PluginDecision[] =>
   ctx.planned.map((p): PluginDecision => {
     if (p._tag === "Invalid") {
       return {
@@ -98,8 +94,8 @@ const rootSummary = (root: OwnedRoot): RootSummary => ({
   packages: root.state.sets.reduce((n, s) => n + Object.keys(s.packages).length, 0),
 });
 
-const observedSection = (ctx: RunContext, reconciled: Reconciled): Observed => {
-  const pkgs = reconciled.runtime.packages;
+const observedSection = (ctx: Observation, actions: readonly Action[]): Observed => {
+  const pkgs = ctx.runtime.packages;
   const layers: ObservedLayer[] = [
     {
       kind: "host",
@@ -126,7 +122,7 @@ const observedSection = (ctx: RunContext, reconciled: Reconciled): Observed => {
       path: root.path,
       writable: true,
       why: `owned root of ${root.state.host.name} ${root.state.host.version}; reusable by hard link or copy`,
-      satisfies: reconciled.actions.flatMap((a) =>
+      satisfies: actions.flatMap((a) =>
         a.type === "reuse" && a.from === root.path
           ? a.packages.flatMap((pkg) =>
               pkg.spec === null || pkg.version === null
@@ -165,7 +161,7 @@ const observedSection = (ctx: RunContext, reconciled: Reconciled): Observed => {
   ];
   const currentRoot = ctx.current._tag === "Owned" ? rootSummary(ctx.current.root) : null;
   const previousRoots = ctx.previous.map(rootSummary);
-  const lock = readLockHolder(ctx.desired.targetRoot, ctx.lockFacts);
+  const lock = ctx.lock;
   const debris = [...ctx.debris];
   const notes = [...ctx.notes];
   // The observed-state fingerprint leaves out what changes without the disk changing: the lock
@@ -188,20 +184,13 @@ const observedSection = (ctx: RunContext, reconciled: Reconciled): Observed => {
     debris,
     notes,
     unmanaged: [...ctx.unmanaged],
+    leftovers: ctx.leftovers.map((l) => ({ kind: l.kind, path: l.path })),
   };
-};
-
-const fileExists = (p: string): boolean => {
-  try {
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
 };
 
 /** An observation and the plan decided from it. */
 export interface Looked {
-  readonly ctx: RunContext;
+  readonly ctx: Observation;
   readonly plan: PlanDocument;
 }
 
@@ -210,11 +199,12 @@ export const look = (
   opts: RunOptions,
   probe: ProbeMode,
   observeReadOnlyStage: boolean,
+  holdingLock = false,
 ): E.Either<PlugdepsError, Looked> =>
-  E.map((ctx: RunContext): Looked => ({ ctx, plan: makePlan(ctx) }))(
-    buildContext({ ...opts, probe, observeReadOnlyStage }),
+  E.map((ctx: Observation): Looked => ({ ctx, plan: makePlan(ctx) }))(
+    observe({ ...opts, probe, observeReadOnlyStage, holdingLock }),
   );
 
 /** Converged: no action, and the live record already describes this plan. */
-export const isConverged = (ctx: RunContext, plan: PlanDocument): boolean =>
+export const isConverged = (ctx: Observation, plan: PlanDocument): boolean =>
   plan.actions.length === 0 && !needsRecord(ctx.current, plan);

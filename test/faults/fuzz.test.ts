@@ -13,11 +13,12 @@ import {
   staleRoots,
 } from "../../reconcilers/index.js";
 import type { PlanContext } from "../../reconcilers/reconciler.js";
-import type {
-  PackageObservation,
-  RuntimeDepsDesired,
-  RuntimeDepsObserved,
-} from "../../reconcilers/runtime-deps.js";
+import type { RuntimeDepsDesired } from "../../reconcilers/runtime-deps.js";
+import {
+  observeRuntimePackages,
+  type PackageObservation,
+  type RuntimeDepsObserved,
+} from "../../src/observe/runtime-packages.js";
 import type { StaleRootsObserved } from "../../reconcilers/stale-roots.js";
 import { removeWithin } from "../../src/execute/safe-remove.js";
 import { OpenClawPluginPackageJson } from "../../src/hosts/openclaw/discover.js";
@@ -1007,7 +1008,7 @@ describe("fuzz: composed reconcilers (runtime-deps + stale-roots + legacy-debris
           retention: w.retention,
           lockFacts: { hostname: "h", now: 0, isAlive: () => false, startTime: () => null },
         } as unknown as PlanContext;
-        expect(reconcileAll(ctx).actions).toEqual(compose(noHost));
+        expect(reconcileAll({ ...ctx, runtime: observeRuntimePackages(ctx) })).toEqual(compose(noHost));
       }),
       runs(300),
     );

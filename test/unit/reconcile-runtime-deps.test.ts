@@ -3,13 +3,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { reconcileAll } from "../../reconcilers/index.js";
 import type { PlanContext } from "../../reconcilers/reconciler.js";
+import { runtimeDeps, type RuntimeDepsDesired } from "../../reconcilers/runtime-deps.js";
 import {
+  observeRuntimePackages,
   type PackageObservation,
   type ReuseCandidate,
-  runtimeDeps,
-  type RuntimeDepsDesired,
   type RuntimeDepsObserved,
-} from "../../reconcilers/runtime-deps.js";
+} from "../../src/observe/runtime-packages.js";
 import type { HostAdapter } from "../../src/hosts/types.js";
 import type { Action, Desired, InstallSet } from "../../src/model/plan.js";
 import type { RootState } from "../../src/model/state.js";
@@ -453,7 +453,7 @@ describe("runtimeDeps.diff: pruning against the whole plan", () => {
 // ---------------------------------------------------------------------------------------------
 // observe() against a real tree.
 
-describe("runtimeDeps.observe on a real tree", () => {
+describe("observeRuntimePackages (runtime-deps' part of the observe step) on a real tree", () => {
   const tmp = tempDir("reconcile-runtime");
 
   const packageRoot = mkdirp(tmp, "host");
@@ -586,7 +586,7 @@ describe("runtimeDeps.observe on a real tree", () => {
   };
 
   const before = snapshot(tmp);
-  const o = runtimeDeps.observe(ctx);
+  const o = observeRuntimePackages(ctx);
   const by = (name: string): PackageObservation => {
     const p = o.packages.find((x) => x.name === name);
     if (p === undefined) throw new Error(`no observation for ${name}`);
@@ -599,7 +599,7 @@ describe("runtimeDeps.observe on a real tree", () => {
   });
 
   it("observe writes nothing", () => {
-    runtimeDeps.observe(ctx);
+    observeRuntimePackages(ctx);
     expect(snapshot(tmp)).toEqual(before);
   });
 
@@ -677,7 +677,7 @@ describe("runtimeDeps.observe on a real tree", () => {
   });
 
   it("reconcileAll merges runtime, stale-roots and debris actions in execution order", () => {
-    const { actions } = reconcileAll(ctx);
+    const actions = reconcileAll({ ...ctx, runtime: observeRuntimePackages(ctx) });
     expect(actions.map((a) => a.type)).toEqual([
       "reuse",
       "install",
@@ -691,7 +691,7 @@ describe("runtimeDeps.observe on a real tree", () => {
   });
 
   it("no owned current root: every package is Missing there and nothing is pruned", () => {
-    const o2 = runtimeDeps.observe({ ...ctx, current: { _tag: "Absent" } });
+    const o2 = observeRuntimePackages({ ...ctx, current: { _tag: "Absent" } });
     expect(o2.currentState).toBeNull();
     expect(o2.inUse).toEqual({});
     expect(o2.packages.find((p) => p.name === "kept")?.current).toEqual({

@@ -2,7 +2,7 @@ import * as path from "node:path";
 import { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
 import writeFileAtomic from "write-file-atomic";
-import { buildContext } from "../../observe/observe.js";
+import { observe } from "../../observe/observe.js";
 import { makePlan } from "../../run/plan.js";
 import { fsError } from "../../model/errors.js";
 import { renderPlanHuman } from "../../render/plan-human.js";
@@ -29,7 +29,7 @@ export const planCommand = (io: CliIO, setExit: (code: number) => void): Command
     .option("--out <planfile>", "also save the plan document to this file, for `plugdeps apply PLANFILE`")
     .option("--detailed-exitcode", "exit 0 when there are no changes, 2 when there are, 1 on error")
     .action((flags: PlanFlags) => {
-      const built = buildContext(runOptionsFrom(flags, io, "access"));
+      const built = observe(runOptionsFrom(flags, io, "access"));
       if (E.isLeft(built)) return setExit(reportError(io, flags.logFormat, built.left));
       const plan = makePlan(built.right);
       if (flags.out !== undefined) {

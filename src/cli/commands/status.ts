@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
-import { buildContext } from "../../observe/observe.js";
+import { observe } from "../../observe/observe.js";
 import { makePlan } from "../../run/plan.js";
 import type { PlanDocument } from "../../model/plan.js";
 import { reconcileView } from "../../loop/status-view.js";
@@ -37,7 +37,7 @@ export const statusCommand = (io: CliIO, setExit: (code: number) => void): Comma
     .description("show the materialized state: stage base, roots, lock holder, debris, in sync or not")
     .option("--json", "print the status as JSON")
     .action((flags: StatusFlags) => {
-      const built = buildContext({ ...runOptionsFrom(flags, io, "access"), observeReadOnlyStage: true });
+      const built = observe({ ...runOptionsFrom(flags, io, "access"), observeReadOnlyStage: true });
       if (E.isLeft(built)) return setExit(reportError(io, flags.logFormat, built.left));
       const plan = makePlan(built.right);
       // The reconcile loop's record, when there is one; read-only like the rest of `status`.

@@ -1,18 +1,15 @@
 import * as fs from "../util/observed-fs.js";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
-import type { RunContext } from "../observe/observe.js";
 import { STATE_DIR, STATE_FILE } from "../model/layout.js";
 import { RootState } from "../model/state.js";
-import { GENERATION_INFIX, isGenerationOf, listGenerations, liveTree } from "../observe/generations.js";
-import { versionedRootPattern } from "../observe/host-identity.js";
-import { lockPathFor, readLockHolder, realLockFacts } from "../observe/lock-holder.js";
-import { isPidRunning, readStartTime } from "../util/process-info.js";
-import { acquireLock } from "./lock.js";
-import { removeWithin } from "./safe-remove.js";
+import type { PlanContext } from "./context.js";
+import { GENERATION_INFIX, isGenerationOf, listGenerations, liveTree } from "./generations.js";
+import { versionedRootPattern } from "./host-identity.js";
+import { lockPathFor, readLockHolder, realLockFacts } from "./lock-holder.js";
 
 /**
- * What interrupted runs leave in a stage base, and its removal (SPEC §4.5: "a crash or kill -9 at
+ * What interrupted runs leave in a stage base (SPEC §4.5: "a crash or kill -9 at
  * any point leaves the previous live state usable, and the next run converges"). Each kind was
  * found by a SIGKILL fault test (test/faults/crash.test.ts):
  *
@@ -30,7 +27,7 @@ import { removeWithin } from "./safe-remove.js";
  *   removed: nothing lists a root without its link, so they leaked forever (openclaw #75301);
  * - `<root>.lock.stale-*` directories of a reclaim cut short between its rename and its removal.
  *
- * Everything is matched by plugdeps' own exact names, re-checked at delete time, and removed only
+ * Everything is matched by plugdeps' own exact names, re-checked at delete time, and removed (execute/tidy.ts) only
  * under the lock of the root it belongs to (taken without waiting: a live holder keeps its
  * leftovers, they may be its work in progress).
  */
@@ -61,32 +58,6 @@ const STAGE_OR_LINK = /^\.plugdeps-(stage|link)-(.+)-([0-9a-z]{9}[0-9a-f]{6})$/;
 const LOCK_ASIDE = /^(.+)\.lock\.stale-\d+-[0-9a-f]{8}$/;
 const ASIDE_STALE_AFTER_MS = 60_000;
 
-/**
- * The record of the package manager a build runs, inside its stage (removed when the manager
- * returns): written once before the spawn (the directory it runs in, and who we are) and again
- * with its pid and start time right after. A kill between the two leaves no pid: then the
- * orphan is found by that directory (unique to the build) instead.
- */
-export const MANAGER_RECORD = ".plugdeps-package-manager.json";
-
-export const recordManager = (stage: string, cwd: string, pid: number | null): void => {
-  const record = {
-    cwd,
-    parent: process.pid,
-    parentStarttime: readStartTime(process.pid),
-    ...(pid !== null ? { pid, starttime: readStartTime(pid) } : {}),
-  };
-  try {
-    fs.writeFileSync(path.join(stage, MANAGER_RECORD), `${JSON.stringify(record)}\n`);
-  } catch {
-    // Without the record an orphan cannot be stopped later; the install itself is unaffected.
-  }
-};
-
-export const forgetManager = (stage: string): void => {
-  fs.rmSync(path.join(stage, MANAGER_RECORD), { force: true });
-};
-
 export type Leftover =
   | { readonly kind: "stage" | "link"; readonly root: string; readonly path: string }
   | { readonly kind: "generation"; readonly root: string; readonly path: string }
@@ -99,7 +70,7 @@ export type Leftover =
  * it: that one is working, its stage is work in progress, and it cleans up after itself.
  */
 export const findLeftovers = (
-  ctx: RunContext,
+  ctx: PlanContext,
   opts: {
     /** Roots whose lock this process holds (their leftovers are not someone's work in progress). */
     readonly locksHeld: readonly string[];
@@ -170,147 +141,6 @@ export const findLeftovers = (
   return out;
 };
 
-/**
- * Removes leftovers. The caller holds the target root's lock; the leftovers of other roots are
- * removed only under their own lock, taken without waiting (a stale one is reclaimed by the
- * acquisition, which is how a dead pruner's lock goes).
- */
-export const removeLeftovers = async (
-  ctx: RunContext,
-  leftovers: readonly Leftover[],
-  progress: (line: string) => void,
-): Promise<void> => {
-  const base = ctx.stage.target.path;
-  const target = ctx.desired.targetRoot;
-  const byRoot = new Map<string, Leftover[]>();
-  for (const l of leftovers) {
-    if (l.kind === "lock-aside") {
-      const removed = removeWithin(l.path, [base], "interrupted lock reclaim");
-      if (E.isRight(removed) && removed.right)
-        progress(`  cleaned ${path.basename(l.path)} of an interrupted lock reclaim`);
-      continue;
-    }
-    byRoot.set(l.root, [...(byRoot.get(l.root) ?? []), l]);
-  }
-  for (const [root, items] of byRoot) {
-    if (root === target) {
-      await removeUnderLock(ctx, items, progress);
-      continue;
-    }
-    const held = await acquireLock(root, { timeoutMs: 0, command: "plugdeps apply (leftovers)" });
-    if (E.isLeft(held)) continue; // a live holder: its business
-    try {
-      // Re-checked under that root's lock: only what is still a leftover now.
-      const still = findLeftovers(ctx, { locksHeld: [target, root] }).filter(
-        (l) => l.kind !== "lock-aside" && l.root === root && l.kind !== "lock",
-      );
-      await removeUnderLock(ctx, still, progress);
-      if (items.some((l) => l.kind === "lock"))
-        progress(`  reclaimed the stale lock of ${path.basename(root)}`);
-    } finally {
-      await held.right.release();
-    }
-  }
-};
-
-const removeUnderLock = async (
-  ctx: RunContext,
-  items: readonly Leftover[],
-  progress: (line: string) => void,
-): Promise<void> => {
-  const base = ctx.stage.target.path;
-  for (const l of items) {
-    if (l.kind === "lock" || l.kind === "lock-aside") continue; // taken (reclaimed) by the caller
-    if (l.kind === "stage") {
-      for (const pid of await stopOrphanedManager(l.path))
-        progress(`  stopped the package manager (pid ${pid}) an interrupted run left running`);
-    }
-    const what = l.kind === "generation" ? "old generation" : "leftover stage";
-    const removed = removeWithin(l.path, [base], what);
-    if (E.isRight(removed) && removed.right) {
-      progress(
-        l.kind === "generation"
-          ? `  removed old generation ${path.basename(l.path)}`
-          : `  cleaned leftover ${path.basename(l.path)} of an interrupted run`,
-      );
-    }
-  }
-};
-
-/**
- * The package manager an interrupted build started, if it still runs. Only an orphan: the
- * plugdeps that started it (pid AND start time) is gone. It is the recorded pid with its
- * recorded start time (a recycled pid is some other process), or, when the kill came before the
- * pid was recorded, a process running `install` in the recorded directory of this stage. Either
- * way it must still be working inside this stage: never kill a process only because a file
- * names it. It gets SIGKILL, and we wait (bounded) until it is gone.
- */
-const stopOrphanedManager = async (stage: string): Promise<number[]> => {
-  let rec: { cwd?: unknown; pid?: unknown; starttime?: unknown; parent?: unknown; parentStarttime?: unknown };
-  try {
-    rec = JSON.parse(fs.readFileSync(path.join(stage, MANAGER_RECORD), "utf8")) as typeof rec;
-  } catch {
-    return [];
-  }
-  if (typeof rec.parent !== "number" || typeof rec.cwd !== "string") return [];
-  if (isPidRunning(rec.parent) && readStartTime(rec.parent) === rec.parentStarttime) return [];
-  const cwd = rec.cwd;
-  if (cwd !== stage && !cwd.startsWith(stage + path.sep)) return [];
-  const candidates: { pid: number; starttime: number | null }[] =
-    typeof rec.pid === "number"
-      ? [{ pid: rec.pid, starttime: typeof rec.starttime === "number" ? rec.starttime : null }]
-      : installingIn(cwd);
-  const stopped: number[] = [];
-  for (const c of candidates) {
-    if (!Number.isInteger(c.pid) || c.pid <= 1 || c.pid === process.pid || c.starttime === null) continue;
-    if (!isPidRunning(c.pid) || readStartTime(c.pid) !== c.starttime || !worksIn(c.pid, stage)) continue;
-    try {
-      process.kill(c.pid, "SIGKILL");
-    } catch {
-      continue;
-    }
-    const deadline = Date.now() + 10_000;
-    while (isPidRunning(c.pid) && readStartTime(c.pid) === c.starttime && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    stopped.push(c.pid);
-  }
-  return stopped;
-};
-
-/** Is this process's working directory inside `dir`? (Linux /proc; false where unreadable.) */
-const worksIn = (pid: number, dir: string): boolean => {
-  try {
-    const cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
-    return cwd === dir || cwd.startsWith(dir + path.sep);
-  } catch {
-    return false;
-  }
-};
-
-/** Processes running `... install ...` with exactly this working directory (Linux /proc). */
-const installingIn = (cwd: string): { pid: number; starttime: number | null }[] => {
-  let entries: string[];
-  try {
-    entries = fs.readdirSync("/proc");
-  } catch {
-    return [];
-  }
-  const out: { pid: number; starttime: number | null }[] = [];
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    try {
-      if (fs.readlinkSync(`/proc/${pid}/cwd`) !== cwd) continue;
-      const argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-      if (argv.includes("install")) out.push({ pid, starttime: readStartTime(pid) });
-    } catch {
-      // gone, or not ours to inspect
-    }
-  }
-  return out;
-};
-
 /** rename(2) sets the ctime: how long ago the entry got its name. */
 const olderThan = (p: string, ms: number): boolean => {
   try {
@@ -322,13 +152,13 @@ const olderThan = (p: string, ms: number): boolean => {
 };
 
 /** A root that has no link (or one we own for this package root): its leftovers are ours. */
-const isAbsentOrOurs = (ctx: RunContext, root: string): boolean => {
+const isAbsentOrOurs = (ctx: PlanContext, root: string): boolean => {
   if (liveTree(root)._tag === "Absent") return true;
   return ctx.previous.some((r) => r.path === root && r.state.host.packageRoot === ctx.identity.packageRoot);
 };
 
 /** A generation directory whose state record says it is this host's, for this package root. */
-const isOurGeneration = (ctx: RunContext, dir: string): boolean => {
+const isOurGeneration = (ctx: PlanContext, dir: string): boolean => {
   try {
     const stateDir = path.join(dir, STATE_DIR);
     const file = path.join(stateDir, STATE_FILE);
