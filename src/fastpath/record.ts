@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import writeFileAtomic from "write-file-atomic";
 import { ownPackageJson } from "../util/tool-version.js";
-import type { CliIO } from "../cli/io.js";
+import type { CliIO } from "../model/cli-io.js";
 import { currentIdentity, type Journal, type Observation, withJournalAsync } from "../util/observed-fs.js";
 import { compactObservations } from "./compact.js";
 import { type RecordingEnv, recordingEnv } from "./recording-env.js";

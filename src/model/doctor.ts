@@ -1,6 +1,6 @@
 import * as t from "io-ts";
 import { Summary } from "./plan.js";
-import { stringifyByCodec } from "../render/codec-order.js";
+import { stringifyByCodec } from "./codec-order.js";
 
 /**
  * `plugdeps doctor --json`: the report codec. As with the plan document, the codec is the single

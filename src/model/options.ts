@@ -1,4 +1,5 @@
-import type { ProbeMode } from "../util/probe-writable.js";
+/** `access` for read-only commands (access(2) only: they never write), `write` for mutating ones. */
+export type ProbeMode = "write" | "access";
 
 /** What a caller (CLI, library user, reconcile loop) says about one run. */
 export interface RunOptions {

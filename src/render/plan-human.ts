@@ -10,7 +10,7 @@ import type {
 import { specType } from "../model/plan.js";
 import { leftoverLines, lockLines, readOnlyDebrisWarnings, unmanagedLines } from "./observed.js";
 import type { Paint, Style } from "./style.js";
-import { compareKeys } from "./codec-order.js";
+import { compareKeys } from "../model/codec-order.js";
 import { type CellInput, linesOf, NO_CHANGES, plural, shortPath, summarySentence, table } from "./text.js";
 
 /**

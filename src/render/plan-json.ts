@@ -10,7 +10,7 @@ import {
   planToJson,
 } from "../model/plan.js";
 import { parseJson } from "../util/read-json.js";
-import { stringifyByCodec } from "./codec-order.js";
+import { stringifyByCodec } from "../model/codec-order.js";
 
 /**
  * `plugdeps plan --json` / `--out`: the plan document with the key order the PlanDocument codec

@@ -1,6 +1,7 @@
 import * as fs from "./observed-fs.js";
 import * as path from "node:path";
 import { errnoCode } from "../model/errors.js";
+import type { ProbeMode } from "../model/options.js";
 
 /**
  * Can plugdeps create entries in `dir`?
@@ -16,7 +17,7 @@ import { errnoCode } from "../model/errors.js";
  * A directory that does not exist yet is judged by its nearest existing ancestor, since the
  * mutating path will create it with `mkdir -p`.
  */
-export type ProbeMode = "write" | "access";
+export type { ProbeMode };
 
 export type ProbeResult =
   | { readonly writable: true; readonly probedAt: string }

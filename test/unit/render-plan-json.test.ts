@@ -3,7 +3,7 @@ import fc from "fast-check";
 import * as t from "io-ts";
 import { describe, expect, it } from "vitest";
 import { type PlanDocument, PlanDocumentJson, PluginDecision } from "../../src/model/plan.js";
-import { orderByCodec, stringifyByCodec } from "../../src/render/codec-order.js";
+import { orderByCodec, stringifyByCodec } from "../../src/model/codec-order.js";
 import { decodePlanJson, renderPlanJson } from "../../src/render/plan-json.js";
 import { goldenPlans, rich } from "../golden/plans.js";
 
