@@ -1,7 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { removeSandboxes } from "../support/cli.js";
+import { describe, expect, it } from "vitest";
 import {
   APPLY_TIMEOUT_MS,
   commonArgs,
@@ -18,18 +17,15 @@ import {
   planOf,
   runCliProcess,
   startCli,
-  waitFor,
   writeChain,
 } from "./support.js";
+import { waitFor } from "../support/wait.js";
+import { NO_CHANGES } from "../support/cli.js";
 
 /**
  * One writer per root (SPEC §4.7), with real processes: six `plugdeps apply` started together on
  * one fresh root, and the read-only commands (`plan`, `status`) while an apply holds the lock.
  */
-
-afterAll(removeSandboxes);
-
-const NO_CHANGES = "No changes. Runtime dependencies match the plugin plan.";
 
 describe("six applies started together on one fresh root (pnpm)", () => {
   it(

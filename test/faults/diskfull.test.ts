@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   APPLY_TIMEOUT_MS,
   commonArgs,
@@ -14,13 +14,12 @@ import {
   spawnLines,
   writeConfig,
 } from "../support/apply.js";
-import { configFixture, describeRun, removeSandboxes, type RunResult } from "../support/cli.js";
+import { configFixture, describeRun, NO_CHANGES, type RunResult } from "../support/cli.js";
 import {
   generationDirs,
   hostArgs,
   type NsStep,
   ran,
-  removeEnvTemps,
   runInNamespace,
   shq,
   skipUnless,
@@ -44,14 +43,7 @@ import {
  * mkdir says ENOSPC). The real write probe must catch it (SPEC §4.1; openclaw #70163).
  */
 
-afterAll(() => {
-  removeEnvTemps();
-  removeSandboxes();
-});
-
 const DEMO = configFixture("demo.json5");
-const NO_CHANGES = "No changes. Runtime dependencies match the plugin plan.";
-
 /** A line of stderr that names ENOSPC together with a path under `dir`. */
 const enospcLine = (r: RunResult, dir: string): string | undefined =>
   r.stderr.split("\n").find((l) => /\bENOSPC\b/.test(l) && l.includes(`${dir}/`));

@@ -1,13 +1,21 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { execa } from "execa";
 import { expect } from "vitest";
 import { GENERATION_INFIX } from "../../src/observe/generations.js";
-import { type ApplySandbox, type Manager, runWrapped, testPath, writeConfig } from "../support/apply.js";
-import { CLI, copyFixture, fixture, makeSandbox, type RunResult } from "../support/cli.js";
-import { FIXTURE_PACKAGES, packTarball, type Registry, startRegistry } from "../support/registry.js";
+import {
+  addPlugin,
+  type ApplySandbox,
+  type Manager,
+  runWrapped,
+  testPath,
+  writeConfig,
+} from "../support/apply.js";
+import { CLI, copyFixture, fixture, makeSandbox, type RunResult, targetArgs } from "../support/cli.js";
+import { npmrcFor, packTarball, type Registry } from "../support/registry.js";
+import { tempDir } from "../support/temp.js";
+import { runsHere } from "../support/readonly-mount.js";
 
 /**
  * Helpers for the environment fault tests (issue 4 items 4–6): read-only mounts, registry
@@ -52,16 +60,10 @@ export const mountFaultsUnavailable = async (probeDir: string): Promise<string |
 
 /** Warns with the reason and skips the test when the fault cannot be injected here. */
 export const skipUnless = async (
-  ctx: { skip: () => void },
+  ctx: { skip: (note?: string) => void },
   probeDir: string,
   what: string,
-): Promise<boolean> => {
-  const unavailable = await mountFaultsUnavailable(probeDir);
-  if (unavailable === null) return true;
-  console.warn(`skipped ${what}: ${unavailable}`);
-  ctx.skip();
-  return false;
-};
+): Promise<boolean> => runsHere(ctx, what, await mountFaultsUnavailable(probeDir));
 
 // ---------------------------------------------------------------------------------------------
 // Scripts run inside one private mount namespace
@@ -182,64 +184,16 @@ export const makeSmallSandbox = (pm: Manager): ApplySandbox & { readonly config:
     fs.writeFileSync(p, `${JSON.stringify(value, null, 2)}\n`);
   };
   write("package.json", { name: "openclaw", version: "2026.4.29", type: "module" });
-  addStagedPlugin(host, "alpha", { "@fixture/retry": "^2.0.0" });
+  addPlugin(host, "alpha", { "@fixture/retry": "^2.0.0" });
   return { ...sb, host, pm, spawnLog: sb.at("spawn.log"), config: writeConfig(sb, "config", {}) };
 };
 
-/** Adds an enabledByDefault plugin whose dependencies plugdeps stages. */
-export const addStagedPlugin = (host: string, id: string, dependencies: Record<string, string>): void => {
-  const dir = path.join(host, "dist", "extensions", id);
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(
-    path.join(dir, "package.json"),
-    `${JSON.stringify(
-      {
-        name: `@openclaw/${id}`,
-        version: "2026.4.29",
-        type: "module",
-        main: "index.js",
-        dependencies,
-        openclaw: { bundle: { stageRuntimeDependencies: true } },
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  fs.writeFileSync(
-    path.join(dir, "openclaw.plugin.json"),
-    `${JSON.stringify({ id, enabledByDefault: true })}\n`,
-  );
-  fs.writeFileSync(path.join(dir, "index.js"), "export {};\n");
-};
-
 /** `--package-root`, `--config`, `--package-manager` (no stage flag: the caller chooses). */
-export const hostArgs = (sb: ApplySandbox, config: string): string[] => [
-  "--package-root",
-  sb.host,
-  "--config",
-  config,
-  "--package-manager",
-  sb.pm,
-];
+export const hostArgs = (sb: ApplySandbox, config: string): string[] =>
+  targetArgs({ host: sb.host, config, pm: sb.pm });
 
 // ---------------------------------------------------------------------------------------------
 // Registries of a test's own
-
-const temps: string[] = [];
-
-/** Removes the temp dirs made by these helpers (call from afterAll). */
-export const removeEnvTemps = (): void => {
-  for (const t of temps.splice(0)) fs.rmSync(t, { recursive: true, force: true });
-};
-
-/** A packages dir with only the named fixture packages (a registry then starts and restarts quickly). */
-export const fixtureSubset = (names: readonly string[]): string => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plugdeps-faults-packages-"));
-  temps.push(dir);
-  for (const name of names)
-    fs.cpSync(path.join(FIXTURE_PACKAGES, name), path.join(dir, name), { recursive: true });
-  return dir;
-};
 
 /**
  * The npmrc the CLI reads (`npm_config_userconfig`): this registry, no retries, a short fetch
@@ -248,7 +202,7 @@ export const fixtureSubset = (names: readonly string[]): string => {
  */
 export const writeNpmrc = (sb: ApplySandbox, url: string): string => {
   const file = sb.at("npmrc");
-  fs.writeFileSync(file, [`registry=${url}`, "fetch-retries=0", "fetch-timeout=10000", ""].join("\n"));
+  fs.writeFileSync(file, npmrcFor(url));
   return file;
 };
 
@@ -319,12 +273,6 @@ export const hasConnectionTo = (pids: readonly number[], port: number): boolean 
       return f[2]?.endsWith(`:${portHex}`) === true && f[3] === "01" && inodes.has(f[9] ?? "");
     });
 };
-
-export const portOf = (registry: Registry): number => Number(new URL(registry.url).port);
-
-/** Starts a registry of the test's own, on a fixed port when given (a restart after an outage). */
-export const ownRegistry = (packagesDir: string, port?: number): Promise<Registry> =>
-  startRegistry(port === undefined ? { packagesDir } : { packagesDir, port });
 
 /** A package dir `{package.json, index.js}` exporting `{ name, version, ...extra }`. */
 export const writePackage = (
@@ -405,8 +353,7 @@ export const TAMPER_MARKER = "PLUGDEPS-TAMPERED-TARBALL";
  * does not match the attachment. Returns the genuine tarball (what a fixed mirror serves again).
  */
 export const publishTampered = async (registry: Registry, name: string, version: string): Promise<Buffer> => {
-  const base = fs.mkdtempSync(path.join(os.tmpdir(), "plugdeps-tampered-"));
-  temps.push(base);
+  const base = tempDir("tampered");
   const good = packTarball(writePackage(path.join(base, "genuine"), name, version));
   const served = packTarball(
     writePackage(
@@ -472,18 +419,4 @@ export const copyStageFixture = (name: string, dir: string): string => {
   const to = path.join(dir, name);
   copyFixture(fixture("stages", "demo", name), to);
   return to;
-};
-
-/** Polls `predicate` every 10 ms until true, or throws after `timeoutMs` with `describe()`. */
-export const waitUntil = async (
-  what: string,
-  predicate: () => boolean,
-  timeoutMs: number,
-  describe: () => string = () => "",
-): Promise<void> => {
-  const until = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}\n${describe()}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 };

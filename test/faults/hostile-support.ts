@@ -13,7 +13,8 @@ import { RootState } from "../../src/model/state.js";
 import { readHostIdentity, versionedRootName } from "../../src/observe/host-identity.js";
 import { readStartTime } from "../../src/util/process-info.js";
 import { runCli } from "../../src/cli/program.js";
-import { CLI, REPO_ROOT, copyFixture, snapshotTree, type TreeEntry } from "../support/cli.js";
+import { CLI, copyFixture, REPO_ROOT, snapshotTree, targetArgs, type TreeEntry } from "../support/cli.js";
+import { tempDir } from "../support/temp.js";
 
 /**
  * The hostile-input corpus (issue 4 item 7, SPEC §4.12): every case is a directory
@@ -151,29 +152,9 @@ export interface HostileSandbox {
   readonly vars: Readonly<Record<string, string>>;
 }
 
-const created: string[] = [];
-
-export const removeHostileSandboxes = (): void => {
-  for (const dir of created.splice(0)) {
-    // A case may leave a mode-000 file or a FIFO: make everything removable first.
-    try {
-      fs.chmodSync(dir, 0o755);
-    } catch {
-      // gone already
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-};
-
-const tempDir = (prefix: string): string => {
-  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
-  created.push(dir);
-  return dir;
-};
-
 export const makeHostileSandbox = (c: HostileCase): HostileSandbox => {
-  const root = tempDir("plugdeps-hostile-");
-  const bait = tempDir("plugdeps-bait-");
+  const root = tempDir("hostile");
+  const bait = tempDir("bait");
   const home = path.join(root, "home");
   const host = path.join(root, "usr", "lib", "node_modules", "openclaw");
   const stage = path.join(root, "stage");
@@ -485,16 +466,8 @@ export interface CaseOutcome {
 export const isWritingRun = (run: CaseRun): boolean =>
   run.args[0] === "apply" || (run.args[0] === "doctor" && run.args.includes("--fix"));
 
-export const commonArgs = (sb: HostileSandbox): string[] => [
-  "--package-root",
-  sb.host,
-  "--stage-dir",
-  sb.stage,
-  "--config",
-  sb.config,
-  "--package-manager",
-  "pnpm",
-];
+export const commonArgs = (sb: HostileSandbox): string[] =>
+  targetArgs({ host: sb.host, config: sb.config, stage: sb.stage, pm: "pnpm" });
 
 /**
  * PATH for the CLI: the repository's node_modules/.bin first (pnpm is a devDependency), then

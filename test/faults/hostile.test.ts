@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import type * as t from "io-ts";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import { OpenClawPluginPackageJson } from "../../src/hosts/openclaw/discover.js";
 import { decodeWith } from "../../src/model/decode.js";
 import { OpenClawConfig, OpenClawPluginManifest } from "../../src/hosts/openclaw/config-codec.js";
@@ -20,7 +20,6 @@ import {
   ownedGlobs,
   patternOf,
   pool,
-  removeHostileSandboxes,
   rootProblems,
   runCase,
 } from "./hostile-support.js";
@@ -57,10 +56,6 @@ beforeAll(async () => {
   const results = await pool(cases, POOL, (c) => runCase(c, npmrc));
   for (const r of results) outcomes.set(r.case.id, r);
 }, 300_000);
-
-afterAll(() => {
-  removeHostileSandboxes();
-});
 
 const outcomeOf = (id: string): CaseOutcome => {
   const o = outcomes.get(id);

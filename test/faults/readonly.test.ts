@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   APPLY_TIMEOUT_MS,
   commonArgs,
@@ -16,16 +16,8 @@ import {
   wantedInRoot,
   writeConfig,
 } from "../support/apply.js";
-import { configFixture, describeRun, removeSandboxes, snapshotTree } from "../support/cli.js";
-import {
-  copyStageFixture,
-  hostArgs,
-  ran,
-  removeEnvTemps,
-  roBind,
-  runInNamespace,
-  skipUnless,
-} from "./env-support.js";
+import { configFixture, describeRun, NO_CHANGES, snapshotTree } from "../support/cli.js";
+import { copyStageFixture, hostArgs, ran, roBind, runInNamespace, skipUnless } from "./env-support.js";
 
 /**
  * Read-only filesystems (issue 4 item 4, SPEC §4.1, §4.2): real read-only mounts, made inside a
@@ -40,15 +32,8 @@ import {
  *   written; the last entry is the target.
  */
 
-afterAll(() => {
-  removeEnvTemps();
-  removeSandboxes();
-});
-
 const DEMO = configFixture("demo.json5");
 const VARIABLE = "OPENCLAW_PLUGIN_STAGE_DIR";
-const NO_CHANGES = "No changes. Runtime dependencies match the plugin plan.";
-
 /** The lines of a NoWritableStageBase error that list candidates: `  - <path> (<source>): <error>`. */
 const candidateLines = (stderr: string): string[] =>
   stderr.split("\n").filter((l) => /^ {2}- .+ \(.+\): /.test(l));

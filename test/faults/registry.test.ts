@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
+  addPlugin,
   APPLY_TIMEOUT_MS,
   type ApplySandbox,
   decodePlan,
@@ -13,30 +14,25 @@ import {
   run,
   spawnLines,
 } from "../support/apply.js";
-import { describeRun, removeSandboxes, type RunResult } from "../support/cli.js";
+import { describeRun, type RunResult } from "../support/cli.js";
 import { diagnoseInstallLog } from "../../src/execute/package-manager.js";
 import type { Registry } from "../support/registry.js";
-import { publish } from "../support/registry.js";
+import { fixtureSubset, ownRegistry, portOf, publish, stopOwnRegistries } from "../support/registry.js";
 import {
-  addStagedPlugin,
   filesContaining,
-  fixtureSubset,
   generationDirs,
   hasConnectionTo,
   hostArgs,
   makeSmallSandbox,
-  ownRegistry,
-  portOf,
   processesUnder,
   publishTampered,
   publishTarball,
   registryPid,
-  removeEnvTemps,
   TAMPER_MARKER,
-  waitUntil,
   writeNpmrc,
   writePackage,
 } from "./env-support.js";
+import { waitFor } from "../support/wait.js";
 
 /**
  * Registry failures (issue 4 item 5): each against a Verdaccio of the test's own (never the
@@ -52,21 +48,7 @@ import {
  * the next run converges once the registry is fixed.
  */
 
-const registries: Registry[] = [];
-afterAll(async () => {
-  for (const r of registries.splice(0)) await r.stop().catch(() => undefined);
-  removeEnvTemps();
-  removeSandboxes();
-});
-
-const track = (r: Registry): Registry => {
-  registries.push(r);
-  return r;
-};
-const stopRegistry = async (r: Registry): Promise<void> => {
-  registries.splice(registries.indexOf(r), 1);
-  await r.stop();
-};
+afterAll(stopOwnRegistries);
 
 /** Only what these tests install: alpha's retry, the new plugin's cli-tool. */
 const PACKAGES = ["@fixture/retry", "@fixture/cli-tool"];
@@ -136,32 +118,32 @@ describe("registry failures", () => {
   it(
     "the registry stopped mid-install (pnpm): exit 1 with the log, the previous root intact; converges once it is back on the same port",
     async () => {
-      const registry = track(await ownRegistry(fixtureSubset(PACKAGES)));
+      const registry = await ownRegistry(fixtureSubset(PACKAGES));
       const port = portOf(registry);
       const { sb, npmrc, before } = await convergedSandbox("pnpm", registry);
-      addStagedPlugin(sb.host, "beta", { "@fixture/cli-tool": "^1.0.0" });
+      addPlugin(sb.host, "beta", { "@fixture/cli-tool": "^1.0.0" });
 
       const pending = applyIn(sb, npmrc);
       // The package manager has been started for the new generation and has a request open to
       // the registry: the registry is frozen (SIGSTOP) as soon as the manager starts, so that
       // request cannot complete, then killed with it in flight (a crash, not a polite drain).
-      await waitUntil(
-        "the package manager to start",
-        () => spawnLines(sb).length > before.spawns,
-        60_000,
-        () => spawnLines(sb).join("\n"),
-      );
+      await waitFor("the package manager to start", () => spawnLines(sb).length > before.spawns, {
+        timeoutMs: 60_000,
+        describe: () => spawnLines(sb).join("\n"),
+      });
       const pid = registryPid(registry);
       expect(pid, "the registry's Verdaccio process").not.toBeNull();
       process.kill(pid ?? 0, "SIGSTOP");
-      await waitUntil(
+      await waitFor(
         "the package manager to connect to the registry",
         () => hasConnectionTo(processesUnder(sb.stage), port),
-        30_000,
-        () => `processes in the stage: ${processesUnder(sb.stage).join(", ")}`,
+        {
+          timeoutMs: 30_000,
+          describe: () => `processes in the stage: ${processesUnder(sb.stage).join(", ")}`,
+        },
       );
       process.kill(pid ?? 0, "SIGKILL");
-      await stopRegistry(registry);
+      await registry.stop();
       expect(fs.existsSync(`/proc/${pid ?? 0}`), "the registry process is gone").toBe(false);
       const failed = await pending;
       // the request in flight was cut: the manager reports the reset, plugdeps names it as the cause
@@ -174,7 +156,7 @@ describe("registry failures", () => {
       expect(fs.existsSync(path.join(before.root, "node_modules", "@fixture", "cli-tool"))).toBe(false);
 
       // the registry is back on the same port (the clients' configuration does not change)
-      track(await ownRegistry(fixtureSubset(PACKAGES), port));
+      await ownRegistry(fixtureSubset(PACKAGES), port);
       const recovered = await applyIn(sb, npmrc);
       expect(recovered.exitCode, describeRun(recovered)).toBe(0);
       const plan = await planIn(sb, npmrc);
@@ -190,9 +172,9 @@ describe("registry failures", () => {
   it(
     "a dependency the registry does not have (404): exit 1 naming it, the previous root intact; converges once it is published",
     async () => {
-      const registry = track(await ownRegistry(fixtureSubset(PACKAGES)));
+      const registry = await ownRegistry(fixtureSubset(PACKAGES));
       const { sb, npmrc, before } = await convergedSandbox("pnpm", registry);
-      addStagedPlugin(sb.host, "beta", { "@fixture/does-not-exist": "^1.0.0" });
+      addPlugin(sb.host, "beta", { "@fixture/does-not-exist": "^1.0.0" });
 
       const failed = await applyIn(sb, npmrc);
       expectInstallFailure(failed, "pnpm", /E404: the registry has no package @fixture\/does-not-exist$/);
@@ -216,11 +198,11 @@ describe("registry failures", () => {
       "integrity mismatch: exit 1 (EINTEGRITY), nothing of it anywhere in the stage base; converges once the registry serves the genuine one",
       async () => {
         const packages = fixtureSubset(PACKAGES);
-        const registry = track(await ownRegistry(packages));
+        const registry = await ownRegistry(packages);
         const port = portOf(registry);
         const { sb, npmrc, before } = await convergedSandbox(pm, registry);
         const genuine = await publishTampered(registry, "@fixture/tampered", "1.0.0");
-        addStagedPlugin(sb.host, "beta", { "@fixture/tampered": "1.0.0" });
+        addPlugin(sb.host, "beta", { "@fixture/tampered": "1.0.0" });
 
         const failed = await applyIn(sb, npmrc);
         expectInstallFailure(failed, pm, /EINTEGRITY: a downloaded tarball does not match the integrity/);
@@ -229,8 +211,8 @@ describe("registry failures", () => {
         expect(filesContaining(sb.stage, TAMPER_MARKER)).toEqual([]);
 
         // the mirror is fixed (same port, genuine tarball): the next run converges and loads it
-        await stopRegistry(registry);
-        const fixed = track(await ownRegistry(packages, port));
+        await registry.stop();
+        const fixed = await ownRegistry(packages, port);
         await publishTarball(fixed, "@fixture/tampered", "1.0.0", genuine);
         const recovered = await applyIn(sb, npmrc);
         expect(recovered.exitCode, describeRun(recovered)).toBe(0);

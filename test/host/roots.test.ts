@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { versionDir } from "../../scripts/fetch-openclaw.mjs";
 import { CLI, REPO_ROOT, cliEnv } from "../support/cli.js";
 import { findNode22 } from "../support/node22.js";
-import { unusedPid } from "../support/process.js";
+import { procStartTime, unusedPid } from "../support/process.js";
 
 /**
  * `npm run test:host`: which roots of a stage base survive, plugdeps against OpenClaw's OWN
@@ -290,11 +290,6 @@ const survivors = (stage: string): Set<string> => {
 // ---------------------------------------------------------------------------------------------
 // The live lock holder: a real process, alive for the whole test.
 
-const startTimeOf = (pid: number): number => {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
-};
-
 let child: ChildProcess | undefined;
 let holder: Holder | undefined;
 let tmp = "";
@@ -309,7 +304,7 @@ beforeAll(async () => {
   // /proc/<pid>/stat exists as soon as the process does
   for (let i = 0; i < 50 && !fs.existsSync(`/proc/${pid}/stat`); i++)
     await new Promise((r) => setTimeout(r, 20));
-  holder = { pid, starttime: startTimeOf(pid) };
+  holder = { pid, starttime: procStartTime(pid) };
 });
 
 afterAll(() => {

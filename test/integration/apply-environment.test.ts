@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
-import { afterAll, describe, expect, it } from "vitest";
-import { configFixture, describeRun, removeSandboxes, snapshotTree } from "../support/cli.js";
+import { describe, expect, it } from "vitest";
+import { configFixture, describeRun, NO_CHANGES, snapshotTree } from "../support/cli.js";
 import {
   apply,
   APPLY_TIMEOUT_MS,
@@ -12,36 +12,25 @@ import {
   makeApplySandbox,
   MANAGERS,
   planJson,
-  readOnlyMountArgs,
-  readOnlyMountUnavailable,
-  runWrapped,
   spawnLines,
   spawnsByStage,
 } from "../support/apply.js";
+import { readOnlyMountUnavailable, runCliReadOnly, runsHere } from "../support/readonly-mount.js";
 
 /**
  * `plugdeps apply` in hostile surroundings, with each package manager: a host package root that
  * is a read-only mount (systemd `ProtectSystem=strict`), and several applies started at once.
  */
 
-afterAll(removeSandboxes);
-
-const NO_CHANGES = "No changes. Runtime dependencies match the plugin plan.";
-
 describe.each(MANAGERS)("apply with %s", (pm) => {
   it(
     "with the host on a read-only mount: installs into the stage, writes nothing under the host",
     async (ctx) => {
       const sb = makeApplySandbox(pm); // the demo host, with its legacy debris, and an empty stage
-      const unavailable = await readOnlyMountUnavailable(sb.at("probe"));
-      if (unavailable !== null) {
-        console.warn(`skipped the read-only host test: ${unavailable}`);
-        ctx.skip();
-        return;
-      }
+      if (!runsHere(ctx, "the read-only host test", await readOnlyMountUnavailable(sb.at("probe")))) return;
       const config = configFixture("demo.json5");
       const inReadOnlyHost = (...args: string[]) =>
-        runWrapped(sb, "unshare", readOnlyMountArgs(sb.host, [...args, ...commonArgs(sb, config)]));
+        runCliReadOnly(sb, sb.host, [...args, ...commonArgs(sb, config)]);
       const hostBefore = snapshotTree(sb.host);
 
       const r = expectOk(await inReadOnlyHost("apply"));

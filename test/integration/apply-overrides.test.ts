@@ -1,7 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { removeSandboxes } from "../support/cli.js";
+import { describe, expect, it } from "vitest";
 import {
   MANAGERS,
   apply,
@@ -17,8 +16,6 @@ import {
  * that must come from the registry at a pinned version). slack's @fixture/slack-sdk@2.x depends on
  * @fixture/retry ^2.0.0, whose newest is 2.1.0; an override pins 2.0.1. Both managers.
  */
-afterAll(removeSandboxes);
-
 const installedVersion = (root: string, name: string): string =>
   (
     JSON.parse(fs.readFileSync(path.join(root, "node_modules", name, "package.json"), "utf8")) as {

@@ -1,9 +1,9 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { execa } from "execa";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CLI, REPO_ROOT } from "../support/cli.js";
+import { tempDir } from "../support/temp.js";
 
 /**
  * The executable runs the full CLI bundle with the V8 code cache the build made for it
@@ -11,8 +11,7 @@ import { CLI, REPO_ROOT } from "../support/cli.js";
  * run pays the compile again, silently), and a missing or corrupt cache must cost only speed.
  */
 const CLI_DIR = path.dirname(CLI);
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plugdeps-code-cache-"));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir("code-cache");
 
 /** The executable, the bundle and (optionally) a cache in a directory of their own. */
 const copyOfCli = (name: string, cache: Buffer | null): string => {

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { configFixture, describeRun, removeSandboxes, snapshotTree } from "../support/cli.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { configFixture, describeRun, NO_CHANGES, snapshotTree } from "../support/cli.js";
 import {
   APPLY_TIMEOUT_MS,
   type ApplySandbox,
@@ -23,9 +23,6 @@ import {
  * repair, with the package manager where needed.
  */
 
-afterAll(removeSandboxes);
-
-const NO_CHANGES = "No changes. Runtime dependencies match the plugin plan.";
 const DEBUG = { PLUGDEPS_DEBUG_NOOP_STAMP: "1" };
 const REPLAYED = "plugdeps: no-op stamp: replayed";
 

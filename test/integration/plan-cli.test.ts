@@ -1,52 +1,38 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as E from "fp-ts/lib/Either.js";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { PlanDocument } from "../../src/model/plan.js";
 import { readStartTime } from "../../src/util/process-info.js";
-import { decodePlanJson } from "../../src/render/plan-json.js";
 import {
   configFixture,
   copyFixture,
   describeRun,
   fixture,
   makeSandbox,
+  NO_CHANGES,
   removeHostDebris,
-  removeSandboxes,
   runCli,
+  runCliOk,
   type RunResult,
   type Sandbox,
+  sandboxArgs,
   snapshotTree,
+  targetArgs,
   writeMinimalHost,
 } from "../support/cli.js";
+import { decodePlan } from "../support/apply.js";
 
 /**
  * `plugdeps plan` end to end: the built CLI as a subprocess, on copies of the fixtures, with a
  * controlled environment (see test/support/cli.ts).
  */
 
-afterAll(removeSandboxes);
-
 const PREVIOUS_ROOT = "openclaw-2026.4.20-0a1b2c3d4e5f";
 const STACK_LINE = /^\s{4}at /m;
 
-const planArgs = (sb: Sandbox, config = "demo.json5", ...extra: string[]): string[] => [
-  "plan",
-  "--package-root",
-  sb.host,
-  "--config",
-  configFixture(config),
-  "--stage-dir",
-  sb.stage,
-  ...extra,
-];
-
-const decodePlan = (text: string, file = "<stdout>"): PlanDocument => {
-  const decoded = decodePlanJson(text, file);
-  if (E.isLeft(decoded)) throw new Error(`${file} does not decode: ${decoded.left.message}\n${text}`);
-  return decoded.right;
-};
+const planArgs = (sb: Sandbox, config = "demo.json5", ...extra: string[]): string[] =>
+  sandboxArgs("plan", sb, configFixture(config), ...extra);
 
 /** Runs the command with `--json`, expects exit 0 and returns the decoded plan document. */
 const planDocument = async (
@@ -54,10 +40,7 @@ const planDocument = async (
   sb: Sandbox,
   env: Record<string, string> = {},
 ): Promise<PlanDocument> => {
-  const r = await runCli([...args, "--json"], { home: sb.home, env });
-  expect(r.exitCode, describeRun(r)).toBe(0);
-  expect(r.stderr).toBe("");
-  return decodePlan(r.stdout);
+  return decodePlan((await runCliOk([...args, "--json"], { home: sb.home, env })).stdout);
 };
 
 const expectCleanError = (r: RunResult): void => {
@@ -80,10 +63,7 @@ const actionPackageNames = (plan: PlanDocument): string[] =>
 describe("plan on the demo host", () => {
   it("renders the plugin plan, conflict, invalid plugins, rejected specs and the summary", async () => {
     const sb = makeSandbox({ stage: "demo" });
-    const r = await runCli(planArgs(sb), { home: sb.home });
-    expect(r.exitCode, describeRun(r)).toBe(0);
-    expect(r.stderr).toBe("");
-    const out = r.stdout;
+    const out = (await runCliOk(planArgs(sb), { home: sb.home })).stdout;
 
     // README: 2 reuses from the 2026.4.20 root (http-kit, slack-sdk with its retry), 7 installs
     // (markdown twice: shared ^2 and telegram-isolated ^1), the old root kept for rollback, 1
@@ -185,14 +165,7 @@ describe("plan on the demo host", () => {
 
 describe("plan writes nothing", () => {
   const readOnlyCommands = (sb: Sandbox, stageDir: string): string[][] => {
-    const common = [
-      "--package-root",
-      sb.host,
-      "--config",
-      configFixture("demo.json5"),
-      "--stage-dir",
-      stageDir,
-    ];
+    const common = targetArgs({ host: sb.host, config: configFixture("demo.json5"), stage: stageDir });
     return [
       ["plan", ...common],
       ["plan", ...common, "--json"],
@@ -292,17 +265,17 @@ describe("--detailed-exitcode", () => {
     removeHostDebris(sb.host);
     const r = await runCli(planArgs(sb, "all-off.json5", "--detailed-exitcode"), { home: sb.home });
     expect(r.exitCode, describeRun(r)).toBe(0);
-    expect(r.stdout).toContain("No changes. Runtime dependencies match the plugin plan.");
+    expect(r.stdout).toContain(NO_CHANGES);
     expect(r.stdout).not.toContain("Plan: ");
   });
 
   it("exits 0 with no changes: an active staged plugin fully satisfied by the host", async () => {
     const sb = makeSandbox({ host: null, stage: "empty" });
     writeMinimalHost(sb.host);
-    const args = ["plan", "--package-root", sb.host, "--stage-dir", sb.stage, "--detailed-exitcode"];
+    const args = sandboxArgs("plan", sb, undefined, "--detailed-exitcode");
     const r = await runCli(args, { home: sb.home });
     expect(r.exitCode, describeRun(r)).toBe(0);
-    expect(r.stdout).toContain("No changes. Runtime dependencies match the plugin plan.");
+    expect(r.stdout).toContain(NO_CHANGES);
     expect(r.stdout).toMatch(/= @fixture\/logger\s+1\.4\.0 from host node_modules/);
     const plan = decodePlan((await runCli([...args, "--json"], { home: sb.home })).stdout);
     expect(activeIds(plan)).toEqual(["solo"]);
@@ -424,14 +397,7 @@ describe("errors: exit 1, one message, no stack trace", () => {
 });
 
 describe("config precedence through the environment", () => {
-  const noConfigArgs = (sb: Sandbox, ...extra: string[]) => [
-    "plan",
-    "--package-root",
-    sb.host,
-    "--stage-dir",
-    sb.stage,
-    ...extra,
-  ];
+  const noConfigArgs = (sb: Sandbox, ...extra: string[]) => sandboxArgs("plan", sb, undefined, ...extra);
 
   it("OPENCLAW_CONFIG_PATH is used without --config", async () => {
     const sb = makeSandbox();
@@ -621,18 +587,15 @@ describe("a lock held by a live process", () => {
 });
 
 describe("profile host (end to end)", () => {
-  const acmeArgs = (sb: Sandbox, ...extra: string[]) => [
-    "plan",
-    "--host",
-    "profile:fixtures/profiles/acme.json",
-    "--package-root",
-    sb.host,
-    "--config",
-    "fixtures/configs/acme.json",
-    "--stage-dir",
-    sb.stage,
-    ...extra,
-  ];
+  const acmeArgs = (sb: Sandbox, ...extra: string[]) =>
+    sandboxArgs(
+      "plan",
+      sb,
+      "fixtures/configs/acme.json",
+      "--host",
+      "profile:fixtures/profiles/acme.json",
+      ...extra,
+    );
 
   it("plans acme-demo through fixtures/profiles/acme.json", async () => {
     const sb = makeSandbox({ host: "acme-demo", stage: "empty" });

@@ -1,10 +1,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { StatusView } from "../../src/render/status-human.js";
 import { freePort } from "../support/registry.js";
 import { APPLY_TIMEOUT_MS, liveTarget, spawnLines } from "../support/apply.js";
-import { describeRun, removeSandboxes, runCli, snapshotTree } from "../support/cli.js";
+import { describeRun, runCli, sandboxArgs, snapshotTree } from "../support/cli.js";
 import {
   condition,
   env,
@@ -25,8 +25,6 @@ import {
  * a failing pass exits 1 and records Degraded.
  */
 
-afterAll(removeSandboxes);
-
 const once = (sb: ReconcileSandbox, ...extra: string[]) =>
   runCli([...reconcileArgs(sb, "--once", ...extra)], {
     home: sb.home,
@@ -34,16 +32,8 @@ const once = (sb: ReconcileSandbox, ...extra: string[]) =>
     timeoutMs: APPLY_TIMEOUT_MS,
   });
 
-const statusArgs = (sb: ReconcileSandbox, ...extra: string[]) => [
-  "status",
-  "--package-root",
-  sb.host,
-  "--config",
-  sb.config,
-  "--stage-dir",
-  sb.stage,
-  ...extra,
-];
+const statusArgs = (sb: ReconcileSandbox, ...extra: string[]) =>
+  sandboxArgs("status", sb, sb.config, ...extra);
 
 describe("reconcile --once", () => {
   it("converges, writes status.json with Ready=True; a second pass is a no-op that keeps the transition times", async () => {

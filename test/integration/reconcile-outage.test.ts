@@ -1,14 +1,12 @@
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { liveTarget, spawnLines } from "../support/apply.js";
-import { fixture, removeSandboxes } from "../support/cli.js";
-import { type Registry, startRegistry } from "../support/registry.js";
+import { liveTarget } from "../support/apply.js";
+
+import { fixtureSubset, ownRegistry, portOf, stopOwnRegistries } from "../support/registry.js";
 import {
   condition,
   expectExit0,
   hasPackage,
+  loopWait,
   makeReconcileSandbox,
   passes,
   PLUGINS,
@@ -16,9 +14,11 @@ import {
   readStatus,
   rootOf,
   setPlugins,
+  showRun,
   startReconcile,
-  waitFor,
+  untilReady,
 } from "./reconcile-support.js";
+import { waitFor } from "../support/wait.js";
 
 /**
  * A registry outage and its end. The loop runs against a registry of its own; the registry is
@@ -28,55 +28,35 @@ import {
  * change), and the loop recovers to Ready on its own.
  */
 
-const registries: Registry[] = [];
-const temps: string[] = [];
-afterAll(async () => {
-  for (const r of registries.splice(0)) await r.stop().catch(() => undefined);
-  for (const t of temps) fs.rmSync(t, { recursive: true, force: true });
-  removeSandboxes();
-});
+afterAll(stopOwnRegistries);
 
 /** Only the packages these tests install, so a registry starts (and restarts) quickly. */
-const packagesDir = (): string => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plugdeps-outage-packages-"));
-  temps.push(dir);
-  for (const deps of Object.values(PLUGINS)) {
-    for (const name of Object.keys(deps)) {
-      fs.cpSync(fixture("registry", "packages", name), path.join(dir, name), { recursive: true });
-    }
-  }
-  return dir;
-};
+const packagesDir = (): string =>
+  fixtureSubset(new Set(Object.values(PLUGINS).flatMap((deps) => Object.keys(deps))));
 
 describe("reconcile loop: registry outage", () => {
   it("fails, records Degraded, backs off, and recovers to Ready once the registry is back", async () => {
     const sb = makeReconcileSandbox();
     const packages = packagesDir();
-    const first = await startRegistry({ packagesDir: packages });
-    registries.push(first);
-    const port = Number(new URL(first.url).port);
+    const first = await ownRegistry(packages);
+    const port = portOf(first);
     pointAtRegistry(sb, first.url);
 
     // interval 30s: the backoff doubles 5s, 10s, 20s and is capped at 30s
     const run = startReconcile(sb, ["--every", "30s", "--jitter", "0"]);
     try {
-      const show = () => `${run.output()}\nspawn log:\n${spawnLines(sb).join("\n")}`;
-      await waitFor(
-        "the first pass to converge",
-        () => condition(readStatus(sb), "Ready")?.status === "True",
-        show,
-      );
+      const show = showRun(run, sb);
+      await untilReady(sb, show);
       const root = rootOf(sb) ?? "";
       const target = liveTarget(root);
 
       // outage, then a change that needs the registry
       await first.stop();
-      registries.splice(registries.indexOf(first), 1);
       setPlugins(sb, ["solo", "extra"]);
       await waitFor(
         "two failed passes",
         () => passes(run).filter((p) => p.outcome === "Failed").length >= 2,
-        show,
+        loopWait(show),
       );
 
       const failedPasses = passes(run).filter((p) => p.outcome === "Failed");
@@ -103,7 +83,7 @@ describe("reconcile loop: registry outage", () => {
       expect(liveTarget(root)).toBe(target);
 
       // the registry comes back on the same port: the next backoff pass converges
-      registries.push(await startRegistry({ packagesDir: packages, port }));
+      await ownRegistry(packages, port);
       await waitFor(
         "recovery to Ready",
         // the log line comes after the status record: wait for both
@@ -111,7 +91,7 @@ describe("reconcile loop: registry outage", () => {
           passes(run).at(-1)?.outcome === "Applied" &&
           condition(readStatus(sb), "Ready")?.status === "True" &&
           hasPackage(root, "@fixture/tokenizer"),
-        show,
+        loopWait(show),
       );
       const recovered = readStatus(sb);
       expect(recovered?.lastPass.outcome).toBe("Applied");

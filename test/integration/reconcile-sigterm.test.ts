@@ -1,21 +1,23 @@
 import * as fs from "node:fs";
 import * as net from "node:net";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { leftovers, liveTarget, spawnLines } from "../support/apply.js";
-import { removeSandboxes } from "../support/cli.js";
 import {
   condition,
   expectExit0,
   hasPackage,
+  loopWait,
   makeReconcileSandbox,
   passes,
   pointAtRegistry,
   readStatus,
   rootOf,
   setPlugins,
+  showRun,
   startReconcile,
-  waitFor,
+  untilReady,
 } from "./reconcile-support.js";
+import { waitFor } from "../support/wait.js";
 
 /**
  * SIGTERM while the package manager runs. The install is made to hang deterministically — the
@@ -25,8 +27,6 @@ import {
  * the pass as Interrupted, and exit 0.
  */
 
-afterAll(removeSandboxes);
-
 describe("reconcile loop: SIGTERM during an install", () => {
   it("aborts the package manager, leaves the live root and no lock behind, exits 0", async () => {
     const sb = makeReconcileSandbox();
@@ -35,12 +35,8 @@ describe("reconcile loop: SIGTERM during an install", () => {
     const silentPort = (silent.address() as net.AddressInfo).port;
     const run = startReconcile(sb, ["--every", "1h"]);
     try {
-      const show = () => `${run.output()}\nspawn log:\n${spawnLines(sb).join("\n")}`;
-      await waitFor(
-        "the first pass to converge",
-        () => condition(readStatus(sb), "Ready")?.status === "True",
-        show,
-      );
+      const show = showRun(run, sb);
+      await untilReady(sb, show);
       const root = rootOf(sb) ?? "";
       const target = liveTarget(root);
       expect(target).not.toBeNull();
@@ -48,12 +44,12 @@ describe("reconcile loop: SIGTERM during an install", () => {
       // the registry goes silent, then `third` is enabled: the next pass's install hangs
       pointAtRegistry(sb, `http://127.0.0.1:${silentPort}/`);
       setPlugins(sb, ["solo", "third"]);
-      await waitFor("the package manager to start", () => spawnLines(sb).length === 2, show);
+      await waitFor("the package manager to start", () => spawnLines(sb).length === 2, loopWait(show));
       // Mid-pass, before the install: the record says a pass is applying.
       await waitFor(
         "the mid-pass record",
         () => condition(readStatus(sb), "Progressing")?.reason === "Applying",
-        show,
+        loopWait(show),
       );
 
       const stopped = await run.stop("SIGTERM");

@@ -4,8 +4,11 @@ import * as E from "fp-ts/lib/Either.js";
 import { execa } from "execa";
 import { expect, inject } from "vitest";
 import { ReconcileStatus } from "../../src/model/status.js";
-import { type ApplySandbox, applyEnv, testPath } from "../support/apply.js";
-import { CLI, cliEnv, makeSandbox, REPO_ROOT, writeMinimalHost } from "../support/cli.js";
+import { addPlugin, applyEnv, type ApplySandbox, spawnLines, testPath } from "../support/apply.js";
+import { CLI, cliEnv, makeSandbox, REPO_ROOT, targetArgs, writeMinimalHost } from "../support/cli.js";
+import type { WaitOptions } from "../support/wait.js";
+import { npmrcFor } from "../support/registry.js";
+import { waitFor } from "../support/wait.js";
 
 /**
  * Helpers for the `plugdeps reconcile` integration tests: a small OpenClaw-shaped host whose
@@ -35,19 +38,7 @@ export const makeReconcileSandbox = (): ReconcileSandbox => {
   const sb = makeSandbox({ host: null, stage: "empty" });
   const host = sb.at("usr", "lib", "node_modules", "openclaw");
   writeMinimalHost(host);
-  for (const [id, dependencies] of Object.entries(PLUGINS)) {
-    const dir = path.join(host, "dist", "extensions", id);
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(
-      path.join(dir, "package.json"),
-      `${JSON.stringify({ name: `@openclaw/${id}`, version: "2026.4.29", type: "module", dependencies, openclaw: { bundle: { stageRuntimeDependencies: true } } }, null, 2)}\n`,
-    );
-    fs.writeFileSync(
-      path.join(dir, "openclaw.plugin.json"),
-      `${JSON.stringify({ id, enabledByDefault: true })}\n`,
-    );
-    fs.writeFileSync(path.join(dir, "index.js"), "export {};\n");
-  }
+  for (const [id, dependencies] of Object.entries(PLUGINS)) addPlugin(host, id, dependencies);
   const rsb: ReconcileSandbox = {
     ...sb,
     host,
@@ -75,13 +66,9 @@ export const setPlugins = (sb: ReconcileSandbox, enabled: readonly PluginId[]): 
   fs.renameSync(temp, sb.config);
 };
 
-/**
- * The npmrc every run reads. No retries and a short fetch timeout: a registry outage must fail
- * a pass promptly (pnpm would otherwise retry each request for a minute). No token: the local
- * registries allow anonymous reads.
- */
+/** Points every later run at the registry at `url` (npmrcFor: no retries, a short timeout). */
 export const pointAtRegistry = (sb: ReconcileSandbox, url: string): void => {
-  fs.writeFileSync(sb.npmrc, [`registry=${url}`, "fetch-retries=0", "fetch-timeout=10000", ""].join("\n"));
+  fs.writeFileSync(sb.npmrc, npmrcFor(url));
 };
 
 export const env = (sb: ReconcileSandbox): Record<string, string> => ({
@@ -91,14 +78,7 @@ export const env = (sb: ReconcileSandbox): Record<string, string> => ({
 
 export const reconcileArgs = (sb: ReconcileSandbox, ...extra: string[]): string[] => [
   "reconcile",
-  "--package-root",
-  sb.host,
-  "--config",
-  sb.config,
-  "--stage-dir",
-  sb.stage,
-  "--package-manager",
-  "pnpm",
+  ...targetArgs({ host: sb.host, config: sb.config, stage: sb.stage, pm: "pnpm" }),
   ...extra,
 ];
 
@@ -161,21 +141,16 @@ export const passes = (run: Running) =>
     reason?: string;
   }[];
 
-/** Polls `check` every 100 ms until it returns a value (not undefined/false) or the deadline passes. */
-export const waitFor = async <T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  describe: () => string = () => "",
-  deadlineMs = 45_000,
-): Promise<T> => {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}\n${describe()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
+/** What a loop test shows when a wait times out: the loop's output so far and the spawn log. */
+export const showRun = (run: Running, sb: ReconcileSandbox) => (): string =>
+  `${run.output()}\nspawn log:\n${spawnLines(sb).join("\n")}`;
+
+/** How the loop tests wait (waitFor in test/support/wait.ts): every 100 ms, 45 s at most, `show` on timeout. */
+export const loopWait = (show: () => string): WaitOptions => ({
+  describe: show,
+  timeoutMs: 45_000,
+  intervalMs: 100,
+});
 
 export const statusFile = (sb: ReconcileSandbox): string => path.join(sb.stage, ".plugdeps", "status.json");
 
@@ -210,3 +185,11 @@ export const expectExit0 = (r: { exitCode: number | undefined; output: string })
 };
 
 export { testPath };
+
+/** Waits for the status record to say Ready=True (the first pass converged). */
+export const untilReady = (sb: ReconcileSandbox, show: () => string): Promise<boolean> =>
+  waitFor(
+    "the first pass to converge",
+    () => condition(readStatus(sb), "Ready")?.status === "True",
+    loopWait(show),
+  );

@@ -1,20 +1,21 @@
 import * as fs from "node:fs";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { liveTarget, spawnLines } from "../support/apply.js";
-import { removeSandboxes } from "../support/cli.js";
 import { freePort } from "../support/registry.js";
 import {
   condition,
   expectExit0,
   hasPackage,
+  loopWait,
   makeReconcileSandbox,
   passes,
   readStatus,
   rootOf,
   setPlugins,
+  showRun,
   startReconcile,
-  waitFor,
 } from "./reconcile-support.js";
+import { waitFor } from "../support/wait.js";
 
 /**
  * The loop as a daemon: the built CLI runs `reconcile` with an interval far longer than the
@@ -22,8 +23,6 @@ import {
  * change without a restart, a pass over an unchanged plan starts no package manager, the metrics
  * endpoint serves what happened, and SIGTERM between passes exits 0 at once.
  */
-
-afterAll(removeSandboxes);
 
 const scrape = async (url: string) => {
   const res = await fetch(url);
@@ -37,11 +36,11 @@ describe("reconcile loop: config watch and metrics", () => {
     const base = `http://127.0.0.1:${port}`;
     const run = startReconcile(sb, ["--every", "1h", "--metrics-port", String(port)]);
     try {
-      const show = () => `${run.output()}\nspawn log:\n${spawnLines(sb).join("\n")}`;
+      const show = showRun(run, sb);
 
       // first pass: solo's dependency installed, Ready
       // (the pass's log line is written after its status record: wait for the line)
-      await waitFor("the first pass to converge", () => passes(run).length === 1, show);
+      await waitFor("the first pass to converge", () => passes(run).length === 1, loopWait(show));
       expect(condition(readStatus(sb), "Ready")?.status).toBe("True");
       expect(passes(run)).toMatchObject([{ pass: 1, trigger: "start", outcome: "Applied", ready: "True" }]);
       expect(spawnLines(sb)).toHaveLength(1);
@@ -75,7 +74,7 @@ describe("reconcile loop: config watch and metrics", () => {
         () =>
           hasPackage(root, "@fixture/tokenizer") &&
           passes(run).some((p) => p.outcome === "Applied" && p.pass >= 2),
-        show,
+        loopWait(show),
       );
       expect(passes(run)[1]).toMatchObject({
         pass: 2,
@@ -92,7 +91,7 @@ describe("reconcile loop: config watch and metrics", () => {
       const seen = passes(run).length;
       const targetNow = liveTarget(root ?? "");
       setPlugins(sb, ["solo", "extra"]);
-      await waitFor("the pass after an unchanged save", () => passes(run).length > seen, show);
+      await waitFor("the pass after an unchanged save", () => passes(run).length > seen, loopWait(show));
       const last = passes(run).at(-1);
       expect(last).toMatchObject({ trigger: "config-change", outcome: "Converged", ready: "True" });
       expect(spawnLines(sb)).toHaveLength(2);

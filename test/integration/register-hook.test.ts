@@ -2,8 +2,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { execa } from "execa";
 import * as semver from "semver";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT, removeSandboxes } from "../support/cli.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../support/cli.js";
 import {
   addPlugin,
   apply,
@@ -11,10 +11,10 @@ import {
   type ApplySandbox,
   expectOk,
   makeApplySandbox,
-  readOnlyMountUnavailable,
   testPath,
 } from "../support/apply.js";
 import { findNode22 } from "../support/node22.js";
+import { readOnlyMountArgs, readOnlyMountUnavailable } from "../support/readonly-mount.js";
 
 /**
  * `node --import <dist>/src/resolve/register.js` end to end: a real root built by `plugdeps apply`
@@ -23,8 +23,6 @@ import { findNode22 } from "../support/node22.js";
  * (root + unshare; skipped with a reason where unavailable). The child gets only
  * PLUGDEPS_STAGE_DIR (plus PATH and HOME): the hook finds the records itself.
  */
-
-afterAll(removeSandboxes);
 
 const REGISTER = path.join(REPO_ROOT, "dist", "src", "resolve", "register.js");
 
@@ -139,22 +137,12 @@ const runProbes = async (opts: {
   const nodeBin = opts.node ?? process.execPath;
   const node = [...(opts.hook ? ["--import", REGISTER] : []), runner, ...probeArgs()];
   const r = opts.readOnlyHost
-    ? await execa(
-        "unshare",
-        [
-          "-m",
-          "--propagation",
-          "private",
-          "sh",
-          "-c",
-          'dir="$1"; shift; mount --bind -o ro "$dir" "$dir" && exec "$@"',
-          "sh",
-          sb.host,
-          nodeBin,
-          ...node,
-        ],
-        { reject: false, extendEnv: false, env: childEnv(), cwd: sb.root },
-      )
+    ? await execa("unshare", readOnlyMountArgs(sb.host, [nodeBin, ...node]), {
+        reject: false,
+        extendEnv: false,
+        env: childEnv(),
+        cwd: sb.root,
+      })
     : await execa(nodeBin, node, { reject: false, extendEnv: false, env: childEnv(), cwd: sb.root });
   expect(r.stderr, "the hook prints nothing on success").toBe("");
   return parse(r);

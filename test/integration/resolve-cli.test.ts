@@ -2,9 +2,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { ResolveExplanation } from "../../src/resolve/explain.js";
-import { describeRun, REPO_ROOT, removeSandboxes, runCli, snapshotTree } from "../support/cli.js";
+import { describeRun, REPO_ROOT, runCli, snapshotTree } from "../support/cli.js";
 import {
   addPlugin,
   apply,
@@ -21,8 +21,6 @@ import {
  * normalized), `--json`, exit codes, read-only-ness, and agreement with what the hook really does.
  * `UPDATE_GOLDEN=1` rewrites the golden files; read the diff before committing it.
  */
-
-afterAll(removeSandboxes);
 
 const GOLDEN_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../golden");
 const UPDATE = process.env["UPDATE_GOLDEN"] === "1";

@@ -1,49 +1,34 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { StatusView } from "../../src/render/status-human.js";
 import {
   configFixture,
   describeRun,
   makeSandbox,
-  removeSandboxes,
   runCli,
+  runCliOk,
   type Sandbox,
+  sandboxArgs,
   snapshotTree,
   writeMinimalHost,
 } from "../support/cli.js";
 
 /** `plugdeps status` end to end: the built CLI as a subprocess, on copies of the fixtures. */
 
-afterAll(removeSandboxes);
-
 const PREVIOUS_ROOT = "openclaw-2026.4.20-0a1b2c3d4e5f";
 
-const statusArgs = (sb: Sandbox, config = "demo.json5", ...extra: string[]): string[] => [
-  "status",
-  "--package-root",
-  sb.host,
-  "--config",
-  configFixture(config),
-  "--stage-dir",
-  sb.stage,
-  ...extra,
-];
+const statusArgs = (sb: Sandbox, config = "demo.json5", ...extra: string[]): string[] =>
+  sandboxArgs("status", sb, configFixture(config), ...extra);
 
 const statusJson = async (args: readonly string[], sb: Sandbox): Promise<StatusView> => {
-  const r = await runCli([...args, "--json"], { home: sb.home });
-  expect(r.exitCode, describeRun(r)).toBe(0);
-  expect(r.stderr).toBe("");
-  return JSON.parse(r.stdout) as StatusView;
+  return JSON.parse((await runCliOk([...args, "--json"], { home: sb.home })).stdout) as StatusView;
 };
 
 describe("status on the demo host", () => {
   it("shows host, stage base, previous roots, lock, debris and that it is out of sync", async () => {
     const sb = makeSandbox({ stage: "demo" });
-    const r = await runCli(statusArgs(sb), { home: sb.home });
-    expect(r.exitCode, describeRun(r)).toBe(0);
-    expect(r.stderr).toBe("");
-    const out = r.stdout;
+    const out = (await runCliOk(statusArgs(sb), { home: sb.home })).stdout;
     expect(out).toContain(`openclaw 2026.4.29 (${sb.host})`);
     expect(out).toMatch(new RegExp(`stage base:\\s+${escapeRegExp(sb.stage)} \\(--stage-dir\\)`));
     expect(out).toMatch(/current root:\s+none yet/);
@@ -82,7 +67,7 @@ describe("status when in sync", () => {
   it("says so (human and --json), exit 0", async () => {
     const sb = makeSandbox({ host: null, stage: "empty" });
     writeMinimalHost(sb.host);
-    const args = ["status", "--package-root", sb.host, "--stage-dir", sb.stage];
+    const args = sandboxArgs("status", sb, undefined);
     const r = await runCli(args, { home: sb.home });
     expect(r.exitCode, describeRun(r)).toBe(0);
     expect(r.stdout).toContain("In sync. Runtime dependencies match the plugin plan.");

@@ -1,10 +1,10 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { decodePlanJson } from "../../src/render/plan-json.js";
+import { tempDir } from "../support/temp.js";
 
 /**
  * Issue 13 point 3: a third host is a new folder plus one line in the catalog. A copy of src/,
@@ -97,7 +97,7 @@ const writeJson = (file: string, value: unknown): void => {
 };
 
 describe("a third host adapter: a new folder and one catalog line", () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plugdeps-tiny-"));
+  const tmp = tempDir("tiny");
   const copy = path.join(tmp, "plugdeps");
   const host = path.join(tmp, "tiny-host");
   const stage = path.join(tmp, "stage");
@@ -153,10 +153,6 @@ describe("a third host adapter: a new folder and one catalog line", () => {
     });
     fs.mkdirSync(home);
   }, 120_000);
-
-  afterAll(() => {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
 
   const planOf = (stdout: string) => {
     const decoded = decodePlanJson(stdout, "plan --json");

@@ -1,14 +1,13 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   CLI,
   REPO_ROOT,
   configFixture,
   describeRun,
   makeSandbox,
-  removeSandboxes,
   runCli,
   type Sandbox,
   snapshotTree,
@@ -19,8 +18,6 @@ import {
  * paths, `--out` writes exactly two files (and refuses to overwrite different ones without
  * `--force`), and the written files pass `systemd-analyze verify` where it exists.
  */
-
-afterAll(removeSandboxes);
 
 const args = (sb: Sandbox, ...extra: string[]): string[] => [
   "units",

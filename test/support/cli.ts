@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
+import { expect } from "vitest";
+import { tempDir } from "./temp.js";
 
 /**
  * Helpers for integration tests that run the BUILT CLI as a real subprocess.
@@ -44,11 +45,9 @@ export interface SandboxOptions {
   readonly stage?: string;
 }
 
-const created: string[] = [];
-
+/** A fresh sandbox in a temp dir (test/support/temp.ts: removed after the test file). */
 export const makeSandbox = (options: SandboxOptions = {}): Sandbox => {
-  const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "plugdeps-it-")));
-  created.push(root);
+  const root = tempDir("sandbox");
   const at = (...parts: string[]) => path.join(root, ...parts);
   const home = at("home");
   fs.mkdirSync(home);
@@ -83,11 +82,6 @@ export const copyFixture = (from: string, to: string): void => {
   fs.cpSync(from, to, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
 };
 
-/** Removes every sandbox made so far (call from afterAll). */
-export const removeSandboxes = (): void => {
-  for (const dir of created.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-};
-
 /** Removes the OpenClaw legacy debris the demo host ships, so a plan over it can have no changes. */
 export const removeHostDebris = (host: string): void => {
   const ext = path.join(host, "dist", "extensions");
@@ -103,6 +97,41 @@ export const removeHostDebris = (host: string): void => {
 
 // ---------------------------------------------------------------------------------------------
 // Running the CLI
+
+/** What plan and apply print when nothing needs to change. */
+export const NO_CHANGES = "No changes. Runtime dependencies match the plugin plan.";
+
+/** What a command works on; each flag only when given. */
+export interface CliTarget {
+  /** `--package-root`: the host's package root. */
+  readonly host?: string;
+  /** `--config`: the host's config file. */
+  readonly config?: string;
+  /** `--stage-dir`: the stage base. */
+  readonly stage?: string;
+  /** `--package-manager`. */
+  readonly pm?: string;
+}
+
+/** `--package-root HOST --config CONFIG --stage-dir STAGE --package-manager PM`, in this order. */
+export const targetArgs = (target: CliTarget): string[] => [
+  ...(target.host === undefined ? [] : ["--package-root", target.host]),
+  ...(target.config === undefined ? [] : ["--config", target.config]),
+  ...(target.stage === undefined ? [] : ["--stage-dir", target.stage]),
+  ...(target.pm === undefined ? [] : ["--package-manager", target.pm]),
+];
+
+/** `COMMAND --package-root <sandbox host> --config CONFIG --stage-dir <sandbox stage> ...EXTRA`. */
+export const sandboxArgs = (
+  command: string,
+  sb: Pick<Sandbox, "host" | "stage">,
+  config: string | undefined,
+  ...extra: string[]
+): string[] => [
+  command,
+  ...targetArgs({ host: sb.host, ...(config === undefined ? {} : { config }), stage: sb.stage }),
+  ...extra,
+];
 
 export interface RunOptions {
   /** HOME for the child (required: never the developer's real home). */
@@ -135,10 +164,15 @@ export const cliEnv = (
   ...extra,
 });
 
-/** Runs `node dist/src/cli/plugdeps.cjs ARGS` (the packaged executable) and never throws on a non-zero exit. */
-export const runCli = async (args: readonly string[], options: RunOptions): Promise<RunResult> => {
+/** Runs `FILE ARGS` in the controlled environment (cliEnv) and never throws on a non-zero exit. */
+export const runCommand = async (
+  file: string,
+  args: readonly string[],
+  options: RunOptions,
+  command = `${file} ${args.join(" ")}`,
+): Promise<RunResult> => {
   const started = performance.now();
-  const result = await execa(process.execPath, [CLI, ...args], {
+  const result = await execa(file, args, {
     reject: false,
     extendEnv: false,
     env: cliEnv(options.home, options.env),
@@ -148,14 +182,26 @@ export const runCli = async (args: readonly string[], options: RunOptions): Prom
     timeout: options.timeoutMs ?? 30_000,
   });
   const durationMs = performance.now() - started;
-  if (result.timedOut) throw new Error(`timed out: plugdeps ${args.join(" ")}`);
+  if (result.timedOut) throw new Error(`timed out: ${command}`);
   return {
     exitCode: result.exitCode ?? -1,
     stdout: result.stdout,
     stderr: result.stderr,
     durationMs,
-    command: `plugdeps ${args.join(" ")}`,
+    command,
   };
+};
+
+/** Runs `node dist/src/cli/plugdeps.cjs ARGS` (the packaged executable) and never throws on a non-zero exit. */
+export const runCli = (args: readonly string[], options: RunOptions): Promise<RunResult> =>
+  runCommand(process.execPath, [CLI, ...args], options, `plugdeps ${args.join(" ")}`);
+
+/** Runs the CLI and expects a clean success: exit 0, nothing on stderr. */
+export const runCliOk = async (args: readonly string[], options: RunOptions): Promise<RunResult> => {
+  const r = await runCli(args, options);
+  expect(r.exitCode, describeRun(r)).toBe(0);
+  expect(r.stderr, describeRun(r)).toBe("");
+  return r;
 };
 
 /** A compact description of a run for `expect(..., describeRun(r))` messages. */

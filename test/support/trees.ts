@@ -1,5 +1,4 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { STATE_DIR, STATE_FILE } from "../../src/model/layout.js";
 import type { RootState } from "../../src/model/state.js";
@@ -8,10 +7,6 @@ import type { RootState } from "../../src/model/state.js";
  * Small builders for fake on-disk trees used by the observe and reconciler tests: installed
  * packages in a `node_modules` directory and owned versioned roots carrying a valid state record.
  */
-
-/** A fresh temp dir (realpath, so comparisons with realpath'd paths hold on macOS too). */
-export const tempDir = (prefix: string): string =>
-  fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `plugdeps-${prefix}-`)));
 
 export const writeFile = (file: string, text = ""): string => {
   fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -1,30 +1,15 @@
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
 import { DoctorReport, renderDoctorJson } from "../../src/model/doctor.js";
 import { renderDoctorHuman } from "../../src/render/doctor-human.js";
 import { makeStyle, plainStyle } from "../../src/render/style.js";
 import { goldenDoctorReports, problems } from "../golden/doctor-reports.js";
+import { matchGolden } from "../support/golden.js";
 
 /**
  * Golden files for the doctor renderers (test/golden/doctor-*.txt, doctor-problems.json).
  * `UPDATE_GOLDEN=1 npx vitest run test/unit/doctor-golden` rewrites them; review the diff.
  */
-
-const GOLDEN_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../golden");
-const UPDATE = process.env["UPDATE_GOLDEN"] === "1";
-
-const matchGolden = (file: string, actual: string): void => {
-  const full = path.join(GOLDEN_DIR, file);
-  if (UPDATE) {
-    fs.writeFileSync(full, actual);
-    return;
-  }
-  if (!fs.existsSync(full)) throw new Error(`golden file ${full} is missing; create it with UPDATE_GOLDEN=1`);
-  expect(actual).toBe(fs.readFileSync(full, "utf8"));
-};
 
 describe("doctor golden files", () => {
   for (const [name, report] of Object.entries(goldenDoctorReports)) {

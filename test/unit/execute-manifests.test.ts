@@ -1,9 +1,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { rootPackages, writeManifests } from "../../src/execute/materialization.js";
 import type { InstallSet, PlanDocument } from "../../src/model/plan.js";
-import { mkdirp, tempDir, writeFile, writePackage } from "../support/trees.js";
+import { mkdirp, writeFile, writePackage } from "../support/trees.js";
+import { tempDir } from "../support/temp.js";
 
 /**
  * The generated manifest of a set (execute/materialization.ts): full union, pins for packages a
@@ -11,7 +12,6 @@ import { mkdirp, tempDir, writeFile, writePackage } from "../support/trees.js";
  * from it (pnpm re-resolves every dependency whose specifier changed).
  */
 const tmp = tempDir("execute-manifests");
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 let n = 0;
 const planFor = (targetRoot: string, packages: Record<string, string>): PlanDocument => {

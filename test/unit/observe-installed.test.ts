@@ -1,12 +1,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import fc from "fast-check";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { checkEntry, readInstalled, versionSatisfies } from "../../src/observe/installed-package.js";
-import { mkdirp, tempDir, writeFile, writePackage } from "../support/trees.js";
+import { mkdirp, writeFile, writePackage } from "../support/trees.js";
+import { tempDir } from "../support/temp.js";
 
 const tmp = tempDir("observe-installed");
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 let n = 0;
 /** A fresh node_modules dir per test, so cases never see each other's packages. */

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { LockOwner } from "../../src/model/lock.js";
 import {
   assessLockOwner,
@@ -14,10 +14,10 @@ import {
   realLockFacts,
 } from "../../src/observe/lock-holder.js";
 import { isPidAlive, readStartTime } from "../../src/util/process-info.js";
-import { mkdirp, tempDir, writeFile } from "../support/trees.js";
+import { mkdirp, writeFile } from "../support/trees.js";
+import { tempDir } from "../support/temp.js";
 
 const tmp = tempDir("observe-lock");
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const HOST = "this-host";
 const NOW = 1_800_000_000_000;

@@ -1,12 +1,11 @@
-import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { closureWithin, nodeLookupDirs, resolveFrom } from "../../src/observe/node-resolution.js";
-import { mkdirp, tempDir, writeFile, writePackage } from "../support/trees.js";
+import { mkdirp, writeFile, writePackage } from "../support/trees.js";
+import { tempDir } from "../support/temp.js";
 
 const tmp = tempDir("observe-resolution");
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const NONE: ReadonlySet<string> = new Set();
 

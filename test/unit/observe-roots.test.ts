@@ -1,14 +1,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { LockOwner } from "../../src/model/lock.js";
 import { STATE_DIR, STATE_FILE } from "../../src/model/layout.js";
 import { type LockFacts, lockPathFor, OWNER_FILE } from "../../src/observe/lock-holder.js";
 import { listOwnedRoots, readRoot } from "../../src/observe/versioned-roots.js";
-import { mkdirp, rootState, snapshot, tempDir, writeFile, writeOwnedRoot } from "../support/trees.js";
+import { mkdirp, rootState, snapshot, writeFile, writeOwnedRoot } from "../support/trees.js";
+import { tempDir } from "../support/temp.js";
 
 const tmp = tempDir("observe-roots");
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const HOST = "openclaw";
 const NOW = Date.now();

@@ -1,17 +1,15 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import * as E from "fp-ts/lib/Either.js";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/hosts/openclaw/config.js";
 import { locateConfig } from "../../src/hosts/openclaw/config-location.js";
 import { loadActivation, openclawAdapter } from "../../src/hosts/openclaw/index.js";
 import { pluginFacts } from "../../src/hosts/openclaw/discover.js";
 import type { Activation, ConfigLocation, Decision, HostInput, PluginFacts } from "../../src/hosts/types.js";
-import type { PlugdepsError } from "../../src/model/errors.js";
+import { tempDir } from "../support/temp.js";
+import { leftOf, rightOf } from "../support/either.js";
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plugdeps-openclaw-config-"));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir("openclaw-config");
 
 const write = (name: string, text: string): string => {
   const p = path.join(tmp, name);
@@ -23,14 +21,6 @@ const at = (p: string, required = true, source = "--config"): ConfigLocation => 
   source,
   required,
 });
-const leftOf = <A>(r: E.Either<PlugdepsError, A>): PlugdepsError => {
-  if (E.isRight(r)) throw new Error(`expected a failure, got ${JSON.stringify(r.right)}`);
-  return r.left;
-};
-const rightOf = <A>(r: E.Either<PlugdepsError, A>): A => {
-  if (E.isLeft(r)) throw new Error(r.left.message);
-  return r.right;
-};
 
 /** One plugin decided by a 2026.4.29 host that ships only it. */
 const decideIn = (activation: Activation, plugin: PluginFacts): Decision =>

@@ -1,7 +1,6 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   defaultProbes,
   findDebris,
@@ -10,12 +9,12 @@ import {
   shellQuote,
   type DebrisProbes,
 } from "../../src/hosts/openclaw/debris.js";
-import { parseStartTime } from "../../src/util/process-info.js";
 import type { DebrisContext, HostInput } from "../../src/hosts/types.js";
+import { parseStartTime } from "../../src/util/process-info.js";
 import { unusedPid } from "../support/process.js";
+import { tempDir } from "../support/temp.js";
 
-const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "plugdeps-openclaw-debris-")));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir("openclaw-debris");
 
 const DEAD_PID = unusedPid();
 const NOW = Date.now();

@@ -1,14 +1,13 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { discoverPlugins } from "../../src/hosts/openclaw/discover.js";
 import { mergeDependencies } from "../../src/hosts/shared/dependencies.js";
 import type { DiscoveredPlugin } from "../../src/hosts/types.js";
+import { tempDir } from "../support/temp.js";
 
-const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "plugdeps-openclaw-discover-")));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir("openclaw-discover");
 
 let counter = 0;
 const newRoot = (): string => {

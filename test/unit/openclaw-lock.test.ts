@@ -1,8 +1,7 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   judgeOpenclawLock,
   OPENCLAW_LOCK_STALE_MS,
@@ -11,6 +10,7 @@ import {
   type OpenclawLockEvidence,
 } from "../../src/hosts/openclaw/openclaw-lock.js";
 import type { ProcessProbes } from "../../src/util/process-info.js";
+import { tempDir } from "../support/temp.js";
 
 const NOW = 1_800_000_000_000;
 const probes = (alive: boolean, starttime: number | null = 100, hostname = "here"): ProcessProbes => ({
@@ -106,8 +106,7 @@ describe("judgeOpenclawLock: OpenClaw's shouldRemoveRuntimeDepsLock, conservativ
 });
 
 describe("readOpenclawLock", () => {
-  const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "plugdeps-openclaw-lock-")));
-  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  const tmp = tempDir("openclaw-lock");
   let n = 0;
   const root = (): string => {
     const r = path.join(tmp, `root-${n++}`);

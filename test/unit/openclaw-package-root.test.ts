@@ -1,14 +1,13 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openclawAdapter } from "../../src/hosts/openclaw/index.js";
 import { findPackageRoot, globalCandidates } from "../../src/hosts/shared/package-root.js";
 import type { HostInput } from "../../src/hosts/types.js";
+import { tempDir } from "../support/temp.js";
 
-const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "plugdeps-openclaw-root-")));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir("openclaw-root");
 
 const install = (prefix: string): string => {
   const dir = path.join(prefix, "lib", "node_modules", "openclaw");

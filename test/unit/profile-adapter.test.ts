@@ -1,15 +1,14 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
-import * as E from "fp-ts/lib/Either.js";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { decideProfile, type PluginsBlock } from "../../src/hosts/profile/activation.js";
 import { loadProfileAdapter, profileAdapter } from "../../src/hosts/profile/index.js";
 import { type HostProfile, loadProfile } from "../../src/hosts/profile/profile.js";
 import { selectAdapter } from "../../src/hosts/registry.js";
 import type { DiscoveredPlugin, HostAdapter, HostInput, PluginFacts } from "../../src/hosts/types.js";
-import type { PlugdepsError } from "../../src/model/errors.js";
+import { tempDir } from "../support/temp.js";
+import { leftOf, rightOf } from "../support/either.js";
 
 /** The profile adapter decides each plugin on its own: the host version and plugin list do not matter. */
 const ANY_HOST = { version: "1.0.0", packageRoot: "/pkg", plugins: [] };
@@ -19,21 +18,12 @@ const PROFILE = path.join(REPO, "fixtures/profiles/acme.json");
 const ACME_HOST = path.join(REPO, "fixtures/hosts/acme-demo");
 const ACME_CONFIG = path.join(REPO, "fixtures/configs/acme.json");
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plugdeps-profile-"));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir("profile");
 
 const write = (name: string, text: string): string => {
   const p = path.join(tmp, name);
   fs.writeFileSync(p, text);
   return p;
-};
-const leftOf = <A>(r: E.Either<PlugdepsError, A>): PlugdepsError => {
-  if (E.isRight(r)) throw new Error(`expected a failure, got ${JSON.stringify(r.right)}`);
-  return r.left;
-};
-const rightOf = <A>(r: E.Either<PlugdepsError, A>): A => {
-  if (E.isLeft(r)) throw new Error(r.left.message);
-  return r.right;
 };
 
 const acmeProfile = (): HostProfile => JSON.parse(fs.readFileSync(PROFILE, "utf8")) as HostProfile;

@@ -1,11 +1,10 @@
 import { EventEmitter } from "node:events";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { makeLogger } from "../../src/loop/log.js";
 import { runReconcile, type ReconcileRunOptions } from "../../src/loop/run.js";
+import { tempDir } from "../support/temp.js";
 
 /**
  * The I/O shell's exit codes and signal handling, in-process, with a host that does not exist
@@ -13,14 +12,8 @@ import { runReconcile, type ReconcileRunOptions } from "../../src/loop/run.js";
  * `process`. Nothing sleeps: the loop's backoff sleep is ended by the signal.
  */
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
-
 const setup = (once: boolean) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plugdeps-run-"));
-  dirs.push(dir);
+  const dir = tempDir("run");
   const out: string[] = [];
   const signals = new EventEmitter();
   const exits: number[] = [];

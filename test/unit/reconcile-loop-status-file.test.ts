@@ -1,8 +1,7 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ReconcileStatus } from "../../src/model/status.js";
 import { reconcileView } from "../../src/loop/status-view.js";
 import { readStatusFile, writeStatusFile } from "../../src/loop/status-file.js";
@@ -10,16 +9,12 @@ import { renderStatusHuman } from "../../src/render/status-human.js";
 import { plainStyle } from "../../src/render/style.js";
 import { noChanges } from "../golden/plans.js";
 import { inSync } from "../golden/status-views.js";
+import { tempDir } from "../support/temp.js";
 
 /** The status record codec and file: round trip, and every kind of bad file reported, never thrown. */
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
 const tmp = (): string => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), "plugdeps-status-"));
-  dirs.push(d);
+  const d = tempDir("status");
   return d;
 };
 

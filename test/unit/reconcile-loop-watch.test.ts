@@ -1,36 +1,24 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { watchFiles } from "../../src/loop/watch.js";
+import { tempDir } from "../support/temp.js";
+import { waitFor } from "../support/wait.js";
 
 /**
  * The config watch with real filesystem events (debounce shortened). Each test waits for the
  * callback with a deadline; nothing asserts on how long an event took.
  */
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
 const tmp = (): string => {
-  const d = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "plugdeps-watch-")));
-  dirs.push(d);
+  const d = tempDir("watch");
   return d;
 };
 
 /** Resolves on the next change callback; rejects after a generous deadline. */
-const nextChange = (count: { n: number }, deadlineMs = 10_000): Promise<void> => {
+const nextChange = (count: { n: number }, timeoutMs = 10_000): Promise<boolean> => {
   const start = count.n;
-  return new Promise((resolve, reject) => {
-    const until = Date.now() + deadlineMs;
-    const poll = () => {
-      if (count.n > start) return resolve();
-      if (Date.now() > until) return reject(new Error("no change event before the deadline"));
-      setTimeout(poll, 20);
-    };
-    poll();
-  });
+  return waitFor("a change event", () => count.n > start, { timeoutMs, intervalMs: 20 });
 };
 
 const settle = () => new Promise((r) => setTimeout(r, 300));

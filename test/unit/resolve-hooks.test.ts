@@ -1,8 +1,7 @@
-import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { patchRequire } from "../../src/resolve/cjs-patch.js";
 import {
   makeHookCore,
@@ -12,7 +11,8 @@ import {
   syncResolveHook,
 } from "../../src/resolve/hook-core.js";
 import type { MaterializationRecord } from "../../src/resolve/records.js";
-import { mkdirp, rootState, tempDir, writeFile } from "../support/trees.js";
+import { mkdirp, rootState, writeFile } from "../support/trees.js";
+import { tempDir } from "../support/temp.js";
 
 /**
  * The hook mechanics on a fake tree, in-process: the module.register resolve step (async next),
@@ -22,7 +22,6 @@ import { mkdirp, rootState, tempDir, writeFile } from "../support/trees.js";
  */
 
 const tmp = tempDir("resolve-hooks");
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const ext = mkdirp(tmp, "host", "dist", "extensions");
 const plugin = mkdirp(ext, "p");

@@ -1,12 +1,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { STATE_DIR, STATE_FILE } from "../../src/model/layout.js";
 import type { RootState } from "../../src/model/state.js";
 import { type FoundRecords, findRecords } from "../../src/resolve/records.js";
 import { chooseHost, mayHoldRoots } from "../../src/resolve/stage-bases.js";
-import { mkdirp, rootState, snapshot, tempDir, writeFile } from "../support/trees.js";
+import { mkdirp, rootState, snapshot, writeFile } from "../support/trees.js";
+import { tempDir } from "../support/temp.js";
 
 /**
  * records.ts: where the hook and `plugdeps resolve` look for materialization records, and what
@@ -14,7 +15,6 @@ import { mkdirp, rootState, snapshot, tempDir, writeFile } from "../support/tree
  */
 
 const tmp = tempDir("resolve-records");
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const KEY = "0123456789ab";
 

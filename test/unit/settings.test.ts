@@ -1,11 +1,11 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
 import { loadSettings, mergeOverrides } from "../../src/observe/settings.js";
+import { tempDir } from "../support/temp.js";
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plugdeps-settings-"));
+const tmp = tempDir("settings");
 const write = (name: string, text: string): string => {
   const p = path.join(tmp, name);
   fs.writeFileSync(p, text);

@@ -6,7 +6,7 @@ import { openclawAdapter } from "../../src/hosts/openclaw/index.js";
 import { profileAdapter } from "../../src/hosts/profile/index.js";
 import { stageVariableOf, unitsSpec, type UnitsRequest } from "../../src/units/spec.js";
 import { configFixture, copyFixture, fixture } from "../support/cli.js";
-import { tempDir } from "../support/trees.js";
+import { tempDir } from "../support/temp.js";
 
 /**
  * From the command line to a UnitsSpec: what the unit pins (package root, config, stage) so that

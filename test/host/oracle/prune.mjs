@@ -16,21 +16,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { findChunksDefining } from "../../../scripts/fetch-openclaw.mjs";
+import { exportAliases } from "./chunks.mjs";
 
 const FUNCTION = "pruneUnknownBundledRuntimeDepsRoots";
-
-/** `realName -> alias` from the chunk's last `export { realName as alias, other, ... };`. */
-const exportAliases = (source) => {
-  const statements = [...source.matchAll(/^export\s*\{([^}]*)\}\s*;?\s*$/gm)];
-  const aliases = new Map();
-  const last = statements.at(-1);
-  if (!last) return aliases;
-  for (const part of last[1].split(",")) {
-    const m = part.trim().match(/^([\w$]+)(?:\s+as\s+([\w$]+))?$/);
-    if (m) aliases.set(m[1], m[2] ?? m[1]);
-  }
-  return aliases;
-};
 
 const main = async () => {
   const [versionDir, stageBase] = process.argv.slice(2);

@@ -16,19 +16,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { findChunksDefining } from "../../../scripts/fetch-openclaw.mjs";
-
-/** `realName -> alias` from the chunk's last `export { realName as alias, other, ... };`. */
-export const exportAliases = (source) => {
-  const statements = [...source.matchAll(/^export\s*\{([^}]*)\}\s*;?\s*$/gm)];
-  const last = statements.at(-1);
-  const aliases = new Map();
-  if (!last) return aliases;
-  for (const part of last[1].split(",")) {
-    const m = part.trim().match(/^([\w$]+)(?:\s+as\s+([\w$]+))?$/);
-    if (m) aliases.set(m[1], m[2] ?? m[1]);
-  }
-  return aliases;
-};
+import { exportAliases } from "./chunks.mjs";
 
 /** Imports the dist chunk that defines `realName` and returns that function, with where it came from. */
 const loadFunction = async (distDir, realName) => {
