@@ -8,7 +8,7 @@
  */
 import * as os from "node:os";
 import * as E from "fp-ts/lib/Either.js";
-import { observe } from "./observe/observe.js";
+import { type Observation, observe } from "./observe/observe.js";
 import type { RunOptions } from "./model/options.js";
 import { makePlan } from "./run/plan.js";
 import { makeMemo } from "./fastpath/memo.js";
@@ -25,7 +25,9 @@ export const createPlan = (options: PlanOptions = {}): E.Either<PlugdepsError, P
   const { env = process.env, ...rest } = options;
   const opts = { probe: "access" as const, homedir: os.homedir(), ...rest };
   return planMemo(JSON.stringify(opts), env, (recorded) =>
-    E.map(makePlan)(observe({ ...opts, env: recorded })),
+    E.map((o: Observation) => ({ value: makePlan(o), reads: o.reads }))(
+      observe({ ...opts, env: recorded, recordReads: true }),
+    ),
   );
 };
 

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Observation } from "../util/observed-fs.js";
+import type { Read } from "../util/observed-fs.js";
 
 /**
  * Fewer observations to re-check, same meaning. Resolving a dependency the way Node does looks
@@ -11,7 +11,7 @@ import type { Observation } from "../util/observed-fs.js";
  * duplicates collapse. On the demo host this halves a stamp; on a large tree it is what keeps the
  * re-check in milliseconds.
  */
-export const compactObservations = (observations: Iterable<Observation>): Observation[] => {
+export const compactObservations = (observations: Iterable<Read>): Read[] => {
   const missing = new Map<string, boolean>();
   const isMissing = (p: string): boolean => {
     let known = missing.get(p);
@@ -25,9 +25,9 @@ export const compactObservations = (observations: Iterable<Observation>): Observ
     }
     return known;
   };
-  const out = new Map<string, Observation>();
+  const out = new Map<string, Read>();
   for (const o of observations) {
-    let kept: Observation = o;
+    let kept: Read = o;
     if ((o.kind === "stat" || o.kind === "lstat") && "error" in o.seen && o.seen.error === "ENOENT") {
       let top: string | null = null;
       for (

@@ -1,5 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
-import { type Observation, withJournal } from "../util/observed-fs.js";
+import type { Journal, Read } from "../model/reads.js";
 import { compactObservations } from "./compact.js";
 import { recordingEnv } from "./recording-env.js";
 import { firstChanged, sameEnv, untrustworthy } from "./stamp.js";
@@ -15,7 +15,7 @@ import { firstChanged, sameEnv, untrustworthy } from "./stamp.js";
 
 interface Entry<A> {
   readonly env: Readonly<Record<string, string | null>>;
-  readonly observations: readonly Observation[];
+  readonly observations: readonly Read[];
   readonly value: A;
 }
 
@@ -26,22 +26,27 @@ export const makeMemo = <L, A>() => {
   return (
     key: string,
     env: Readonly<Record<string, string | undefined>>,
-    compute: (env: Readonly<Record<string, string | undefined>>) => E.Either<L, A>,
+    /** Computes the value and returns what it read (its observation's `reads`). */
+    compute: (
+      env: Readonly<Record<string, string | undefined>>,
+    ) => E.Either<L, { value: A; reads: Journal | null }>,
   ): E.Either<L, A> => {
     const hit = entries.get(key);
     if (hit !== undefined && sameEnv(hit.env, env) && firstChanged(hit.observations) === null)
       return E.right(hit.value);
     entries.delete(key);
     const rec = recordingEnv(env);
-    const { result, journal } = withJournal(() => compute(rec.env));
-    if (E.isRight(result) && !rec.enumerated && untrustworthy(journal) === null) {
+    const result = compute(rec.env);
+    if (E.isLeft(result)) return result;
+    const journal = result.right.reads;
+    if (journal !== null && !rec.enumerated && untrustworthy(journal) === null) {
       if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value as string);
       entries.set(key, {
         env: rec.read,
         observations: compactObservations(journal.observations.values()),
-        value: result.right,
+        value: result.right.value,
       });
     }
-    return result;
+    return E.right(result.right.value);
   };
 };

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import writeFileAtomic from "write-file-atomic";
 import { ownPackageJson } from "../util/tool-version.js";
 import type { CliIO } from "../model/cli-io.js";
-import { currentIdentity, type Journal, type Observation, withJournalAsync } from "../util/observed-fs.js";
+import { currentIdentity, type Journal, type Read } from "../util/observed-fs.js";
 import { compactObservations } from "./compact.js";
 import { type RecordingEnv, recordingEnv } from "./recording-env.js";
 import {
@@ -49,7 +49,8 @@ const KEEP_STAMPS = 16;
 
 interface Recorded {
   readonly code: number;
-  readonly journal: Journal;
+  /** What the no-op's observation read (null: the run was no observed no-op). */
+  readonly journal: Journal | null;
   readonly env: RecordingEnv;
   readonly out: { stdout: string; stderr: string };
   readonly converged: string | null;
@@ -65,6 +66,7 @@ const recordRun = async (
   const env = recordingEnv(io.env);
   const out = { stdout: "", stderr: "" };
   let converged: string | null = null;
+  let journal: Journal | null = null;
   let applied: string | null = null;
   const recording: CliIO = {
     ...io,
@@ -77,14 +79,15 @@ const recordRun = async (
       out.stderr += t;
       if (echo) io.stderr(t);
     },
-    onReplayable: (stageBase) => {
+    onReplayable: (stageBase, reads) => {
       converged = stageBase;
+      journal = reads;
     },
     onApplied: (stageBase) => {
       applied = stageBase;
     },
   };
-  const { result: code, journal } = await withJournalAsync(() => run(argv, recording));
+  const code = await run(argv, recording);
   return { code, journal, env, out, converged, applied };
 };
 
@@ -95,6 +98,7 @@ const writeStamp = (
   key: { readonly name: string; readonly material: string },
 ): string | null => {
   if (r.env.enumerated) return "the run enumerated the environment";
+  if (r.journal === null) return "the run recorded no reads";
   const doubt = untrustworthy(r.journal);
   if (doubt !== null) return doubt;
   const dir = path.join(stageBase, STAMP_DIR);
@@ -109,7 +113,7 @@ const writeStamp = (
     if (st === undefined || !st.isDirectory())
       return `${d} is not a directory (a symlink?); not writing there`;
   }
-  const self: Observation[] = selfFiles().map((p) => ({
+  const self: Read[] = selfFiles().map((p) => ({
     kind: "stat",
     path: p,
     seen: currentIdentity("stat", p),

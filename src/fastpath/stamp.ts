@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Identity, Journal, Observation } from "../util/observed-fs.js";
+import type { Identity, Journal, Read } from "../util/observed-fs.js";
 
 /**
  * The no-op stamp: what a converged `plugdeps apply` observed (observe/observed-fs.ts), the
@@ -31,7 +31,7 @@ export interface Stamp {
   readonly key: string;
   readonly createdAt: number;
   readonly env: Readonly<Record<string, string | null>>;
-  readonly observations: readonly Observation[];
+  readonly observations: readonly Read[];
   readonly output: { readonly stdout: string; readonly stderr: string; readonly exitCode: number };
 }
 
@@ -113,7 +113,7 @@ const accessNow = (p: string, mode: number): string => {
 };
 
 /** Does this observation still hold? One system call. */
-export const stillHolds = (o: Observation): boolean => {
+export const stillHolds = (o: Read): boolean => {
   switch (o.kind) {
     case "stat":
     case "lstat":
@@ -131,7 +131,7 @@ export const stillHolds = (o: Observation): boolean => {
 };
 
 /** The first observation that no longer holds, or null when all do. */
-export const firstChanged = (observations: readonly Observation[]): Observation | null => {
+export const firstChanged = (observations: readonly Read[]): Read | null => {
   for (const o of observations) if (!stillHolds(o)) return o;
   return null;
 };
@@ -162,7 +162,7 @@ const isIdentity = (v: unknown): v is Identity =>
       isNum(v["mtimeMs"]) &&
       isNum(v["ctimeMs"])));
 
-const isObservation = (v: unknown): v is Observation => {
+const isRead = (v: unknown): v is Read => {
   if (!isRecord(v) || typeof v["path"] !== "string" || !path.isAbsolute(v["path"])) return false;
   const seen = v["seen"];
   switch (v["kind"]) {
@@ -195,8 +195,7 @@ export const decodeStamp = (text: string): Stamp | null => {
   if (!isRecord(env) || !Object.values(env).every((x) => x === null || typeof x === "string")) return null;
   if (!isRecord(output) || typeof output["stdout"] !== "string" || typeof output["stderr"] !== "string")
     return null;
-  if (!isNum(output["exitCode"]) || !Array.isArray(observations) || !observations.every(isObservation))
-    return null;
+  if (!isNum(output["exitCode"]) || !Array.isArray(observations) || !observations.every(isRead)) return null;
   return v as unknown as Stamp;
 };
 

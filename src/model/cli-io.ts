@@ -1,3 +1,5 @@
+import type { Journal } from "./reads.js";
+
 /** How a command talks to the world: exit codes and the injected output (so tests run commands in-process). */
 
 /** Exit codes (SPEC §2). */
@@ -19,6 +21,6 @@ export interface CliIO {
    * this run printed is a function of what it observed (an `apply` no-op decided from
    * observation alone). `onApplied`: an apply that changed things.
    */
-  readonly onReplayable?: (stageBase: string) => void;
+  readonly onReplayable?: (stageBase: string, reads: Journal | null) => void;
   readonly onApplied?: (stageBase: string) => void;
 }

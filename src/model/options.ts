@@ -18,6 +18,11 @@ export interface RunOptions {
   readonly probe: ProbeMode;
   /** Read-only commands that only look (status) may observe a stage base they cannot write. */
   readonly observeReadOnlyStage?: boolean | undefined;
+  /**
+   * Journal every read of the observe step into the Observation (`reads`), for a caller that
+   * will re-check them later instead of observing again (the no-op stamp, createPlan's memo).
+   */
+  readonly recordReads?: boolean | undefined;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly homedir: string;
 }

@@ -1,4 +1,5 @@
 import * as fs from "../util/observed-fs.js";
+import { type Journal, withJournal } from "../util/observed-fs.js";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
@@ -52,6 +53,8 @@ export interface Observation extends PlanContext {
   readonly lock: LockHolder | null;
   /** What interrupted runs left in the stage base (removed by apply's tidy phase, under the lock). */
   readonly leftovers: readonly Leftover[];
+  /** Every read this observation made, when it was asked to record them (`recordReads`). */
+  readonly reads: Journal | null;
 }
 
 export interface ObserveOptions extends RunOptions {
@@ -59,7 +62,13 @@ export interface ObserveOptions extends RunOptions {
   readonly holdingLock?: boolean | undefined;
 }
 
-export const observe = (opts: ObserveOptions): E.Either<PlugdepsError, Observation> =>
+export const observe = (opts: ObserveOptions): E.Either<PlugdepsError, Observation> => {
+  if (opts.recordReads !== true) return observeOnce(opts);
+  const { result, journal } = withJournal(() => observeOnce(opts));
+  return E.map((o: Observation): Observation => ({ ...o, reads: journal }))(result);
+};
+
+const observeOnce = (opts: ObserveOptions): E.Either<PlugdepsError, Observation> =>
   withInstalledCache(() =>
     E.map((ctx: PlanContextWithNotes): Observation => {
       const runtime = observeRuntimePackages(ctx);
@@ -70,11 +79,12 @@ export const observe = (opts: ObserveOptions): E.Either<PlugdepsError, Observati
         runtime,
         lock: readLockHolder(target, ctx.lockFacts),
         leftovers: findLeftovers(ctx, { locksHeld: opts.holdingLock === true ? [target] : [] }),
+        reads: null,
       };
     })(observeWorld(opts)),
   );
 
-type PlanContextWithNotes = Omit<Observation, "configFound" | "runtime" | "lock" | "leftovers">;
+type PlanContextWithNotes = Omit<Observation, "configFound" | "runtime" | "lock" | "leftovers" | "reads">;
 
 const observeWorld = (opts: RunOptions): E.Either<PlugdepsError, PlanContextWithNotes> =>
   pipe(

@@ -4,6 +4,7 @@ import { planStale, type PlugdepsError } from "../model/errors.js";
 import type { RunOptions } from "../model/options.js";
 import type { Action, LockHolder, PlanDocument } from "../model/plan.js";
 import type { HeldLock } from "../execute/lock.js";
+import type { Journal } from "../util/observed-fs.js";
 import type { Looked } from "./plan.js";
 
 /** What a caller says about one apply, what it gets back, and the saved-plan rule (run/apply.ts does the work). */
@@ -36,6 +37,8 @@ export interface ApplyResult {
    * it read.
    */
   readonly observedOnly: boolean;
+  /** What that observation-only no-op read (when `recordReads`): the no-op stamp re-checks it. */
+  readonly reads: Journal | null;
 }
 
 export const applyResult = (plan: PlanDocument, x: Partial<Omit<ApplyResult, "plan">>): ApplyResult => ({
@@ -45,6 +48,7 @@ export const applyResult = (plan: PlanDocument, x: Partial<Omit<ApplyResult, "pl
   packageManagerRuns: 0,
   skipped: [],
   observedOnly: false,
+  reads: null,
   ...x,
 });
 

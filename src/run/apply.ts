@@ -1,5 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
-import { executePlan } from "../execute/execute-plan.js";
+import { type Executed, executePlan } from "../execute/execute-plan.js";
 import { failpoint, pausePoint } from "../execute/failpoint.js";
 import { removeLeftovers } from "../execute/tidy.js";
 import { acquireLock, type HeldLock } from "../execute/lock.js";
@@ -159,9 +159,7 @@ const execute = async (r: Run): Promise<Step> => {
   const held = r.lock as HeldLock;
   const target = { ...r.opts, observed: ctx, progress: r.progress };
   const done = await executePlan(target, plan, () => held.isIntact(), held.path);
-  return E.map((x: Omit<ApplyResult, "plan" | "noop" | "observedOnly">) => ({ done: applyResult(plan, x) }))(
-    done,
-  );
+  return E.map((x: Executed) => ({ done: applyResult(plan, x) }))(done);
 };
 
 /**
@@ -176,7 +174,9 @@ const judge = (r: Run, seen: Looked): E.Either<PlugdepsError, Run | Done> => {
   if (r.opts.planFile !== undefined || !isConverged(seen.ctx, seen.plan))
     return E.right({ ...r, tidyOnly: null });
   if (seen.ctx.leftovers.length === 0)
-    return E.right({ done: applyResult(seen.plan, { noop: true, observedOnly: !r.carefully }) });
+    return E.right({
+      done: applyResult(seen.plan, { noop: true, observedOnly: !r.carefully, reads: seen.ctx.reads }),
+    });
   return E.right({ ...r, tidyOnly: seen.plan });
 };
 

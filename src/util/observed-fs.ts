@@ -16,58 +16,24 @@ import * as fs from "node:fs";
  * re-exported unchanged, so `import * as fs from "./observed-fs.js"` is a drop-in.
  */
 export * from "node:fs";
+import type { Identity, Journal, Read } from "../model/reads.js";
 
-/** What a path looked like: identity fields, or the error code a stat got. */
-export type Identity =
-  | {
-      readonly dev: number;
-      readonly ino: number;
-      readonly size: number;
-      readonly mode: number;
-      readonly mtimeMs: number;
-      readonly ctimeMs: number;
-    }
-  | { readonly error: string };
-
-export type Observation =
-  /** stat / lstat / exists / read (identity of the file read) / readdir (identity of the dir) */
-  | { readonly kind: "stat" | "lstat"; readonly path: string; readonly seen: Identity }
-  | {
-      readonly kind: "realpath" | "readlink";
-      readonly path: string;
-      readonly seen: string | { readonly error: string };
-    }
-  | { readonly kind: "access"; readonly path: string; readonly mode: number; readonly seen: string };
-
-export interface Journal {
-  /** Date.now() when the journal was opened: identities changed within a clock tick of it are racy. */
-  readonly startedAt: number;
-  readonly observations: Map<string, Observation>;
-  /** Set when a decision depended on something a re-check cannot see (the time, a lock holder). */
-  tainted: string | null;
-}
+export type { Identity, Journal, Read } from "../model/reads.js";
 
 let active: Journal | null = null;
 
-/** Runs `fn` with a journal open and returns what it observed. Journals do not nest. */
+/**
+ * Runs `fn` with a journal open and returns what it observed. Only the observe step opens one
+ * (observe/observe.ts, when asked to record its reads): the journal then travels in the
+ * Observation it produced, and the fast path stamps or memoizes exactly that. An inner journal
+ * hides its reads from an outer one.
+ */
 export const withJournal = <A>(fn: () => A): { result: A; journal: Journal } => {
   const outer = active;
   const journal: Journal = { startedAt: Date.now(), observations: new Map(), tainted: null };
   active = journal;
   try {
     return { result: fn(), journal };
-  } finally {
-    active = outer;
-  }
-};
-
-/** Async variant (apply's no-op path is async but observes synchronously). */
-export const withJournalAsync = async <A>(fn: () => Promise<A>): Promise<{ result: A; journal: Journal }> => {
-  const outer = active;
-  const journal: Journal = { startedAt: Date.now(), observations: new Map(), tainted: null };
-  active = journal;
-  try {
-    return { result: await fn(), journal };
   } finally {
     active = outer;
   }
@@ -92,7 +58,7 @@ export const identityOf = (st: fs.Stats): Identity => ({
   ctimeMs: st.ctimeMs,
 });
 
-const record = (key: string, obs: Observation): void => {
+const record = (key: string, obs: Read): void => {
   if (active === null) return;
   const before = active.observations.get(key);
   if (before === undefined) active.observations.set(key, obs);

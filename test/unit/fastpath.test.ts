@@ -282,9 +282,11 @@ describe("in-process memo (createPlan)", () => {
     await tick();
     const memo = makeMemo<string, { n: number }>();
     let computed = 0;
+    // As the observe step does with recordReads: the reads of the computation travel with it.
     const compute = (env: Readonly<Record<string, string | undefined>>) => {
       computed++;
-      return E.right({ n: Number(ofs.readFileSync(f, "utf8")) + Number(env["ADD"] ?? 0) });
+      const { result, journal } = ofs.withJournal(() => Number(ofs.readFileSync(f, "utf8")));
+      return E.right({ value: { n: result + Number(env["ADD"] ?? 0) }, reads: journal });
     };
     const a = memo("k", { ADD: "1" }, compute);
     const b = memo("k", { ADD: "1" }, compute);
@@ -303,8 +305,8 @@ describe("in-process memo (createPlan)", () => {
     let computed = 0;
     const compute = () => {
       computed++;
-      ofs.noteUnrepeatable("a lock exists");
-      return E.right(1);
+      const { journal } = ofs.withJournal(() => ofs.noteUnrepeatable("a lock exists"));
+      return E.right({ value: 1, reads: journal });
     };
     memo("k", {}, compute);
     memo("k", {}, compute);

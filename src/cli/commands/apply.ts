@@ -84,6 +84,8 @@ export const applyCommand = (io: CliIO, setExit: (code: number) => void): Comman
         lockTimeoutMs: timeout,
         packageManager: flags.packageManager,
         command: `plugdeps apply${planfile ? ` ${planfile}` : ""}`,
+        // The no-op stamp (fastpath/record.ts) re-checks exactly what the deciding look read.
+        recordReads: io.onReplayable !== undefined,
         onProgress: (line) => {
           if (ticking) io.stdout("\r\u001b[2K");
           ticking = false;
@@ -104,7 +106,7 @@ export const applyCommand = (io: CliIO, setExit: (code: number) => void): Comman
       if (E.isLeft(result)) return setExit(reportError(io, flags.logFormat, result.left));
       const r = result.right;
       const stageBase = path.dirname(r.plan.desired.targetRoot);
-      if (r.noop && r.observedOnly) io.onReplayable?.(stageBase);
+      if (r.noop && r.observedOnly) io.onReplayable?.(stageBase, r.reads);
       else if (!r.noop) io.onApplied?.(stageBase);
       if (flags.json) {
         io.stdout(
