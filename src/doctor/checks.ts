@@ -48,7 +48,10 @@ export const findingsFrom = (facts: DoctorFacts): Finding[] =>
     ...staleLocks(facts),
     ...facts.plan.observed.debris.map(debrisFinding),
     ...(facts.plan.observed.unmanaged ?? []).map(unmanagedFinding),
-    ...(facts.plan.observed.leftovers ?? []).map(leftoverFinding),
+    // The target root's dead lock is already the stale-lock finding.
+    ...(facts.plan.observed.leftovers ?? [])
+      .filter((l) => l.path !== facts.plan.observed.lock?.path)
+      .map(leftoverFinding),
     ...invalidPlugins(facts.plan),
     ...rejectedSpecs(facts.plan),
     ...staleStatus(facts),

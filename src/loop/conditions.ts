@@ -1,5 +1,4 @@
-import { rootPackages } from "../execute/materialization.js";
-import { isRuntimeAction, type PlanDocument, type Summary } from "../model/plan.js";
+import { type ActionKind, isRuntimeAction, type PlanDocument, type Summary } from "../model/plan.js";
 import type { Condition, ConditionStatus, ConditionType, PassError, PassOutcome } from "../model/status.js";
 
 /**
@@ -68,16 +67,19 @@ export type Materialization =
   | { readonly _tag: "Differs"; readonly pending: Summary }
   | { readonly _tag: "Unknown"; readonly reason: string; readonly message: string };
 
-export const observeMaterialization = (plan: PlanDocument): Materialization => {
+/** `recordNeeded`: apply's own rule, execute/materialization.ts `needsRecord`, on the same observation. */
+export const observeMaterialization = (plan: PlanDocument, recordNeeded: boolean): Materialization => {
   const pending = runtimeActions(plan);
-  const recordOk =
-    plan.observed.currentRoot?.planFingerprint === plan.desired.fingerprint ||
-    rootPackages(plan).length === 0;
-  if (pending.length === 0 && recordOk) return { _tag: "Matches" };
-  const count = (type: string) => pending.filter((a) => a.type === type).length;
+  if (pending.length === 0 && !recordNeeded) return { _tag: "Matches" };
+  const count = (type: ActionKind) => pending.filter((a) => a.type === type).length;
   return {
     _tag: "Differs",
-    pending: { reuse: count("reuse"), install: count("install"), prune: count("prune"), cleanLegacy: 0 },
+    pending: {
+      reuse: count("reuse"),
+      install: count("install"),
+      prune: count("prune-package"),
+      cleanLegacy: 0,
+    },
   };
 };
 

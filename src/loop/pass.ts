@@ -1,5 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
-import { observe } from "../observe/observe.js";
+import { needsRecord } from "../execute/materialization.js";
+import { type Observation, observe } from "../observe/observe.js";
 import { makePlan, summarize } from "../run/plan.js";
 import { apply, type ApplyOptions } from "../run/apply.js";
 import { statusFileIn } from "../model/layout.js";
@@ -212,10 +213,13 @@ export const createPassRunner = (opts: PassRunnerOptions): PassRunner => {
     // no-op pass's plan IS that observation; after changes or a failure, look again.
     let materialization: Materialization = { _tag: "Matches" };
     if (outcome !== "Converged" || plan === null) {
-      const observed = E.map(makePlan)(observe(runOptions));
+      const observed = E.map((o: Observation) => {
+        const p = makePlan(o);
+        return { plan: p, recordNeeded: needsRecord(o.current, p) };
+      })(observe(runOptions));
       if (E.isRight(observed)) {
-        plan = observed.right;
-        materialization = observeMaterialization(observed.right);
+        plan = observed.right.plan;
+        materialization = observeMaterialization(observed.right.plan, observed.right.recordNeeded);
       } else {
         materialization = { _tag: "Unknown", reason: observed.left._tag, message: observed.left.message };
       }

@@ -1,8 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { rootPackages, writeManifests } from "../../src/execute/materialization.js";
+import { needsRecord, rootPackages, writeManifests } from "../../src/execute/materialization.js";
 import type { InstallSet, PlanDocument } from "../../src/model/plan.js";
+import type { RootReading } from "../../src/observe/versioned-roots.js";
 import { mkdirp, writeFile, writePackage } from "../support/trees.js";
 import { tempDir } from "../support/temp.js";
 
@@ -104,5 +105,38 @@ describe("writeManifests", () => {
       writeManifests(stage, plan, rootPackages(plan));
       expect(written(stage), text).toEqual({ kept: "1.4.0" });
     }
+  });
+});
+
+/**
+ * needsRecord is THE convergence rule on the record (apply's isConverged, status' "in sync",
+ * reconcile's readiness): a root whose packages are right still needs a new generation when its
+ * record is missing or names another plan, or when a root that is not ours is in the way.
+ */
+describe("needsRecord", () => {
+  const owned = (fingerprint: string): RootReading =>
+    ({
+      _tag: "Owned",
+      root: { path: "/r", lock: null, state: { planFingerprint: fingerprint } },
+    }) as unknown as RootReading;
+  const plan = (packages: Record<string, string>, fingerprint = "sha256:now"): PlanDocument =>
+    ({
+      ...planFor("/r", packages),
+      desired: { ...planFor("/r", packages).desired, fingerprint },
+    }) as PlanDocument;
+
+  it("an owned root: only when its record names another plan, whatever it holds", () => {
+    expect(needsRecord(owned("sha256:now"), plan({ a: "^1.0.0" }))).toBe(false);
+    expect(needsRecord(owned("sha256:old"), plan({ a: "^1.0.0" }))).toBe(true);
+    expect(needsRecord(owned("sha256:old"), plan({}))).toBe(true);
+  });
+
+  it("no root: only when something must live there", () => {
+    expect(needsRecord({ _tag: "Absent" }, plan({ a: "^1.0.0" }))).toBe(true);
+    expect(needsRecord({ _tag: "Absent" }, plan({}))).toBe(false);
+  });
+
+  it("a root that is not ours is always in the way", () => {
+    expect(needsRecord({ _tag: "NotOwned", reason: "no state record" } as RootReading, plan({}))).toBe(true);
   });
 });

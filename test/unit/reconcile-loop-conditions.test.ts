@@ -201,27 +201,22 @@ describe("conditions after a pass", () => {
 
 describe("readiness from the observed plan", () => {
   it("a plan without runtime actions whose root record names it matches", () => {
-    expect(observeMaterialization(noChanges)).toEqual({ _tag: "Matches" });
+    expect(observeMaterialization(noChanges, false)).toEqual({ _tag: "Matches" });
   });
 
   it("a plan with installs, reuses or set prunes does not", () => {
-    const m = observeMaterialization(rich);
+    const m = observeMaterialization(rich, false);
     expect(m._tag).toBe("Differs");
-    if (m._tag === "Differs") expect(m.pending.install).toBe(rich.summary.install);
+    if (m._tag === "Differs") {
+      expect(m.pending.install).toBe(rich.summary.install);
+      expect(m.pending.prune).toBe(rich.actions.filter((a) => a.type === "prune-package").length);
+      expect(m.pending.prune).toBeGreaterThan(0);
+    }
   });
 
   it("no actions but the live record names another plan: not ready (run-time resolution reads the record)", () => {
-    const plan = {
-      ...noChanges,
-      observed: {
-        ...noChanges.observed,
-        currentRoot: noChanges.observed.currentRoot && {
-          ...noChanges.observed.currentRoot,
-          planFingerprint: "sha256:other",
-        },
-      },
-    };
-    expect(observeMaterialization(plan)._tag).toBe("Differs");
+    // needsRecord (execute/materialization.ts, tested in execute-manifests) decides it.
+    expect(observeMaterialization(noChanges, true)._tag).toBe("Differs");
   });
 });
 

@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
 import { observe } from "../../observe/observe.js";
-import { makePlan } from "../../run/plan.js";
+import { isConverged, makePlan } from "../../run/plan.js";
 import type { PlanDocument } from "../../model/plan.js";
 import { reconcileView } from "../../loop/status-view.js";
 import { type StatusView, renderStatusHuman } from "../../render/status-human.js";
@@ -13,8 +13,12 @@ interface StatusFlags extends CommonFlags {
   readonly json?: boolean;
 }
 
-/** The status view of a plan: where things are, who holds the lock, whether apply has work. */
-export const statusView = (plan: PlanDocument): StatusView => ({
+/**
+ * The status view of a plan: where things are, who holds the lock, whether apply has work. In
+ * sync means what apply's own convergence test says (run/plan.ts isConverged): no action, and the
+ * live record names this plan.
+ */
+export const statusView = (plan: PlanDocument, converged: boolean): StatusView => ({
   host: plan.host,
   stageBase: plan.observed.candidates.find((c) => c.role === "target") ?? null,
   candidates: plan.observed.candidates,
@@ -27,7 +31,7 @@ export const statusView = (plan: PlanDocument): StatusView => ({
     active: plan.plugins.filter((p) => p.active).length,
     invalid: plan.plugins.filter((p) => !p.valid).length,
   },
-  inSync: plan.actions.length === 0,
+  inSync: converged,
   pendingActions: plan.actions.length === 0 ? null : plan.summary,
 });
 
@@ -42,7 +46,10 @@ export const statusCommand = (io: CliIO, setExit: (code: number) => void): Comma
       const plan = makePlan(built.right);
       // The reconcile loop's record, when there is one; read-only like the rest of `status`.
       const reconcile = reconcileView(plan, Date.now());
-      const view: StatusView = { ...statusView(plan), ...(reconcile !== undefined ? { reconcile } : {}) };
+      const view: StatusView = {
+        ...statusView(plan, isConverged(built.right, plan)),
+        ...(reconcile !== undefined ? { reconcile } : {}),
+      };
       if (flags.json) io.stdout(`${JSON.stringify(view, null, 2)}\n`);
       else
         io.stdout(
