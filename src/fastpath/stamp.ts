@@ -1,9 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Identity, Journal, Read } from "../util/observed-fs.js";
+import { currentIdentity, errorCode, type Identity, type Journal, type Read } from "../util/observed-fs.js";
 
 /**
- * The no-op stamp: what a converged `plugdeps apply` observed (observe/observed-fs.ts), the
+ * The no-op stamp: what a converged `plugdeps apply` observed (util/observed-fs.ts), the
  * environment variables it read, and what it printed. A later run with the same command line
  * whose observations all still hold would print the same thing, so it replays the output instead
  * of loading and running the planner (fastpath/replay.ts).
@@ -76,25 +76,6 @@ const sameIdentity = (a: Identity, b: Identity): boolean =>
       a.mtimeMs === b.mtimeMs &&
       a.ctimeMs === b.ctimeMs;
 
-const errorCode = (err: unknown): string =>
-  typeof err === "object" && err !== null && typeof (err as { code?: unknown }).code === "string"
-    ? (err as { code: string }).code
-    : "EUNKNOWN";
-
-const identityNow = (kind: "stat" | "lstat", p: string): Identity => {
-  try {
-    const st =
-      kind === "stat"
-        ? fs.statSync(p, { throwIfNoEntry: false })
-        : fs.lstatSync(p, { throwIfNoEntry: false });
-    return st === undefined
-      ? { error: "ENOENT" }
-      : { dev: st.dev, ino: st.ino, size: st.size, mode: st.mode, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
-  } catch (err) {
-    return { error: errorCode(err) };
-  }
-};
-
 const textNow = (kind: "realpath" | "readlink", p: string): string | { error: string } => {
   try {
     return kind === "realpath" ? fs.realpathSync.native(p) : fs.readlinkSync(p);
@@ -117,7 +98,7 @@ export const stillHolds = (o: Read): boolean => {
   switch (o.kind) {
     case "stat":
     case "lstat":
-      return sameIdentity(o.seen, identityNow(o.kind, o.path));
+      return sameIdentity(o.seen, currentIdentity(o.kind, o.path));
     case "realpath":
     case "readlink": {
       const now = textNow(o.kind, o.path);

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import * as fs from "../util/observed-fs.js";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
+import { hostUsages } from "../hosts/lookup.js";
 import { type PlugdepsError, fsError, hostUnknown } from "../model/errors.js";
 import { HostPackageJson } from "../model/manifest.js";
 import { decodeWith } from "../model/decode.js";
@@ -53,7 +54,7 @@ export const readHostIdentity = (packageRoot: string): E.Either<PlugdepsError, H
     key: createHash("sha256").update(real).update("\0").update(bytes).digest("hex").slice(0, 12),
   }))(
     E.chain(decodeWith(HostPackageJson, "host package.json", file))(
-      E.mapLeft((e: PlugdepsError) => hostUnknown(real, e.message))(parseJson(file, bytes.toString("utf8"))),
+      E.mapLeft((e: PlugdepsError) => hostUnknown(real, e.message, hostUsages().join(" or --host ")))(parseJson(file, bytes.toString("utf8"))),
     ),
   );
 };

@@ -67,12 +67,3 @@ export const linesOf = (text: string): string[] =>
     .filter((line) => line !== "");
 
 export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
-
-/**
- * Epoch milliseconds as ISO-8601 UTC. Lock owner files are untrusted input: a value Date cannot
- * represent is shown raw instead of throwing.
- */
-export const isoFromEpochMs = (ms: number): string => {
-  const date = new Date(ms);
-  return Number.isNaN(date.getTime()) ? `epoch ms ${ms}` : date.toISOString();
-};

@@ -44,7 +44,8 @@ export const noteUnrepeatable = (why: string): void => {
   if (active !== null && active.tainted === null) active.tainted = why;
 };
 
-const errorCode = (err: unknown): string =>
+/** The code of a failed fs call (`ENOENT`, ...), or `EUNKNOWN`. */
+export const errorCode = (err: unknown): string =>
   typeof err === "object" && err !== null && typeof (err as { code?: unknown }).code === "string"
     ? (err as { code: string }).code
     : "EUNKNOWN";

@@ -1,3 +1,4 @@
+import type { Decision } from "../../types.js";
 import type { OpenClawConfig } from "../config-codec.js";
 import type { IdNormalizer } from "./plugin-ids.js";
 
@@ -73,3 +74,19 @@ export const normalizePlugins = (config: OpenClawConfig, normalize: IdNormalizer
 
 export const findNamed = (list: readonly Named[], id: string): Named | undefined =>
   list.find((n) => n.id === id);
+
+export const on = (reason: string): Decision => ({ active: true, reason });
+export const off = (reason: string): Decision => ({ active: false, reason });
+
+/**
+ * The policy every version applies first and nothing overrides: plugins switched off, the plugin
+ * denied, or its entry disabled. Null: the policy does not settle it.
+ */
+export const refusedByPolicy = (policy: PluginsPolicy, id: string): Decision | null => {
+  if (!policy.enabled) return off("plugins.enabled=false");
+  const denied = findNamed(policy.deny, id);
+  if (denied !== undefined) return off(denied.said);
+  const entry = policy.entries.get(id);
+  if (entry?.enabled === false) return off(`${entry.key}.enabled=false`);
+  return null;
+};

@@ -2,7 +2,7 @@ import type { OpenClawConfig } from "../config-codec.js";
 import type { Decision, PluginFacts } from "../../types.js";
 import { openclawFactsOf } from "../discover.js";
 import { channelBlock } from "./channels.js";
-import { findNamed, type PluginsPolicy } from "./plugins-config.js";
+import { off, on, type PluginsPolicy, refusedByPolicy } from "./plugins-config.js";
 
 /**
  * OpenClaw 2026.3.22 – 4.28: `isBundledPluginConfiguredForRuntimeDeps`, the rule both the loader
@@ -24,16 +24,11 @@ export interface EarlyContext {
   readonly configuredChannelsCount: boolean;
 }
 
-const on = (reason: string): Decision => ({ active: true, reason });
-const off = (reason: string): Decision => ({ active: false, reason });
-
 export const decideEarly = (ctx: EarlyContext, plugin: PluginFacts): Decision => {
   const { policy } = ctx;
-  if (!policy.enabled) return off("plugins.enabled=false");
-  const denied = findNamed(policy.deny, plugin.id);
-  if (denied !== undefined) return off(denied.said);
+  const refused = refusedByPolicy(policy, plugin.id);
+  if (refused !== null) return refused;
   const entry = policy.entries.get(plugin.id);
-  if (entry?.enabled === false) return off(`${entry.key}.enabled=false`);
   if (entry?.enabled === true) return on(`${entry.key}.enabled=true`);
   for (const raw of openclawFactsOf(plugin).manifestChannels) {
     const channel = ctx.catalogChannel(raw);

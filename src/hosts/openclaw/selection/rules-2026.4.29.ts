@@ -2,7 +2,7 @@ import type { OpenClawConfig } from "../config-codec.js";
 import type { Decision, PluginFacts } from "../../types.js";
 import { openclawFactsOf } from "../discover.js";
 import { channelBlock } from "./channels.js";
-import { findNamed, type PluginsPolicy } from "./plugins-config.js";
+import { findNamed, off, on, type PluginsPolicy, refusedByPolicy } from "./plugins-config.js";
 import { normalizeProviderId, type References } from "./references.js";
 
 /**
@@ -18,17 +18,12 @@ export interface LateContext {
   readonly modelOwners: ReadonlyMap<string, string>;
 }
 
-const on = (reason: string): Decision => ({ active: true, reason });
-const off = (reason: string): Decision => ({ active: false, reason });
-
 export const decideLate = (ctx: LateContext, plugin: PluginFacts): Decision => {
   const { policy, config } = ctx;
   // 1. The policy that even a slot cannot override (the allowlist comes later, in step 5).
-  if (!policy.enabled) return off("plugins.enabled=false");
-  const denied = findNamed(policy.deny, plugin.id);
-  if (denied !== undefined) return off(denied.said);
+  const refused = refusedByPolicy(policy, plugin.id);
+  if (refused !== null) return refused;
   const entry = policy.entries.get(plugin.id);
-  if (entry?.enabled === false) return off(`${entry.key}.enabled=false`);
   // 2. A plugin that fills a slot is loaded whatever the allowlist says.
   if (policy.memorySlot.id === plugin.id) return on(policy.memorySlot.key);
   if (policy.contextEngineSlot !== undefined && policy.contextEngineSlot.id === plugin.id) {
