@@ -54,7 +54,9 @@ export const readHostIdentity = (packageRoot: string): E.Either<PlugdepsError, H
     key: createHash("sha256").update(real).update("\0").update(bytes).digest("hex").slice(0, 12),
   }))(
     E.chain(decodeWith(HostPackageJson, "host package.json", file))(
-      E.mapLeft((e: PlugdepsError) => hostUnknown(real, e.message, hostUsages().join(" or --host ")))(parseJson(file, bytes.toString("utf8"))),
+      E.mapLeft((e: PlugdepsError) => hostUnknown(real, e.message, hostUsages().join(" or --host ")))(
+        parseJson(file, bytes.toString("utf8")),
+      ),
     ),
   );
 };

@@ -13,7 +13,11 @@ export const loadSettings = (file: string | undefined): E.Either<PlugdepsError, 
   if (E.isLeft(text)) {
     return E.left(
       text.left._tag === "Missing"
-        ? configNotFound(file, "named by --settings or PLUGDEPS_SETTINGS", "point --settings / PLUGDEPS_SETTINGS at the right file")
+        ? configNotFound(
+            file,
+            "named by --settings or PLUGDEPS_SETTINGS",
+            "point --settings / PLUGDEPS_SETTINGS at the right file",
+          )
         : text.left.error,
     );
   }

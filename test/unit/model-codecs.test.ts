@@ -60,7 +60,13 @@ const agrees = (codec: t.Mixed, value: unknown): void => {
 describe("model codecs: `is` accepts exactly what `decode` accepts, and decode returns its input", () => {
   it("finds the codecs", () => {
     expect(codecs.map(([name]) => name)).toEqual(
-      expect.arrayContaining(["PlanDocumentJson", "RootState", "InstalledPackageJson", "LockOwner", "Settings"]),
+      expect.arrayContaining([
+        "PlanDocumentJson",
+        "RootState",
+        "InstalledPackageJson",
+        "LockOwner",
+        "Settings",
+      ]),
     );
   });
 
