@@ -112,7 +112,7 @@ const choose = (r: Run): Step => {
     probeWritable(first.right.ctx.stage.target.path, "write").writable
   )
     return E.right({ ...r, root: first.right.ctx.desired.targetRoot });
-  const seen = look(r.opts, "write", false);
+  const seen = look(unrecorded(r.opts), "write", false);
   if (E.isLeft(seen)) return seen;
   const root = seen.right.ctx.desired.targetRoot;
   return onward(judge({ ...r, carefully: true }, seen.right), (next) => ({ ...next, seen, root }));
@@ -138,7 +138,7 @@ const lock = async (r: Run): Promise<Step> => {
 
 /** Phase re-look: observe and plan again under the lock, with the real write probe. */
 const reLook = (r: Run): Step => {
-  const seen = look(r.opts, "write", false, true);
+  const seen = look(unrecorded(r.opts), "write", false, true);
   if (E.isLeft(seen)) return seen;
   // A root is never built without its own lock.
   if (seen.right.ctx.desired.targetRoot !== r.root) return E.right("again-carefully");
@@ -179,6 +179,9 @@ const judge = (r: Run, seen: Looked): E.Either<PlugdepsError, Run | Done> => {
     });
   return E.right({ ...r, tidyOnly: seen.plan });
 };
+
+/** Only the first look's reads can be stamped (an observation-only no-op): the others journal nothing. */
+const unrecorded = (opts: ApplyOptions): ApplyOptions => ({ ...opts, recordReads: false });
 
 const noop = (plan: PlanDocument): E.Either<PlugdepsError, ApplyResult> =>
   E.right(applyResult(plan, { noop: true }));
