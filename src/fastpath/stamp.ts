@@ -44,7 +44,17 @@ export interface StampKeyInput {
 
 /** What identifies a command line's stamp; stored in the stamp and compared on replay. */
 export const stampKeyMaterial = (k: StampKeyInput): string =>
-  JSON.stringify([STAMP_FORMAT, k.argv, k.cwd, k.isTTY, process.getuid?.() ?? -1, process.getgid?.() ?? -1]);
+  JSON.stringify([
+    STAMP_FORMAT,
+    k.argv,
+    k.cwd,
+    k.isTTY,
+    process.getuid?.() ?? -1,
+    process.getgid?.() ?? -1,
+    // Which plugdeps runs: two installs (two versions) sharing a stage base each replayed the
+    // other's stamp, since a stamp re-checks only its writer's own files (found in session 5).
+    process.argv[1] ?? "",
+  ]);
 
 /**
  * The stamp's file name: 128 bits of four FNV-1a hashes of the key material. Not node:crypto on

@@ -236,6 +236,22 @@ describe("stamp keys", () => {
     expect(replayNoop(input)._tag).toBe("Replayed");
   });
 
+  it("a stamp written by another plugdeps install (another program path) is not replayed", () => {
+    const base = tmp();
+    const input = stamped(
+      base,
+      stampKeyMaterial({ argv: ["apply", "--stage-dir", base], cwd: "/", isTTY: false }),
+    );
+    const own = process.argv[1];
+    process.argv[1] = "/opt/other-plugdeps/dist/src/cli/plugdeps.cjs";
+    try {
+      expect(replayNoop(input)._tag).toBe("NotReplayed");
+    } finally {
+      process.argv[1] = own as string;
+    }
+    expect(replayNoop(input)._tag).toBe("Replayed");
+  });
+
   it("a stamp under the right name that holds another command line's key is not replayed", () => {
     const base = tmp();
     const input = stamped(base, stampKeyMaterial({ argv: ["apply", "--quiet"], cwd: "/", isTTY: false }));
