@@ -1,11 +1,12 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { PlugdepsError } from "../model/errors.js";
-import type {
-  Action,
-  CleanLegacyAction,
-  PlanDocument,
-  PruneRootAction,
-  RuntimeAction,
+import {
+  type Action,
+  type CleanLegacyAction,
+  type PlanDocument,
+  type PruneRootAction,
+  type RuntimeAction,
+  unhandledAction,
 } from "../model/plan.js";
 import { cleanLegacy } from "./clean-legacy.js";
 import { buildGeneration } from "./generation.js";
@@ -50,7 +51,7 @@ export const executePlan = async (
         legacy.push(action);
         break;
       default:
-        return absurd(action);
+        return unhandledAction(action);
     }
   }
 
@@ -80,11 +81,6 @@ export const executePlan = async (
     executed.push(action);
   }
   return E.right({ executed, skipped, packageManagerRuns });
-};
-
-/** A new action type that is not handled above fails to compile here. */
-const absurd = (action: never): never => {
-  throw new Error(`unhandled action ${JSON.stringify(action)}`);
 };
 
 const lockLost = (lockPath: string): PlugdepsError => ({

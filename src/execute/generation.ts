@@ -4,7 +4,7 @@ import * as E from "fp-ts/lib/Either.js";
 import writeFileAtomic from "write-file-atomic";
 import { fsError, type PlugdepsError, validationFailed } from "../model/errors.js";
 import { STATE_DIR, STATE_FILE } from "../model/layout.js";
-import type { InstallAction, PlanDocument, RuntimeAction } from "../model/plan.js";
+import { type InstallAction, type PlanDocument, type RuntimeAction, unhandledAction } from "../model/plan.js";
 import type { RootState } from "../model/state.js";
 import { generationName, liveTree } from "../observe/generations.js";
 import { stagePrefix } from "../observe/leftovers.js";
@@ -66,7 +66,7 @@ export const buildGeneration = async (
           installs.push(action);
           break;
         default:
-          return absurd(action);
+          return unhandledAction(action);
       }
     }
     writeManifests(stage, plan, must);
@@ -94,11 +94,6 @@ export const buildGeneration = async (
 };
 
 const STAGE_ORDER: Record<RuntimeAction["type"], number> = { "prune-package": 0, reuse: 1, install: 2 };
-
-/** A new action type that is not handled above fails to compile here. */
-const absurd = (action: never): never => {
-  throw new Error(`unhandled action ${JSON.stringify(action)}`);
-};
 
 /** Seeds the stage from the live tree (if it is ours): everything already there stays, by hard link. */
 const seed = (target: ExecutionTarget, stage: string): void => {

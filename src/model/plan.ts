@@ -258,6 +258,14 @@ export type RuntimeAction = ReuseAction | InstallAction | PrunePackageAction;
 export const isRuntimeAction = (a: Action): a is RuntimeAction =>
   a.type === "reuse" || a.type === "install" || a.type === "prune-package";
 
+/**
+ * The default of an exhaustive `switch (action.type)`: a new action type that a switch does not
+ * handle fails to compile there.
+ */
+export const unhandledAction = (action: never): never => {
+  throw new Error(`unhandled action ${JSON.stringify(action)}`);
+};
+
 /** The SPEC word of an action type. */
 export const specType = (type: ActionKind): ActionType =>
   type === "prune-package" || type === "prune-root" ? "prune" : type;
