@@ -169,21 +169,47 @@ const stringRecord = (u: unknown): Record<string, string> => {
 };
 
 /**
- * "Materialized" includes "its entry file exists" (openclaw #75283: an interrupted install left
+ * "Materialized" includes "its code is there" (openclaw #75283: an interrupted install left
  * package.json without the code, and restaging looped). Returns null when the entry is fine.
+ *
+ * The bare-import entry (root export, else `main`, else `index.*`) is checked first. When it is
+ * missing, any other entry the package declares (a `bin` target, a subpath export) is enough:
+ * real published packages ship without a working bare entry and are used through their subpaths
+ * or bins, and the host accepts them (found by running the real OpenClaw 2026.4.29 host:
+ * `@modelcontextprotocol/sdk@1.29.0` exports "." -> ./dist/esm/index.js, which its tarball does
+ * not contain, and OpenClaw imports `@modelcontextprotocol/sdk/client`; `@zed-industries/codex-acp`
+ * has only a `bin`). Refusing them made every apply on that host fail validation. An interrupted
+ * extraction still fails: none of its declared files is there.
  */
 export const checkEntry = (dir: string, pkg: InstalledPackageJson): string | null => {
   const targets = entryTargets(pkg);
   if (targets === "no-root-export") return null; // subpath-only exports: nothing bare to import
   // Compare absolute with absolute: a relative `dir` would make every entry look "outside".
   const base = path.resolve(dir);
-  for (const target of targets) {
+  for (const target of [...targets, ...otherEntries(pkg)]) {
     const resolved = path.resolve(base, target);
     if (resolved !== base && !resolved.startsWith(base + path.sep))
       return `entry ${target} points outside the package`;
     if (isFile(resolved)) return null;
   }
   return `entry file missing (${targets[0] ?? "index.js"})`;
+};
+
+/** Entries besides the bare import: `bin` targets, then subpath exports (no wildcards), in order. */
+const otherEntries = (pkg: InstalledPackageJson): string[] => {
+  const out: string[] = [];
+  if (typeof pkg.bin === "string") out.push(pkg.bin);
+  else if (pkg.bin !== null && typeof pkg.bin === "object" && !Array.isArray(pkg.bin)) {
+    for (const v of Object.values(pkg.bin)) if (typeof v === "string") out.push(v);
+  }
+  if (pkg.exports !== null && typeof pkg.exports === "object" && !Array.isArray(pkg.exports)) {
+    for (const [key, value] of Object.entries(pkg.exports as Record<string, unknown>)) {
+      if (key === "." || !key.startsWith("./") || key.includes("*")) continue;
+      const t = firstTarget(value);
+      if (t !== null && !t.includes("*")) out.push(t);
+    }
+  }
+  return out;
 };
 
 /** Candidate files for a bare import of the package, most specific first. */

@@ -260,3 +260,38 @@ describe("versionSatisfies", () => {
     );
   });
 });
+
+describe("checkEntry: packages the real host uses without a working bare entry", () => {
+  it("a missing root export is fine when a subpath export is there (@modelcontextprotocol/sdk@1.29.0)", () => {
+    const dir = writePackage(freshModules(), { name: "sdk", version: "1.29.0", main: "client/index.js" });
+    const pkg = {
+      name: "sdk",
+      version: "1.29.0",
+      exports: {
+        ".": { import: "./dist/esm/index.js" },
+        "./client": { import: "./client/index.js" },
+        "./*": "./*",
+      },
+    };
+    expect(checkEntry(dir, pkg)).toBeNull();
+    fs.rmSync(path.join(dir, "client", "index.js"));
+    // Nothing it declares is there: an interrupted extraction, still refused, naming the bare entry.
+    expect(checkEntry(dir, pkg)).toMatch(/entry file missing \(\.\/dist\/esm\/index\.js\)/);
+  });
+
+  it("a bin-only package (@zed-industries/codex-acp) counts by its bin", () => {
+    const dir = writePackage(freshModules(), { name: "cli", version: "0.12.0", main: "bin/cli.js" });
+    expect(checkEntry(dir, { name: "cli", version: "0.12.0", bin: { cli: "bin/cli.js" } })).toBeNull();
+    expect(checkEntry(dir, { name: "cli", version: "0.12.0", bin: "bin/cli.js" })).toBeNull();
+    expect(checkEntry(dir, { name: "cli", version: "0.12.0", bin: { cli: "bin/gone.js" } })).toMatch(
+      /entry file missing \(index\.js\)/,
+    );
+  });
+
+  it("a declared entry outside the package is refused, even as a fallback", () => {
+    const dir = writePackage(freshModules(), { name: "esc", version: "1.0.0", main: "m.js" });
+    expect(checkEntry(dir, { name: "esc", version: "1.0.0", main: "gone.js", bin: "../../x.js" })).toMatch(
+      /points outside the package/,
+    );
+  });
+});
