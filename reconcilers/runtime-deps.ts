@@ -177,7 +177,9 @@ export const runtimeDeps: Reconciler<
 const describeCurrent = (p: PackageObservation): string => {
   switch (p.current._tag) {
     case "Missing":
-      return "no layer has a satisfying version";
+      return p.unseen === undefined
+        ? "no layer has a satisfying version"
+        : `${p.unseen.at} has ${p.unseen.version}, but ${p.unseen.why}`;
     case "Broken":
       return `the copy in the current root is unusable: ${p.current.reason}`;
     case "Present":

@@ -10,7 +10,8 @@ import {
 } from "../model/plan.js";
 import { cleanLegacy } from "./clean-legacy.js";
 import { buildGeneration } from "./generation.js";
-import { needsRecord } from "./materialization.js";
+import { exposeHostRoot, withHostRootLock } from "./host-root.js";
+import { recordStale } from "./materialization.js";
 import { pruneRoot } from "./prune-root.js";
 import { makeLive } from "./swap.js";
 import type { ExecutionTarget } from "./target.js";
@@ -58,16 +59,28 @@ export const executePlan = async (
   const executed: Action[] = [];
   const skipped: string[] = [];
   let packageManagerRuns = 0;
+  // The host's own root shows the target root through a link: a swap changes what the host
+  // sees, so it happens under the host's own lock too, and the host's manifest moves with it.
+  const hostRoot = target.observed.hostRoot;
+  const underHostLock = async (
+    fn: () => E.Either<PlugdepsError, void>,
+  ): Promise<E.Either<PlugdepsError, void>> =>
+    hostRoot === null
+      ? fn()
+      : withHostRootLock(target, hostRoot, () => E.chain(() => exposeHostRoot(target, hostRoot))(fn()));
   // A root whose packages are right but whose record describes another plan is rebuilt too (a
   // generation with no package work), so that the record always says what lives there.
-  if (runtime.length > 0 || needsRecord(target.observed.current, plan)) {
+  if (runtime.length > 0 || recordStale(target.observed.current, plan)) {
     const built = await buildGeneration(target, plan, runtime);
     if (E.isLeft(built)) return built;
     packageManagerRuns = built.right.packageManagerRuns;
     if (!lockIntact()) return E.left(lockLost(lockPath));
-    const swapped = makeLive(target, plan, built.right.generation);
+    const swapped = await underHostLock(() => makeLive(target, plan, built.right.generation));
     if (E.isLeft(swapped)) return swapped;
     executed.push(...runtime);
+  } else if ((target.observed.hostRootSeen?.problems.length ?? 0) > 0) {
+    const exposed = await underHostLock(() => E.right(undefined));
+    if (E.isLeft(exposed)) return exposed;
   }
   for (const action of roots) {
     const done = await pruneRoot(target, action);

@@ -128,10 +128,18 @@ export const validateTree = (
 };
 
 /**
- * The packages are right but the root's record is missing or describes another plan (or a root
- * that is not ours is in the way): the root still needs a new generation.
+ * Work beyond the actions: the packages are right but the root's record is missing or describes
+ * another plan (or a root that is not ours is in the way), so the root still needs a new
+ * generation (`recordStale`); or the host's own root does not show the target root
+ * (`hostRootStale`). Apply, status "in sync" and reconcile readiness all ask this one question.
  */
-export const needsRecord = (current: RootReading, plan: PlanDocument): boolean => {
+export const needsRecord = (current: RootReading, plan: PlanDocument): boolean =>
+  recordStale(current, plan) || hostRootStale(plan);
+
+export const recordStale = (current: RootReading, plan: PlanDocument): boolean => {
   if (current._tag === "Owned") return current.root.state.planFingerprint !== plan.desired.fingerprint;
   return rootPackages(plan).length > 0 || current._tag === "NotOwned";
 };
+
+export const hostRootStale = (plan: PlanDocument): boolean =>
+  (plan.observed.hostRoot?.problems.length ?? 0) > 0;

@@ -144,6 +144,70 @@ export interface HostAdapter {
    * inside one of these (removeWithin).
    */
   legacyRoots?(packageRoot: string, input: HostInput): readonly string[];
+  /**
+   * Where the host itself looks for its dependencies in the stage base, when it looks in a place
+   * of its own rather than through the register hook (OpenClaw 2026.4.22+: only its own
+   * `openclaw-<version>-<hash>` root). Null when the register hook is the way in.
+   */
+  hostRoot?(ctx: HostRootContext): HostRootSpec | null;
+  /**
+   * Which places outside the target root the host itself counts when it decides whether a
+   * dependency is installed (by default both, as Node's resolution through the register hook
+   * does). A host that checks only its own paths before it imports a plugin (OpenClaw) starts a
+   * package manager for whatever is only elsewhere, so those packages belong in the target root.
+   */
+  sees?(version: string): HostVisibility;
+}
+
+export interface HostVisibility {
+  /** The host's own package's node_modules (and Node's resolution above it). */
+  readonly packageNodeModules: boolean;
+  /** Read-only layers of the stage base (the entries before the writable one). */
+  readonly layers: boolean;
+  /** For the plan: the host rule that decides. */
+  readonly why: string;
+}
+
+export interface HostRootContext {
+  readonly version: string;
+  /** Realpath of the host's package root. */
+  readonly packageRoot: string;
+  /** The writable stage base. */
+  readonly stageBase: string;
+  /** The shared set's desired packages (name -> spec). */
+  readonly shared: Readonly<Record<string, string>>;
+}
+
+/**
+ * The directory the unmodified host reads its dependencies from, and what it checks there.
+ * plugdeps keeps it a real directory whose `node_modules` is a symlink to the target root's
+ * (which is itself the atomic link to the live generation), writes the manifest the host
+ * compares, and holds the host's own lock while it changes either. Everything else in that
+ * directory is the host's (its lock, its mirror of its code): never touched.
+ */
+export interface HostRootSpec {
+  readonly path: string;
+  /**
+   * The host's `package.json` there, or null when it reads none. The host rewrites it itself at
+   * run time, so it is the host's file: plugdeps writes it (the full desired set) only when it is
+   * missing or not the host's generated manifest (`name`), or, with `keep: "superset"`, when it
+   * no longer lists every desired spec (a host that then assumes an interrupted install).
+   */
+  readonly manifest: {
+    readonly name: string;
+    readonly dependencies: Readonly<Record<string, string>>;
+    readonly keep: "superset" | "any";
+  } | null;
+  /** The host's lock inside `path` (a directory), taken as the host takes it. */
+  readonly lock: {
+    readonly dir: string;
+    /** The owner record the host writes, for this process. */
+    readonly ownerText: (pid: number, starttime: number | null, now: number) => string;
+    /** The host's own verdict on an existing lock; null when there is none. */
+    readonly judge: (now: number) => { readonly stale: boolean; readonly why: string } | null;
+  };
+  /** For the plan: which host rule names this directory. */
+  readonly why: string;
 }
 
 /** Makes the adapter of the host a `--host` value names; `argument` is what follows `name:`. */

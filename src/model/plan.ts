@@ -158,6 +158,21 @@ export type Unmanaged = t.TypeOf<typeof Unmanaged>;
 export const LeftoverJson = t.type({ kind: t.string, path: t.string });
 export type LeftoverJson = t.TypeOf<typeof LeftoverJson>;
 
+/**
+ * The directory the host itself reads its dependencies from, when it reads a place of its own
+ * (OpenClaw 2026.4.22+), and whether it shows the live materialization: a real directory whose
+ * `node_modules` links to the target root's, with the manifest the host compares (`manifest`,
+ * null when the host reads none). `problems` empty means in place; otherwise apply puts it in place.
+ */
+export const HostRootJson = t.type({
+  path: t.string,
+  linksTo: t.string,
+  manifest: nullable(t.record(t.string, t.string)),
+  why: t.string,
+  problems: t.array(t.string),
+});
+export type HostRootJson = t.TypeOf<typeof HostRootJson>;
+
 export const Observed = t.intersection([
   t.type({
     fingerprint: t.string,
@@ -171,7 +186,7 @@ export const Observed = t.intersection([
   }),
   // Optional so that plan files written before it still decode (formatVersion 1); plugdeps
   // always writes it.
-  t.partial({ unmanaged: t.array(Unmanaged), leftovers: t.array(LeftoverJson) }),
+  t.partial({ unmanaged: t.array(Unmanaged), leftovers: t.array(LeftoverJson), hostRoot: HostRootJson }),
 ]);
 export type Observed = t.TypeOf<typeof Observed>;
 

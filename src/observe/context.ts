@@ -1,4 +1,4 @@
-import type { HostAdapter } from "../hosts/types.js";
+import type { HostAdapter, HostRootSpec } from "../hosts/types.js";
 import type { Debris, Desired } from "../model/plan.js";
 import type { PlannedPlugin } from "../desired/plugin-plan.js";
 import type { HostIdentity } from "./host-identity.js";
@@ -26,4 +26,10 @@ export interface PlanContext {
   /** How many previous roots to keep for rollback. */
   readonly retention: number;
   readonly lockFacts: LockFacts;
+  /**
+   * Where the host itself reads the materialization (HostAdapter.hostRoot), or null when the
+   * register hook is the way in. When set, only what lies in the target root counts for the
+   * host: its own node_modules and read-only layers satisfy nothing.
+   */
+  readonly hostRoot: HostRootSpec | null;
 }

@@ -12,6 +12,8 @@ import { versionedRootName, versionedRootPattern } from "./host-identity.js";
 import type { PlanContext } from "./context.js";
 import { withInstalledCache } from "./installed-package.js";
 import { findLeftovers, type Leftover } from "./leftovers.js";
+import { observeHostRoot } from "./host-root.js";
+import type { HostRootJson } from "../model/plan.js";
 import { readLockHolder, realLockFacts } from "./lock-holder.js";
 import { observeRuntimePackages, type RuntimeDepsObserved } from "./runtime-packages.js";
 import { chooseStageBase } from "./stage-base.js";
@@ -55,6 +57,8 @@ export interface Observation extends PlanContext {
   readonly leftovers: readonly Leftover[];
   /** Every read this observation made, when it was asked to record them (`recordReads`). */
   readonly reads: Journal | null;
+  /** Whether the host's own root shows the target root (null: the host has none). */
+  readonly hostRootSeen: HostRootJson | null;
 }
 
 export interface ObserveOptions extends RunOptions {
@@ -80,11 +84,15 @@ const observeOnce = (opts: ObserveOptions): E.Either<PlugdepsError, Observation>
         lock: readLockHolder(target, ctx.lockFacts),
         leftovers: findLeftovers(ctx, { locksHeld: opts.holdingLock === true ? [target] : [] }),
         reads: null,
+        hostRootSeen: ctx.hostRoot === null ? null : observeHostRoot(ctx.hostRoot, target),
       };
     })(observeWorld(opts)),
   );
 
-type PlanContextWithNotes = Omit<Observation, "configFound" | "runtime" | "lock" | "leftovers" | "reads">;
+type PlanContextWithNotes = Omit<
+  Observation,
+  "configFound" | "runtime" | "lock" | "leftovers" | "reads" | "hostRootSeen"
+>;
 
 const observeWorld = (opts: RunOptions): E.Either<PlugdepsError, PlanContextWithNotes> =>
   pipe(
@@ -113,6 +121,14 @@ const observeWorld = (opts: RunOptions): E.Either<PlugdepsError, PlanContextWith
         { stageBase: stage.target.path, targetRoot },
         overrides,
       );
+      const shared = desired.sets.find((set) => set.kind === "shared");
+      const hostRoot =
+        adapter.hostRoot?.({
+          version: identity.version,
+          packageRoot: identity.packageRoot,
+          stageBase: stage.target.path,
+          shared: Object.fromEntries((shared?.packages ?? []).map((p) => [p.name, p.spec])),
+        }) ?? null;
       const notes: string[] = [];
       const current = readRoot(targetRoot, identity.name, lockFacts);
       if (current._tag === "NotOwned") {
@@ -125,6 +141,13 @@ const observeWorld = (opts: RunOptions): E.Either<PlugdepsError, PlanContextWith
       const readOnlyRoots = stage.layers.flatMap((layer) =>
         readOnlyRootsOf(adapter, identity.name, layer.path, targetRoot, notes),
       );
+      const sees = adapter.sees?.(identity.version);
+      if (sees !== undefined && !sees.layers && readOnlyRoots.length > 0) {
+        notes.push(
+          `read-only layers ${[...new Set(readOnlyRoots.map((r) => r.layer))].join(", ")} count for nothing: ` +
+            `${sees.why}; what they hold is installed into the target root`,
+        );
+      }
       const stageBases = [
         { path: stage.target.path, writable: true },
         ...stage.layers.map((l) => ({ path: l.path, writable: false })),
@@ -136,16 +159,22 @@ const observeWorld = (opts: RunOptions): E.Either<PlugdepsError, PlanContextWith
         now: lockFacts.now,
         input,
       };
+      // The host's own root is plugdeps' to keep in place (hostRoot): not debris, not "left alone".
       const debris = adapter
         .findDebris(debrisContext)
-        .filter((d) => !isOwnSibling(d.path, adapter.slug, stageBases));
+        .filter((d) => !isOwnSibling(d.path, adapter.slug, stageBases) && d.path !== hostRoot?.path);
       // The target root's own state is said by `current` (and a note when it is not owned).
       const unmanaged = (adapter.findUnmanaged?.(debrisContext) ?? []).filter(
-        (u) => u.path !== targetRoot && !isOwnSibling(u.path, adapter.slug, stageBases),
+        (u) =>
+          u.path !== targetRoot &&
+          u.path !== hostRoot?.path &&
+          !isOwnSibling(u.path, adapter.slug, stageBases),
       );
       // A root the adapter already reports (as debris or as left alone) needs no second,
       // vaguer "not owned, left alone" note from the owned-roots listing.
-      const reported = new Set([...debris, ...unmanaged].map((x) => `${x.path}: `));
+      const reported = new Set(
+        [...debris, ...unmanaged, ...(hostRoot === null ? [] : [hostRoot])].map((x) => `${x.path}: `),
+      );
       const shownNotes = notes.filter((n) => ![...reported].some((prefix) => n.startsWith(prefix)));
       const ctx: PlanContextWithNotes = {
         adapter,
@@ -161,6 +190,7 @@ const observeWorld = (opts: RunOptions): E.Either<PlugdepsError, PlanContextWith
         excludedDirs: new Set(debris.map((d) => d.path)),
         retention: opts.retention ?? settings.retention ?? DEFAULT_RETENTION,
         lockFacts,
+        hostRoot,
         input,
         configLocation,
         problems,

@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import type { InstallSet } from "../model/plan.js";
 import type { RootState } from "../model/state.js";
+import type { HostVisibility } from "../hosts/types.js";
 import type { PlanContext } from "./context.js";
 import { type Installed, readInstalled, versionSatisfies } from "./installed-package.js";
 import { closureWithin, resolveFrom } from "./node-resolution.js";
@@ -28,6 +29,12 @@ export interface PackageObservation {
   readonly wantedBy: readonly string[];
   /** Node's own resolution from every wanting plugin's directory satisfies the spec. */
   readonly host: { readonly version: string; readonly at: string } | null;
+  /**
+   * A copy that would satisfy the spec but that the host does not read (it reads only its own
+   * root, ctx.hostRoot): said in the install's reason, so "why install what is already there?"
+   * has its answer in the plan.
+   */
+  readonly unseen?: { readonly version: string; readonly at: string; readonly why: string };
   /** A read-only layer has it at the set's location. */
   readonly readOnly: { readonly layer: string; readonly version: string; readonly at: string } | null;
   /** What the current root has at the set's location. */
@@ -53,6 +60,10 @@ export interface RuntimeDepsObserved {
   readonly inUse?: Readonly<Record<string, string>>;
 }
 
+/** Where the host looks besides the target root (HostAdapter.sees); everywhere by default. */
+export const hostVisibility = (ctx: PlanContext): HostVisibility =>
+  ctx.adapter.sees?.(ctx.identity.version) ?? { packageNodeModules: true, layers: true, why: "" };
+
 export const nodeModulesOf = (setDir: string): string => path.join(setDir, "node_modules");
 
 /** The same set's directory inside another root (sets keep their relative place). */
@@ -65,6 +76,7 @@ export const observeRuntimePackages = (ctx: PlanContext): RuntimeDepsObserved =>
   for (const p of ctx.planned) if (p._tag === "Valid") pluginDirs.set(p.facts.id, p.facts.dir);
   const currentRoot = ctx.current._tag === "Owned" ? ctx.current.root : null;
 
+  const sees = hostVisibility(ctx);
   const packages: PackageObservation[] = [];
   const kept: { setDir: string; name: string }[] = [];
   for (const set of ctx.desired.sets) {
@@ -79,12 +91,17 @@ export const observeRuntimePackages = (ctx: PlanContext): RuntimeDepsObserved =>
         resolveFrom(pluginDirs.get(id) ?? ctx.identity.packageRoot, pkg.name, ctx.excludedDirs),
       );
       const first = fromPlugins[0];
+      // What the host itself does not look at satisfies nothing: it would start a package
+      // manager for it (OpenClaw 2026.4.29 installed its 27 mirrored root dependencies again
+      // although its own node_modules had them).
+      let unseen: PackageObservation["unseen"];
       if (first?._tag === "Present" && fromPlugins.every(satisfied)) {
-        host = { version: first.version, at: first.dir };
+        if (sees.packageNodeModules) host = { version: first.version, at: first.dir };
+        else unseen = { version: first.version, at: first.dir, why: sees.why };
       }
 
       let readOnly: PackageObservation["readOnly"] = null;
-      for (const { layer, root } of ctx.readOnlyRoots) {
+      for (const { layer, root } of sees.layers ? ctx.readOnlyRoots : []) {
         const found = readInstalled(nodeModulesOf(setDirIn(root, targetRoot, set.dir)), pkg.name);
         if (found._tag === "Present" && satisfied(found)) {
           readOnly = { layer, version: found.version, at: found.dir };
@@ -138,6 +155,7 @@ export const observeRuntimePackages = (ctx: PlanContext): RuntimeDepsObserved =>
         spec: pkg.spec,
         wantedBy: pkg.wantedBy,
         host,
+        ...(unseen === undefined ? {} : { unseen }),
         readOnly,
         current,
         reusable,

@@ -45,6 +45,12 @@ const header = (plan: PlanDocument): string[] => {
   rows.push(["config:", configText(config)]);
   rows.push(["stage base:", target ? `${desired.stageBase} (${target.source})` : desired.stageBase]);
   rows.push(["target root:", desired.targetRoot]);
+  const hostRoot = observed.hostRoot;
+  if (hostRoot !== undefined) {
+    const state =
+      hostRoot.problems.length === 0 ? "in place" : `apply puts it in place: ${hostRoot.problems.join("; ")}`;
+    rows.push(["host root:", `${hostRoot.path} (the host reads here; ${state})`]);
+  }
   return [
     `plugdeps will converge ${host.name} ${host.version} (${host.packageRoot})`,
     ...table(rows, "  ", " "),
@@ -256,7 +262,8 @@ const comment = (reason: string, style: Style): string => {
 // Summary
 
 const summaryLine = (plan: PlanDocument, style: Style): string => {
-  if (plan.actions.length === 0) return style.bold(style.green(NO_CHANGES));
-  const sentence = summarySentence(plan.summary);
+  const hostRootWork = (plan.observed.hostRoot?.problems.length ?? 0) > 0;
+  if (plan.actions.length === 0 && !hostRootWork) return style.bold(style.green(NO_CHANGES));
+  const sentence = `${summarySentence(plan.summary).replace(/\.$/, "")}${hostRootWork ? "; the host's own root to put in place" : ""}.`;
   return `${style.bold("Plan:")}${sentence.slice("Plan:".length)}`;
 };

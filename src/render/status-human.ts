@@ -1,4 +1,12 @@
-import type { Debris, LockHolder, PlanHost, RootSummary, StageCandidate, Summary } from "../model/plan.js";
+import type {
+  Debris,
+  HostRootJson,
+  LockHolder,
+  PlanHost,
+  RootSummary,
+  StageCandidate,
+  Summary,
+} from "../model/plan.js";
 import type { ReconcileStatus } from "../model/status.js";
 import { describeLock } from "../model/lock-description.js";
 import { readOnlyDebrisWarnings } from "./observed.js";
@@ -16,6 +24,8 @@ export interface StatusView {
   readonly candidates: readonly StageCandidate[];
   readonly currentRoot: RootSummary | null;
   readonly previousRoots: readonly RootSummary[];
+  /** The root the host itself reads (HostAdapter.hostRoot), for hosts that read only their own. */
+  readonly hostRoot?: HostRootJson;
   readonly lock: LockHolder | null;
   readonly debris: readonly Debris[];
   readonly plugins: { readonly total: number; readonly active: number; readonly invalid: number };
@@ -74,6 +84,13 @@ const overview = (s: StatusView, style: Style): string[] => {
     "current root:",
     s.currentRoot ? rootText(s.currentRoot, base) : "none yet (run `plugdeps apply`)",
   ]);
+  if (s.hostRoot !== undefined) {
+    const problems = s.hostRoot.problems;
+    rows.push([
+      "host root:",
+      `${shortPath(s.hostRoot.path, base)} (the host reads here; ${problems.length === 0 ? "in place" : `not in place: ${problems.join("; ")}`})`,
+    ]);
+  }
   const [firstPrevious, ...olderPrevious] = s.previousRoots;
   rows.push(["previous roots:", firstPrevious ? rootText(firstPrevious, base) : "none"]);
   for (const root of olderPrevious) rows.push(["", rootText(root, base)]);
@@ -121,7 +138,14 @@ const IN_SYNC = "In sync. Runtime dependencies match the plugin plan.";
 const verdict = (s: StatusView, style: Style): string => {
   if (s.inSync === true) return style.bold(style.green(IN_SYNC));
   if (s.inSync === null) return style.dim("Sync not checked: run `plugdeps plan` to compare.");
-  const pending = s.pendingActions ? ` ${summarySentence(s.pendingActions)}` : "";
+  const hostRootWork = (s.hostRoot?.problems.length ?? 0) > 0;
+  const counts = s.pendingActions ? ` ${summarySentence(s.pendingActions).replace(/\.$/, "")}` : "";
+  const pending =
+    counts === "" && !hostRootWork
+      ? ""
+      : counts === ""
+        ? " The host's own root to put in place."
+        : `${counts}${hostRootWork ? "; the host's own root to put in place" : ""}.`;
   return `${style.bold(style.yellow("Out of sync."))}${pending} Run \`plugdeps plan\` for details, \`plugdeps apply\` to converge.`;
 };
 

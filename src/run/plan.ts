@@ -173,6 +173,7 @@ const observedSection = (ctx: Observation, actions: readonly Action[]): Observed
     currentRoot: currentRoot && { ...currentRoot, locked: null },
     previousRoots,
     debris: debris.map((d) => [d.path, d.rule, d.writable]),
+    ...(ctx.hostRootSeen === null ? {} : { hostRoot: ctx.hostRootSeen }),
   });
   return {
     fingerprint,
@@ -185,6 +186,7 @@ const observedSection = (ctx: Observation, actions: readonly Action[]): Observed
     notes,
     unmanaged: [...ctx.unmanaged],
     leftovers: ctx.leftovers.map((l) => ({ kind: l.kind, path: l.path })),
+    ...(ctx.hostRootSeen === null ? {} : { hostRoot: ctx.hostRootSeen }),
   };
 };
 
@@ -205,6 +207,6 @@ export const look = (
     observe({ ...opts, probe, observeReadOnlyStage, holdingLock }),
   );
 
-/** Converged: no action, and the live record already describes this plan. */
+/** Converged: no action, the live record already describes this plan, and the host's own root shows it. */
 export const isConverged = (ctx: Observation, plan: PlanDocument): boolean =>
   plan.actions.length === 0 && !needsRecord(ctx.current, plan);

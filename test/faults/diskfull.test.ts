@@ -197,7 +197,14 @@ describe("a stage base out of inodes (permission bits say writable)", () => {
       const implicit = ran(ns, "implicit");
       expect(implicit.exitCode, describeRun(implicit)).toBe(0);
       const stage = path.join(fallback, "plugin-runtime-deps");
-      const roots = fs.readdirSync(stage).filter((n) => /^openclaw-2026\.4\.29-[0-9a-f]{12}$/.test(n));
+      // plugdeps' root (the link to its generation), not OpenClaw's own root name beside it
+      const roots = fs
+        .readdirSync(stage)
+        .filter(
+          (n) =>
+            /^openclaw-2026\.4\.29-[0-9a-f]{12}$/.test(n) &&
+            fs.lstatSync(path.join(stage, n)).isSymbolicLink(),
+        );
       expect(roots).toHaveLength(1);
       expect(implicit.stdout).toContain(`(log: ${stage}/`);
       expect(leftovers(stage)).toEqual([]);

@@ -16,7 +16,14 @@ import {
   wantedInRoot,
   writeConfig,
 } from "../support/apply.js";
-import { configFixture, describeRun, NO_CHANGES, snapshotTree } from "../support/cli.js";
+import {
+  configFixture,
+  copyFixture,
+  describeRun,
+  fixture,
+  NO_CHANGES,
+  snapshotTree,
+} from "../support/cli.js";
 import { copyStageFixture, hostArgs, ran, roBind, runInNamespace, skipUnless } from "./env-support.js";
 
 /**
@@ -217,20 +224,32 @@ describe("read-only stage base", () => {
   );
 });
 
-describe("OPENCLAW_PLUGIN_STAGE_DIR=<read-only layer>:<writable target>", () => {
+describe("a layered stage dir: <read-only layer>:<writable target>", () => {
   it(
-    "the read-only first entry is a layer used in place (neither installed nor copied), the last is the target",
+    "a host that reads layers (profile acme): the read-only first entry is used in place (neither installed nor copied), the last is the target",
     async (ctx) => {
-      const sb = makeApplySandbox("pnpm");
+      const sb = makeApplySandbox("pnpm", { host: "acme-demo" });
       if (!(await skipUnless(ctx, sb.at("probe"), "the layered stage test"))) return;
+      // an image-baked layer holding node_modules directly: its http-kit 1.3.2 satisfies search's
+      // ^1.2.0; nothing there satisfies logger ^1.4.0 or markdown ^2.1.0
       const layer = sb.at("layer");
-      fs.mkdirSync(layer);
-      // an owned root of an older host version: slack-sdk 2.1.3 and http-kit 1.3.2 satisfy the demo
-      // plan, its ai-sdk 1.0.4 does not
-      const layerRoot = copyStageFixture("openclaw-2026.4.20-0a1b2c3d4e5f", layer);
+      copyFixture(
+        fixture("stages", "demo", "openclaw-2026.4.20-0a1b2c3d4e5f", "node_modules"),
+        path.join(layer, "node_modules"),
+      );
       const layerBefore = snapshotTree(layer);
-      const env = { [VARIABLE]: [layer, sb.stage].join(path.delimiter) };
-      const args = hostArgs(sb, DEMO); // no --stage-dir: it would beat the variable
+      const env = { ACME_PLUGIN_STAGE_DIR: [layer, sb.stage].join(path.delimiter) };
+      // no --stage-dir: it would beat the variable
+      const args = [
+        "--host",
+        `profile:${fixture("profiles", "acme.json")}`,
+        "--package-root",
+        sb.host,
+        "--config",
+        configFixture("acme.json"),
+        "--package-manager",
+        sb.pm,
+      ];
 
       const ns = await runInNamespace(
         sb,
@@ -238,7 +257,7 @@ describe("OPENCLAW_PLUGIN_STAGE_DIR=<read-only layer>:<writable target>", () => 
           roBind(layer),
           { run: "apply", args: ["apply", ...args] },
           { run: "plan", args: ["plan", "--json", ...args] },
-          { run: "resolve", args: ["resolve", "--json", "--plugin", "slack", "@fixture/slack-sdk", ...args] },
+          { run: "resolve", args: ["resolve", "--json", "--plugin", "search", "@fixture/http-kit", ...args] },
         ],
         env,
       );
@@ -260,11 +279,11 @@ describe("OPENCLAW_PLUGIN_STAGE_DIR=<read-only layer>:<writable target>", () => 
       const fromLayer = plan.observed.layers
         .filter((l) => l.kind === "read-only-stage")
         .flatMap((l) => l.satisfies);
-      expect(fromLayer.map((s) => s.name).sort()).toEqual(["@fixture/http-kit", "@fixture/slack-sdk"]);
-      for (const s of fromLayer) expect(s.path.startsWith(`${layerRoot}/`), s.path).toBe(true);
+      expect(fromLayer.map((s) => s.name)).toEqual(["@fixture/http-kit"]);
+      for (const s of fromLayer) expect(s.path.startsWith(`${layer}/`), s.path).toBe(true);
 
       // neither installed nor copied: not asked of the package manager, not in the record's sets,
-      // listed as external; slack-sdk (nothing else needs it) is nowhere in the target root
+      // listed as external, nowhere in the target root
       const root = plan.desired.targetRoot;
       const state = readState(root);
       const recorded = state.sets.flatMap((s) => Object.keys(s.packages));
@@ -274,18 +293,17 @@ describe("OPENCLAW_PLUGIN_STAGE_DIR=<read-only layer>:<writable target>", () => 
         };
         return Object.keys(manifest.dependencies ?? {});
       });
-      for (const s of fromLayer) {
-        expect(recorded, s.name).not.toContain(s.name);
-        expect(manifests, s.name).not.toContain(s.name);
-      }
-      expect((state.external ?? []).map((e) => e.name).sort()).toEqual([
-        "@fixture/http-kit",
-        "@fixture/slack-sdk",
-      ]);
-      expect(fs.existsSync(path.join(root, "node_modules", "@fixture", "slack-sdk"))).toBe(false);
-      expect(applied.stdout).not.toMatch(/slack-sdk/);
-      // what the layer does not satisfy (ai-sdk ^1.2.0) was installed into the target
-      expect(wantedInRoot(plan).map((w) => w.name)).toContain("@fixture/ai-sdk");
+      expect(recorded).not.toContain("@fixture/http-kit");
+      expect(manifests).not.toContain("@fixture/http-kit");
+      expect((state.external ?? []).map((e) => e.name)).toEqual(["@fixture/http-kit"]);
+      expect(fs.existsSync(path.join(root, "node_modules", "@fixture", "http-kit"))).toBe(false);
+      expect(applied.stdout).not.toMatch(/http-kit/);
+      // what the layer does not satisfy was installed into the target
+      expect(
+        wantedInRoot(plan)
+          .map((w) => w.name)
+          .sort(),
+      ).toEqual(["@fixture/logger", "@fixture/markdown"]);
       await expectRootValid(root, plan);
       expect(liveTarget(root)).not.toBeNull();
       expect(leftovers(sb.stage)).toEqual([]);
@@ -295,7 +313,51 @@ describe("OPENCLAW_PLUGIN_STAGE_DIR=<read-only layer>:<writable target>", () => 
       expect(resolved.exitCode, describeRun(resolved)).toBe(0);
       const x = JSON.parse(resolved.stdout) as { lands: { via: string; packageDir: string } | null };
       expect(x.lands?.via).toBe("external");
-      expect(x.lands?.packageDir).toBe(path.join(layerRoot, "node_modules", "@fixture", "slack-sdk"));
+      expect(x.lands?.packageDir).toBe(path.join(layer, "node_modules", "@fixture", "http-kit"));
+    },
+    APPLY_TIMEOUT_MS,
+  );
+
+  it(
+    "OpenClaw 2026.4.29, which reads only its own root: the layer counts for nothing, the plan says so, and the host root shows the target",
+    async (ctx) => {
+      const sb = makeApplySandbox("pnpm");
+      if (!(await skipUnless(ctx, sb.at("probe"), "the layered stage test"))) return;
+      const layer = sb.at("layer");
+      fs.mkdirSync(layer);
+      copyStageFixture("openclaw-2026.4.20-0a1b2c3d4e5f", layer);
+      const layerBefore = snapshotTree(layer);
+      const env = { [VARIABLE]: [layer, sb.stage].join(path.delimiter) };
+      const args = hostArgs(sb, DEMO); // no --stage-dir: it would beat the variable
+
+      const ns = await runInNamespace(
+        sb,
+        [
+          roBind(layer),
+          { run: "plan-before", args: ["plan", ...args] },
+          { run: "apply", args: ["apply", ...args] },
+          { run: "plan", args: ["plan", "--json", ...args] },
+        ],
+        env,
+      );
+      expect(ns.exitCode, ns.stderr).toBe(0);
+      const before = ran(ns, "plan-before");
+      expect(before.stdout).toContain(
+        `read-only layers ${layer} count for nothing: OpenClaw 2026.4.29 reads only`,
+      );
+      expect(ran(ns, "apply").exitCode, describeRun(ran(ns, "apply"))).toBe(0);
+      expect(snapshotTree(layer)).toEqual(layerBefore);
+
+      const plan = decodePlan(ran(ns, "plan").stdout);
+      expect(plan.actions).toEqual([]);
+      expect(
+        plan.observed.layers.filter((l) => l.kind === "read-only-stage").flatMap((l) => l.satisfies),
+      ).toEqual([]);
+      const root = plan.desired.targetRoot;
+      for (const name of ["@fixture/http-kit", "@fixture/slack-sdk"])
+        expect(fs.existsSync(path.join(root, "node_modules", name, "package.json")), name).toBe(true);
+      expect(plan.observed.hostRoot?.problems).toEqual([]);
+      expect(path.dirname(plan.observed.hostRoot?.path ?? "")).toBe(sb.stage);
     },
     APPLY_TIMEOUT_MS,
   );

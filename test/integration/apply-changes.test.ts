@@ -87,14 +87,18 @@ describe.each(MANAGERS)("apply with %s as the plugin plan changes", (pm) => {
     expect(installing.join("\n")).not.toMatch(/slack-sdk|http-kit|discord-client|markdown@\^2/);
     await expectRootValid(root, plan);
 
-    // the manager saw the full union (npm prunes whatever the manifest does not name)
+    // the manager saw the full union (npm prunes whatever the manifest does not name); logger
+    // (slack) and memory-store (memory-core) are in the host's node_modules too, which OpenClaw
+    // 2026.4.29 does not read, so they are in the root as well
     const manifest = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as {
       dependencies: Record<string, string>;
     };
     expect(Object.keys(manifest.dependencies).sort()).toEqual([
       "@fixture/discord-client",
       "@fixture/http-kit",
+      "@fixture/logger",
       "@fixture/markdown",
+      "@fixture/memory-store",
       "@fixture/slack-sdk",
       "@fixture/telegram-bot",
     ]);
@@ -145,7 +149,17 @@ describe.each(MANAGERS)("apply with %s as the plugin plan changes", (pm) => {
     // shared with slack: stays
     expect(fs.existsSync(path.join(root, "node_modules", "@fixture", "http-kit", "package.json"))).toBe(true);
     expect(readState(root).sets.map((s) => [s.id, Object.keys(s.packages).sort()])).toEqual([
-      ["shared", ["@fixture/discord-client", "@fixture/http-kit", "@fixture/markdown", "@fixture/slack-sdk"]],
+      [
+        "shared",
+        [
+          "@fixture/discord-client",
+          "@fixture/http-kit",
+          "@fixture/logger",
+          "@fixture/markdown",
+          "@fixture/memory-store",
+          "@fixture/slack-sdk",
+        ],
+      ],
     ]);
     // unowned entries in the stage base are never touched
     expect(snapshotTree(path.join(sb.stage, "operator-notes.txt"))).toEqual(notes);

@@ -146,13 +146,32 @@ describe.each(MANAGERS)("apply with %s on the demo host", (pm) => {
       expect(present, `${set.id}: ${nodeModules}`).toEqual([...needed].sort());
     }
 
-    // @fixture/logger is satisfied by the host's node_modules (1.4.0): not installed anywhere
+    // @fixture/logger is in the host's node_modules (1.4.0), which OpenClaw 2026.4.29 does not
+    // read: installed into the root, where the host looks
     const hostLayer = plan.observed.layers.find((l) => l.kind === "host");
-    expect(hostLayer?.satisfies.map((s) => s.name)).toContain("@fixture/logger");
-    expect(fs.existsSync(path.join(root, "node_modules", "@fixture", "logger"))).toBe(false);
-    expect(fs.existsSync(path.join(root, "isolated", "telegram", "node_modules", "@fixture", "logger"))).toBe(
-      false,
+    expect(hostLayer?.satisfies).toEqual([]);
+    expect(fs.existsSync(path.join(root, "node_modules", "@fixture", "logger", "package.json"))).toBe(true);
+
+    // OpenClaw's own root name: a real directory whose node_modules links to plugdeps' root, and
+    // the manifest 2026.4.29 compares its spec set with (the shared set's specs)
+    const hostRoot = plan.observed.hostRoot;
+    expect(hostRoot?.problems).toEqual([]);
+    const hostRootPath = hostRoot?.path ?? "";
+    expect(path.dirname(hostRootPath)).toBe(sb.stage);
+    expect(fs.lstatSync(hostRootPath).isDirectory()).toBe(true);
+    expect(fs.readlinkSync(path.join(hostRootPath, "node_modules"))).toBe(
+      `../${path.basename(root)}/node_modules`,
     );
+    expect(fs.realpathSync(path.join(hostRootPath, "node_modules"))).toBe(
+      fs.realpathSync(path.join(root, "node_modules")),
+    );
+    const sharedSpecs = Object.fromEntries(
+      (plan.desired.sets.find((set) => set.id === "shared")?.packages ?? []).map((p) => [p.name, p.spec]),
+    );
+    expect(JSON.parse(fs.readFileSync(path.join(hostRootPath, "package.json"), "utf8"))).toMatchObject({
+      name: "openclaw-runtime-deps-install",
+      dependencies: sharedSpecs,
+    });
 
     // the conflict: telegram's isolated set has markdown 1.x, the shared set (discord) 2.x
     const [shared, isolated] = await loadFromRoot([

@@ -65,12 +65,19 @@ describe("plan on the demo host", () => {
     const sb = makeSandbox({ stage: "demo" });
     const out = (await runCliOk(planArgs(sb), { home: sb.home })).stdout;
 
-    // README: 2 reuses from the 2026.4.20 root (http-kit, slack-sdk with its retry), 7 installs
-    // (markdown twice: shared ^2 and telegram-isolated ^1), the old root kept for rollback, 1
-    // legacy entry in the stage base (the day-old openclaw-unknown-* root; the hash-less root is
-    // left alone and reported) and 4 in the (writable, copied) host.
-    expect(out).toContain("Plan: 2 to reuse, 7 to install, 0 to prune, 5 legacy to clean.");
+    // README: 2 reuses from the 2026.4.20 root (http-kit, slack-sdk with its retry), 9 installs
+    // (markdown twice: shared ^2 and telegram-isolated ^1; logger and memory-store, which the
+    // host's node_modules has but OpenClaw 2026.4.29 does not read there), the old root kept for
+    // rollback, 1 legacy entry in the stage base (the day-old openclaw-unknown-* root; the
+    // hash-less root is left alone and reported) and 4 in the (writable, copied) host; and
+    // OpenClaw's own root, linked to plugdeps' root, to put in place.
+    expect(out).toContain(
+      "Plan: 2 to reuse, 9 to install, 0 to prune, 5 legacy to clean; the host's own root to put in place.",
+    );
     expect(out).toContain(`openclaw 2026.4.29 (${sb.host})`);
+    expect(out).toMatch(
+      /host root: +\S+\/stage\/openclaw-2026\.4\.29-[0-9a-f]{12} \(the host reads here; apply puts it in place: it does not exist yet\)/,
+    );
 
     // the conflict: discord's ^2.0.0 stays shared, telegram's ^1.0.0 is isolated
     expect(out).toMatch(
@@ -91,9 +98,12 @@ describe("plan on the demo host", () => {
     expect(out).toMatch(/dependency "\.\.\/\.\.\/escape"@"1\.0\.0" rejected: .*traversal/);
     expect(out).toMatch(/dependency irc-fixture-client@"github:someone\/irc-client" rejected/);
 
-    // @fixture/logger is satisfied by the host's node_modules and not installed again
-    expect(out).toMatch(/= @fixture\/logger\s+1\.4\.0 from host node_modules/);
-    expect(out).not.toMatch(/install @fixture\/logger/);
+    // @fixture/logger is in the host's node_modules, which OpenClaw 2026.4.29 does not read: it
+    // is installed, and the reason says why
+    expect(out).toMatch(
+      /install @fixture\/logger@\^1\.0\.0 \[shared\] .*node_modules\/@fixture\/logger has 1\.4\.0, but OpenClaw 2026\.4\.29 reads only/,
+    );
+    expect(out).not.toMatch(/= @fixture\/logger/);
     // the matrix trap: the debris copy of matrix-sdk does not count as satisfying
     expect(out).toMatch(/install @fixture\/matrix-sdk@\^0\.5\.0/);
     // the other host's root is never touched
@@ -103,7 +113,7 @@ describe("plan on the demo host", () => {
   it("agrees with the JSON document on every count and decision", async () => {
     const sb = makeSandbox({ stage: "demo" });
     const plan = await planDocument(planArgs(sb), sb);
-    expect(plan.summary).toEqual({ reuse: 2, install: 7, prune: 0, cleanLegacy: 5 });
+    expect(plan.summary).toEqual({ reuse: 2, install: 9, prune: 0, cleanLegacy: 5 });
     expect(activeIds(plan)).toEqual([
       "anthropic",
       "discord",
@@ -131,12 +141,16 @@ describe("plan on the demo host", () => {
     ]);
     const host = plan.observed.layers.find((l) => l.kind === "host");
     // memory-core is staged like every selected plugin (OpenClaw never reads
-    // stageRuntimeDependencies); the host's own node_modules satisfies its dependency
-    expect(host?.satisfies.map((s) => [s.name, s.version])).toEqual([
-      ["@fixture/logger", "1.4.0"],
-      ["@fixture/memory-store", "0.9.3"],
-    ]);
-    expect(actionPackageNames(plan)).not.toContain("@fixture/logger");
+    // stageRuntimeDependencies); the host's own node_modules has its dependency, but OpenClaw
+    // 2026.4.29 reads only its own root in the stage base, so the host layer satisfies nothing
+    expect(host?.satisfies).toEqual([]);
+    expect(actionPackageNames(plan)).toContain("@fixture/logger");
+    expect(actionPackageNames(plan)).toContain("@fixture/memory-store");
+    expect(plan.observed.hostRoot).toMatchObject({
+      linksTo: `../${path.basename(plan.desired.targetRoot)}/node_modules`,
+      problems: ["it does not exist yet"],
+    });
+    expect(path.basename(plan.observed.hostRoot?.path ?? "")).toMatch(/^openclaw-2026\.4\.29-[0-9a-f]{12}$/);
     expect(plan.observed.previousRoots.map((r) => path.basename(r.path))).toEqual([PREVIOUS_ROOT]);
   });
 
@@ -254,7 +268,7 @@ describe("--detailed-exitcode", () => {
     const sb = makeSandbox({ stage: "demo" });
     const r = await runCli(planArgs(sb, "demo.json5", "--detailed-exitcode"), { home: sb.home });
     expect(r.exitCode, describeRun(r)).toBe(2);
-    expect(r.stdout).toContain("Plan: 2 to reuse, 7 to install, 0 to prune, 5 legacy to clean.");
+    expect(r.stdout).toContain("Plan: 2 to reuse, 9 to install, 0 to prune, 5 legacy to clean;");
     // without the flag the same plan exits 0
     const plain = await runCli(planArgs(sb), { home: sb.home });
     expect(plain.exitCode).toBe(0);
@@ -515,8 +529,10 @@ describe("stage precedence through the environment", () => {
   });
 });
 
-describe("a read-only layer satisfies dependencies", () => {
-  it("packages an owned root in the layer satisfies are neither installed nor reused", async () => {
+describe("a read-only layer", () => {
+  it("OpenClaw 2026.4.29 reads none: what the layer has is installed into the target root, and the plan says why", async () => {
+    // OpenClaw 2026.4.22 - 4.30 check only their own root, the last entry of the stage dir list
+    // (SPEC §5; issue 14: a layer-only copy made the real 4.29 run its package manager).
     const sb = makeSandbox({ stage: "empty" });
     const layer = sb.at("layer");
     fs.mkdirSync(layer);
@@ -527,19 +543,43 @@ describe("a read-only layer satisfies dependencies", () => {
 
     const plan = await planDocument(args, sb, env);
     const layerEntry = plan.observed.layers.find((l) => l.kind === "read-only-stage");
+    expect(layerEntry).toMatchObject({ path: layer, writable: false, satisfies: [] });
+    const touched = actionPackageNames(plan);
+    expect(touched).toContain("@fixture/http-kit");
+    expect(touched).toContain("@fixture/slack-sdk");
+    // nothing in a read-only layer is an action target
+    for (const a of plan.actions) for (const t of a.targets) expect(t.startsWith(layer)).toBe(false);
+
+    const human = await runCli(args, { home: sb.home, env });
+    expect(human.exitCode, describeRun(human)).toBe(0);
+    expect(human.stdout).not.toContain("from read-only stage");
+    expect(snapshotTree(layer)).toEqual(layerBefore);
+  });
+
+  it("a host that reads layers (profile acme): packages the layer satisfies are neither installed nor reused", async () => {
+    const sb = makeSandbox({ host: "acme-demo", stage: "empty" });
+    const layer = sb.at("layer");
+    fs.mkdirSync(layer);
+    copyFixture(fixture("stages", "demo", PREVIOUS_ROOT, "node_modules"), path.join(layer, "node_modules"));
+    const env = {
+      ACME_CONFIG: configFixture("acme.json"),
+      ACME_PLUGIN_STAGE_DIR: [layer, sb.stage].join(path.delimiter),
+    };
+    const args = ["plan", "--host", `profile:${fixture("profiles", "acme.json")}`, "--package-root", sb.host];
+    const layerBefore = snapshotTree(layer);
+
+    const plan = await planDocument(args, sb, env);
+    expect(plan.observed.hostRoot).toBeUndefined();
+    const layerEntry = plan.observed.layers.find((l) => l.kind === "read-only-stage");
     expect(layerEntry).toMatchObject({ path: layer, writable: false });
-    expect(layerEntry?.satisfies.map((s) => [s.name, s.version]).sort()).toEqual([
-      ["@fixture/http-kit", "1.3.2"],
-      ["@fixture/slack-sdk", "2.1.3"],
-    ]);
+    // http-kit 1.3.2 satisfies acme's ^1.2.0; nothing in the layer satisfies logger ^1.4.0 or
+    // markdown ^2.1.0
+    expect(layerEntry?.satisfies.map((s) => [s.name, s.version])).toEqual([["@fixture/http-kit", "1.3.2"]]);
     for (const s of layerEntry?.satisfies ?? []) expect(s.path.startsWith(`${layer}${path.sep}`)).toBe(true);
     const touched = actionPackageNames(plan);
     expect(touched).not.toContain("@fixture/http-kit");
-    expect(touched).not.toContain("@fixture/slack-sdk");
+    expect(touched.sort()).toEqual(["@fixture/logger", "@fixture/markdown"]);
     expect(plan.summary.reuse).toBe(0);
-    // ai-sdk 1.0.4 in the layer does not satisfy ^1.2.0: still installed
-    expect(touched).toContain("@fixture/ai-sdk");
-    // nothing in a read-only layer is an action target
     for (const a of plan.actions) for (const t of a.targets) expect(t.startsWith(layer)).toBe(false);
 
     const human = await runCli(args, { home: sb.home, env });

@@ -55,7 +55,7 @@ describe("reconcile --once", () => {
     });
     expect(s1?.lastPass.error).toBeUndefined();
     expect(s1?.root).toBe(root);
-    expect(s1?.host).toMatchObject({ name: "openclaw", version: "2026.4.29", packageRoot: sb.host });
+    expect(s1?.host).toMatchObject({ name: "openclaw", version: "2026.4.20", packageRoot: sb.host });
     expect(s1?.interval).toBe(900);
     expect(s1?.nextPassAt).toBeUndefined(); // --once schedules nothing
     expect(condition(s1, "Ready")).toMatchObject({ status: "True", reason: "Converged" });

@@ -149,7 +149,9 @@ const runProbes = async (opts: {
 };
 
 beforeAll(async () => {
-  sb = makeApplySandbox("pnpm");
+  // 2026.4.20: the band whose host counts its own node_modules, so "satisfied by the host,
+  // resolved by Node's fallback" is a case here (a 2026.4.29 host installs it into the root).
+  sb = makeApplySandbox("pnpm", { version: "2026.4.20" });
   // A plugin depending on the exports-only package (import -> index.mjs, require -> index.cjs),
   // and one whose dependency is deleted from the root after apply (recorded, not materialized).
   addPlugin(sb.host, "exporter", { "@fixture/exports-only": "1.0.0" });
@@ -172,7 +174,13 @@ beforeAll(async () => {
   writeFile(runner, RUNNER);
 
   expectOk(await apply(sb));
-  const roots = fs.readdirSync(sb.stage).filter((n) => /^openclaw-.+-[0-9a-f]{12}$/.test(n));
+  // plugdeps' root is the link to its live generation; the other `openclaw-*` entry is OpenClaw's own
+  // root name, whose node_modules links into it (the host root, SPEC §5).
+  const roots = fs
+    .readdirSync(sb.stage)
+    .filter(
+      (n) => /^openclaw-.+-[0-9a-f]{12}$/.test(n) && fs.lstatSync(path.join(sb.stage, n)).isSymbolicLink(),
+    );
   expect(roots).toHaveLength(1);
   root = path.join(sb.stage, roots[0] ?? "");
   realRoot = fs.realpathSync(root);

@@ -36,7 +36,13 @@ describe("status on the demo host", () => {
     expect(out).toMatch(/plugins:\s+10 total, 8 active, 2 invalid/);
     expect(out).toMatch(/lock:\s+free/);
     expect(out).toContain("Legacy debris: 5 paths");
-    expect(out).toContain("Out of sync. Plan: 2 to reuse, 7 to install, 0 to prune, 5 legacy to clean.");
+    // OpenClaw 2026.4.29 reads only its own root name in the stage base, not there yet
+    expect(out).toMatch(
+      /host root:\s+openclaw-2026\.4\.29-[0-9a-f]{12} \(the host reads here; not in place: it does not exist yet\)/,
+    );
+    expect(out).toContain(
+      "Out of sync. Plan: 2 to reuse, 9 to install, 0 to prune, 5 legacy to clean; the host's own root to put in place.",
+    );
   });
 
   it("--json parses and carries the same facts", async () => {
@@ -51,7 +57,8 @@ describe("status on the demo host", () => {
     expect(view.lock).toBeNull();
     expect(view.debris).toHaveLength(5);
     expect(view.inSync).toBe(false);
-    expect(view.pendingActions).toEqual({ reuse: 2, install: 7, prune: 0, cleanLegacy: 5 });
+    expect(view.pendingActions).toEqual({ reuse: 2, install: 9, prune: 0, cleanLegacy: 5 });
+    expect(view.hostRoot?.problems).toEqual(["it does not exist yet"]);
   });
 
   it("status never uses exit code 2 and writes nothing", async () => {

@@ -53,12 +53,26 @@ export interface ApplySandbox extends Sandbox {
  */
 export const makeApplySandbox = (
   pm: Manager,
-  options: { readonly host?: string; readonly stage?: string } = {},
+  options: {
+    readonly host?: string;
+    readonly stage?: string;
+    /**
+     * Rewrite the host's version. The demo host is OpenClaw 2026.4.29, which reads only its own
+     * root in the stage base; 2026.4.20 (the in-package band) also counts its own node_modules,
+     * which the tests of Node's fallback resolution need (SPEC §5).
+     */
+    readonly version?: string;
+  } = {},
 ): ApplySandbox => {
   const sb = makeSandbox({ host: null, stage: options.stage ?? "empty" });
   const host = sb.at("usr", "lib", "node_modules", "openclaw");
   fs.mkdirSync(path.dirname(host), { recursive: true });
   copyFixture(fixture("hosts", options.host ?? "openclaw-demo"), host);
+  if (options.version !== undefined) {
+    const manifest = path.join(host, "package.json");
+    const pkg = JSON.parse(fs.readFileSync(manifest, "utf8")) as Record<string, unknown>;
+    fs.writeFileSync(manifest, `${JSON.stringify({ ...pkg, version: options.version }, null, 2)}\n`);
+  }
   return { ...sb, host, pm, spawnLog: sb.at("spawn.log") };
 };
 

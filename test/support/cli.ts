@@ -265,7 +265,9 @@ export const snapshotTree = (root: string): Record<string, TreeEntry> => {
 /**
  * A minimal OpenClaw-shaped host: one enabledByDefault plugin `solo` whose only (staged)
  * dependency `@fixture/logger ^1.0.0` is satisfied by the host's own node_modules (1.4.0). With an
- * empty stage dir, its plan has no changes.
+ * empty stage dir, its plan has no changes. Version 2026.4.20: that band stages inside the package
+ * and its own check counts the package's node_modules (2026.4.22+ read only their own root in the
+ * stage base, where the host's node_modules satisfies nothing).
  */
 export const writeMinimalHost = (dir: string): void => {
   const write = (rel: string, value: unknown) => {
@@ -273,10 +275,10 @@ export const writeMinimalHost = (dir: string): void => {
     fs.mkdirSync(path.dirname(p), { recursive: true });
     fs.writeFileSync(p, typeof value === "string" ? value : `${JSON.stringify(value, null, 2)}\n`);
   };
-  write("package.json", { name: "openclaw", version: "2026.4.29", type: "module" });
+  write("package.json", { name: "openclaw", version: "2026.4.20", type: "module" });
   write("dist/extensions/solo/package.json", {
     name: "@openclaw/solo",
-    version: "2026.4.29",
+    version: "2026.4.20",
     dependencies: { "@fixture/logger": "^1.0.0" },
     openclaw: { bundle: { stageRuntimeDependencies: true } },
   });

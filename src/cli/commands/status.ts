@@ -24,6 +24,7 @@ export const statusView = (plan: PlanDocument, converged: boolean): StatusView =
   candidates: plan.observed.candidates,
   currentRoot: plan.observed.currentRoot,
   previousRoots: plan.observed.previousRoots,
+  ...(plan.observed.hostRoot === undefined ? {} : { hostRoot: plan.observed.hostRoot }),
   lock: plan.observed.lock,
   debris: plan.observed.debris,
   plugins: {

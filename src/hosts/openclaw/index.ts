@@ -9,6 +9,7 @@ import { locateConfig } from "./config-location.js";
 import { findDebris, findUnmanaged } from "./debris.js";
 import { legacyDirectories } from "./legacy-paths.js";
 import { discoverPlugins } from "./discover.js";
+import { openclawHostRoot, openclawSees } from "./host-root.js";
 import { findPackageRoot } from "../shared/package-root.js";
 import { OPENCLAW_FACTS } from "./host.js";
 import { type HostManifest, selectOpenClaw } from "./selection/index.js";
@@ -54,6 +55,8 @@ export const openclawAdapter: HostAdapter = {
   findDebris: (ctx) => findDebris(ctx),
   findUnmanaged: (ctx) => findUnmanaged(ctx),
   legacyRoots: (packageRoot, input) => legacyDirectories(packageRoot, input),
+  hostRoot: openclawHostRoot,
+  sees: openclawSees,
 };
 
 /** `--host openclaw` (or detected, or the fallback): registry.ts's line for OpenClaw. */
@@ -65,6 +68,7 @@ export { loadConfig } from "./config.js";
 export { locateConfig } from "./config-location.js";
 export { findDebris, findUnmanaged } from "./debris.js";
 export { discoverPlugins } from "./discover.js";
+export { openclawHostRoot, openclawRootName, openclawSees } from "./host-root.js";
 export { findPackageRoot } from "../shared/package-root.js";
 export { stageCandidates } from "./stage-dirs.js";
 export { openclawHost, OPENCLAW_FACTS } from "./host.js";

@@ -1,0 +1,88 @@
+import * as fs from "../util/observed-fs.js";
+import * as path from "node:path";
+import type { HostRootSpec } from "../hosts/types.js";
+import { errnoCode } from "../model/errors.js";
+import type { HostRootJson } from "../model/plan.js";
+import { parseJson } from "../util/read-json.js";
+
+/**
+ * Does the host's own root (HostAdapter.hostRoot) show the target root? Read-only, never follows
+ * a link: the directory must be a real directory, its `node_modules` a symlink whose text is
+ * exactly `../<target root name>/node_modules` (relative, so it stays inside the stage base, and
+ * through the target root's own atomic link, so a swap moves it too), and its manifest, when the
+ * host reads one, must name exactly the desired specs. Whatever else is in the directory is the
+ * host's (its lock, its mirror of its code) and is not looked at.
+ */
+export const linkTextFor = (targetRoot: string): string =>
+  path.join("..", path.basename(targetRoot), "node_modules");
+
+export const observeHostRoot = (spec: HostRootSpec, targetRoot: string): HostRootJson => {
+  const linksTo = linkTextFor(targetRoot);
+  const base = {
+    path: spec.path,
+    linksTo,
+    manifest: spec.manifest === null ? null : { ...spec.manifest.dependencies },
+    why: spec.why,
+  };
+  return { ...base, problems: problemsOf(spec, linksTo) };
+};
+
+const problemsOf = (spec: HostRootSpec, linksTo: string): string[] => {
+  const root = lstat(spec.path);
+  // Problems name paths relative to the host root (whose path is printed beside them).
+  if (root === "absent") return ["it does not exist yet"];
+  if (typeof root === "string") return [`cannot inspect it: ${root}`];
+  if (!root.isDirectory())
+    return [
+      `it is ${root.isSymbolicLink() ? "a symlink" : "not a directory"}; the host needs a real directory`,
+    ];
+  const problems: string[] = [];
+  const link = path.join(spec.path, "node_modules");
+  const nm = lstat(link);
+  if (nm === "absent") problems.push("node_modules does not exist");
+  else if (typeof nm === "string") problems.push(`cannot inspect node_modules: ${nm}`);
+  else if (!nm.isSymbolicLink())
+    problems.push("node_modules is the host's own install, not a link to the target root");
+  else {
+    const text = fs.readlinkSync(link);
+    if (text !== linksTo) problems.push(`node_modules links to ${text}, not ${linksTo}`);
+  }
+  if (spec.manifest !== null) {
+    const why = manifestProblem(path.join(spec.path, "package.json"), spec.manifest);
+    if (why !== null) problems.push(why);
+  }
+  return problems;
+};
+
+/** Why plugdeps must (re)write the host's manifest, or null when the host's own will do. */
+export const manifestProblem = (file: string, want: NonNullable<HostRootSpec["manifest"]>): string | null => {
+  const st = lstat(file);
+  const name = path.basename(file);
+  if (st === "absent") return `${name} does not exist`;
+  if (typeof st === "string") return `cannot inspect ${name}: ${st}`;
+  if (!st.isFile() || st.size > 4 * 1024 * 1024) return `${name} is not a regular file of a sane size`;
+  const parsed = parseJson(file, fs.readFileSync(file, "utf8"));
+  if (parsed._tag === "Left") return `${name} is not valid JSON`;
+  const doc = parsed.right as { name?: unknown; dependencies?: unknown } | null;
+  if (doc === null || typeof doc !== "object" || doc.name !== want.name)
+    return `${name} is not named ${want.name}`;
+  const have = doc.dependencies;
+  if (have === null || typeof have !== "object" || Array.isArray(have))
+    return `${name} lists no dependencies`;
+  if (want.keep === "any") return null;
+  const missing = Object.entries(want.dependencies).filter(
+    ([n, s]) => (have as Record<string, unknown>)[n] !== s,
+  );
+  return missing.length === 0
+    ? null
+    : `${name} does not list ${missing.map(([n, s]) => `${n}@${s}`).join(", ")}`;
+};
+
+const lstat = (p: string): fs.Stats | "absent" | string => {
+  try {
+    return fs.lstatSync(p);
+  } catch (err) {
+    const code = errnoCode(err);
+    return code === "ENOENT" ? "absent" : (code ?? "error");
+  }
+};
