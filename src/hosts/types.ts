@@ -157,6 +157,38 @@ export interface HostAdapter {
    * package manager for whatever is only elsewhere, so those packages belong in the target root.
    */
   sees?(version: string): HostVisibility;
+  /**
+   * What the host's own service needs so that the unmodified host finds the materialization where
+   * it looks (`plugdeps units` writes it into the host's drop-in). None by default: the register
+   * hook and the stage variable are enough for a host that resolves through Node.
+   */
+  hostService?(ctx: HostServiceContext): HostServiceNeeds;
+}
+
+export interface HostServiceContext {
+  readonly version: string;
+  /** Realpath of the host's package root. */
+  readonly packageRoot: string;
+  /** The writable stage base. */
+  readonly stageBase: string;
+  /** plugdeps' root for this host identity (the link to its live generation). */
+  readonly targetRoot: string;
+}
+
+export interface HostServiceNeeds {
+  /** Directories to show the host at a path it searches (`BindReadOnlyPaths=SOURCE:TARGET`). */
+  readonly readOnlyBinds: readonly {
+    readonly source: string;
+    readonly target: string;
+    readonly why: string;
+  }[];
+  /** Paths the host itself writes at run time (`ReadWritePaths=`). */
+  readonly writable: readonly { readonly path: string; readonly why: string }[];
+  /**
+   * Whether the host splits its stage variable into a list (read-only layers first). False: the
+   * variable must name the writable stage base alone.
+   */
+  readonly stageList: boolean;
 }
 
 export interface HostVisibility {

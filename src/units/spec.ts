@@ -7,6 +7,7 @@ import { selectAdapter } from "../hosts/registry.js";
 import { nonEmpty, resolveUserPath } from "../hosts/shared/paths.js";
 import type { HostAdapter, HostInput } from "../hosts/types.js";
 import { type PlugdepsError, usageError } from "../model/errors.js";
+import { readHostIdentity, versionedRootName } from "../observe/host-identity.js";
 import { toolInfo } from "../util/tool-version.js";
 import { MIN_TIMER_INTERVAL_MS, timeSpan } from "./systemd-syntax.js";
 import type { StageSpec, UnitScope, UnitsSpec } from "./units.js";
@@ -98,6 +99,22 @@ export const unitsSpec = (
   }
 
   const stage = stageSpec(adapter.right, input, req.scope);
+  // What the host's own unit needs so that the unmodified host finds the materialization
+  // (HostAdapter.hostService): the names of plugdeps' root and the host's come from its identity.
+  const identity = readHostIdentity(packageRoot.right);
+  if (E.isLeft(identity)) return identity;
+  const hostService = adapter.right.hostService?.({
+    version: identity.right.version,
+    packageRoot: identity.right.packageRoot,
+    stageBase: stage.target,
+    targetRoot: path.join(stage.target, versionedRootName(adapter.right.slug, identity.right)),
+  }) ?? { readOnlyBinds: [], writable: [], stageList: true };
+  if (!hostService.stageList && stage.layers.length > 1) {
+    notes.push(
+      `${identity.right.name} ${identity.right.version} reads ${stage.variable ?? "its stage variable"} as one path, not a list: ` +
+        `the drop-in names only the writable stage base ${stage.target}; the read-only layers count for nothing there.`,
+    );
+  }
   if (nonEmpty(req.stageDir) !== undefined) options.push("--stage-dir", stage.target);
   if (!isFile(paths.register)) {
     notes.push(`the resolution hook ${paths.register} does not exist yet: build or reinstall plugdeps.`);
@@ -111,6 +128,7 @@ export const unitsSpec = (
       register: paths.register,
       options,
       stage,
+      hostService,
       everyMs: req.everyMs,
       toolVersion: toolInfo().version,
     },

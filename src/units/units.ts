@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import { isFallbackHost } from "../hosts/lookup.js";
+import type { HostServiceNeeds } from "../hosts/types.js";
 import {
   environmentLine,
   execLine,
@@ -42,6 +43,8 @@ export interface UnitsSpec {
   /** The options after `apply --quiet`: host, package root, config... already absolute. */
   readonly options: readonly string[];
   readonly stage: StageSpec;
+  /** What the host's own unit needs besides the variables (HostAdapter.hostService). */
+  readonly hostService: HostServiceNeeds;
   readonly everyMs: number;
   readonly toolVersion: string;
 }
@@ -206,7 +209,8 @@ export const renderTimer = (spec: UnitsSpec): string => {
  */
 export const renderHostDropIn = (spec: UnitsSpec): string => {
   const service = `plugdeps-${spec.host}.service`;
-  const stageList = spec.stage.layers.join(path.delimiter);
+  const needs = spec.hostService;
+  const stageList = needs.stageList ? spec.stage.layers.join(path.delimiter) : spec.stage.target;
   const stageVariable = spec.stage.variable ?? "PLUGDEPS_STAGE_DIR";
   const systemctl = spec.scope === "system" ? "systemctl" : "systemctl --user";
   const stateDirectory = stateDirectoryFor(spec.scope, spec.stage.target);
@@ -228,13 +232,51 @@ export const renderHostDropIn = (spec: UnitsSpec): string => {
     "# Absolute path: --import resolves a bare name from the working directory, and ESM ignores",
     "# NODE_PATH. If the unit already sets NODE_OPTIONS, add the --import to that line instead.",
     environmentLine("NODE_OPTIONS", `--import ${spec.register}`),
+    ...hostNeedsLines(needs, spec.scope),
     "",
     `# Alternative to ${service}: converge in the host's own unit before it starts. The host's unit`,
-    "# then needs the stage base writable too; a leading '-' would start the host even if apply fails.",
-    `#${writable}`,
+    ...(needs.writable.some((w) => w.path === spec.stage.target)
+      ? ["# (the stage base is writable above); a leading '-' would start the host even if apply fails."]
+      : [
+          "# then needs the stage base writable too; a leading '-' would start the host even if apply fails.",
+          `#${writable}`,
+        ]),
     `#ExecStartPre=${execLine(apply(spec, ["--quiet", "--lock-timeout", "2m"]))}`,
   ];
   return `${lines.join("\n")}\n`;
+};
+
+/**
+ * The host's own needs, each with its reason. `BindReadOnlyPaths=-`: the host still starts before
+ * the first apply (then without the mount, as it would without plugdeps).
+ */
+const hostNeedsLines = (needs: HostServiceNeeds, scope: UnitScope): string[] => [
+  ...needs.readOnlyBinds.flatMap((b) => [
+    "",
+    ...commentLines(
+      `${b.why}: show it plugdeps' root there, read-only (systemd creates the mount point).` +
+        (scope === "user"
+          ? " A user unit gets this mount only where unprivileged user namespaces are allowed;" +
+            " elsewhere run the host as a system service, or mount it as a container volume."
+          : ""),
+    ),
+    `BindReadOnlyPaths=${unitWord(`-${b.source}:${b.target}`)}`,
+  ]),
+  ...needs.writable.flatMap((w) => ["", ...commentLines(`${w.why}.`), `ReadWritePaths=${unitWord(w.path)}`]),
+];
+
+/** A comment wrapped at about 100 columns (paths are never split). */
+const commentLines = (text: string): string[] => {
+  const lines: string[] = [];
+  let line = "#";
+  for (const word of text.split(" ")) {
+    if (line.length > 1 && line.length + 1 + word.length > 100) {
+      lines.push(line);
+      line = "#";
+    }
+    line = `${line} ${word}`;
+  }
+  return [...lines, line];
 };
 
 /**

@@ -1,9 +1,12 @@
+import { openclawHostService } from "../../src/hosts/openclaw/host-service.js";
 import type { UnitsSpec } from "../../src/units/units.js";
 
 /**
- * Unit specs for the `plugdeps units` golden files: a global OpenClaw install converged by a
- * system timer (the README's case), the same host as a user's units, and a fleet host whose image
- * bakes a read-only layer and whose stage base lives outside /var/lib, on a 6-hour calendar timer.
+ * Unit specs for the `plugdeps units` golden files: a global OpenClaw 2026.4.29 install converged
+ * by a system timer (the README's case; the host writes into its own root, so its drop-in makes
+ * the stage base writable), a 2026.4.20 install as a user's units (the drop-in bind-mounts
+ * plugdeps' root where that version looks), and a 2026.4.29 fleet host whose image bakes a
+ * read-only layer and whose stage base lives outside /var/lib, on a 6-hour calendar timer.
  */
 
 const PLUGDEPS = "/usr/lib/node_modules/plugdeps/dist/src";
@@ -25,6 +28,12 @@ export const systemSpec: UnitsSpec = {
     layers: ["/var/lib/openclaw/plugin-runtime-deps"],
     variable: "OPENCLAW_PLUGIN_STAGE_DIR",
   },
+  hostService: openclawHostService({
+    version: "2026.4.29",
+    packageRoot: "/usr/lib/node_modules/openclaw",
+    stageBase: "/var/lib/openclaw/plugin-runtime-deps",
+    targetRoot: "/var/lib/openclaw/plugin-runtime-deps/openclaw-2026.4.29-0a1b2c3d4e5f",
+  }),
   everyMs: 15 * 60_000,
 };
 
@@ -40,6 +49,12 @@ export const userSpec: UnitsSpec = {
     layers: ["/home/alice/.openclaw/plugin-runtime-deps"],
     variable: "OPENCLAW_PLUGIN_STAGE_DIR",
   },
+  hostService: openclawHostService({
+    version: "2026.4.20",
+    packageRoot: "/home/alice/.local/lib/node_modules/openclaw",
+    stageBase: "/home/alice/.openclaw/plugin-runtime-deps",
+    targetRoot: "/home/alice/.openclaw/plugin-runtime-deps/openclaw-2026.4.20-5e6f7a8b9c0d",
+  }),
   everyMs: 15 * 60_000,
 };
 
@@ -52,6 +67,12 @@ export const fleetSpec: UnitsSpec = {
     layers: ["/opt/openclaw/baked-deps", "/srv/openclaw/plugin-runtime-deps"],
     variable: "OPENCLAW_PLUGIN_STAGE_DIR",
   },
+  hostService: openclawHostService({
+    version: "2026.4.29",
+    packageRoot: "/usr/lib/node_modules/openclaw",
+    stageBase: "/srv/openclaw/plugin-runtime-deps",
+    targetRoot: "/srv/openclaw/plugin-runtime-deps/openclaw-2026.4.29-0a1b2c3d4e5f",
+  }),
   everyMs: 6 * 3_600_000,
 };
 

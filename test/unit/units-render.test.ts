@@ -118,6 +118,7 @@ describe("the service", () => {
       host: "acme",
       options: ["--host", "profile:/etc/acme/profile.json", "--package-root", "/opt/acme"],
       stage: { target: "/var/lib/acme/plugin-deps", layers: ["/var/lib/acme/plugin-deps"], variable: null },
+      hostService: { readOnlyBinds: [], writable: [], stageList: true },
     };
     const service = renderService(spec);
     expect(value(service, "Service", "ExecStart")[0]).toMatch(/ --stage-dir \/var\/lib\/acme\/plugin-deps$/);

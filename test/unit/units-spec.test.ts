@@ -57,6 +57,35 @@ describe("unitsSpec", () => {
     expect(notes.join("\n")).toMatch(/register\.js does not exist yet/);
   });
 
+  it("what the host's own unit needs follows the host's version band (read from its package.json)", () => {
+    const { host, request } = setup();
+    const real = fs.realpathSync(host);
+    const withVersion = (version: string) => {
+      const manifest = path.join(host, "package.json");
+      const pkg = JSON.parse(fs.readFileSync(manifest, "utf8")) as Record<string, unknown>;
+      fs.writeFileSync(manifest, JSON.stringify({ ...pkg, version }));
+      return specOf(request({ stageDir: "/srv/deps" })).spec.hostService;
+    };
+    // 2026.4.29 writes its lock and dist/ mirror into its own root: the stage base is writable
+    expect(withVersion("2026.4.29")).toMatchObject({
+      readOnlyBinds: [],
+      writable: [{ path: "/srv/deps" }],
+      stageList: true,
+    });
+    // 2026.4.22 reads the stage variable as one path
+    expect(withVersion("2026.4.22")).toMatchObject({ writable: [{ path: "/srv/deps" }], stageList: false });
+    // 2026.4.20 looks in <package>/dist/node_modules: plugdeps' root of this identity, mounted there
+    const v420 = withVersion("2026.4.20");
+    expect(v420.writable).toEqual([]);
+    expect(v420.readOnlyBinds).toHaveLength(1);
+    expect(v420.readOnlyBinds[0]?.source).toMatch(
+      /^\/srv\/deps\/openclaw-2026\.4\.20-[0-9a-f]{12}\/node_modules$/,
+    );
+    expect(v420.readOnlyBinds[0]?.target).toBe(path.join(real, "dist", "node_modules"));
+    // 2026.5.2 stages nothing
+    expect(withVersion("2026.5.2")).toEqual({ readOnlyBinds: [], writable: [], stageList: true });
+  });
+
   it("--user: the adapter's per-user stage base", () => {
     const { home, request } = setup();
     expect(specOf(request({ scope: "user" })).spec.stage.target).toBe(

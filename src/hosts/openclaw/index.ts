@@ -10,6 +10,7 @@ import { findDebris, findUnmanaged } from "./debris.js";
 import { legacyDirectories } from "./legacy-paths.js";
 import { discoverPlugins } from "./discover.js";
 import { openclawHostRoot, openclawSees } from "./host-root.js";
+import { openclawHostService } from "./host-service.js";
 import { findPackageRoot } from "../shared/package-root.js";
 import { OPENCLAW_FACTS } from "./host.js";
 import { type HostManifest, selectOpenClaw } from "./selection/index.js";
@@ -57,6 +58,7 @@ export const openclawAdapter: HostAdapter = {
   legacyRoots: (packageRoot, input) => legacyDirectories(packageRoot, input),
   hostRoot: openclawHostRoot,
   sees: openclawSees,
+  hostService: openclawHostService,
 };
 
 /** `--host openclaw` (or detected, or the fallback): registry.ts's line for OpenClaw. */
@@ -69,6 +71,7 @@ export { locateConfig } from "./config-location.js";
 export { findDebris, findUnmanaged } from "./debris.js";
 export { discoverPlugins } from "./discover.js";
 export { openclawHostRoot, openclawRootName, openclawSees } from "./host-root.js";
+export { openclawHostService } from "./host-service.js";
 export { findPackageRoot } from "../shared/package-root.js";
 export { stageCandidates } from "./stage-dirs.js";
 export { openclawHost, OPENCLAW_FACTS } from "./host.js";
