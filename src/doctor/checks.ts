@@ -44,6 +44,7 @@ const APPLY = "plugdeps apply (or plugdeps doctor --fix)";
 export const findingsFrom = (facts: DoctorFacts): Finding[] =>
   sortFindings([
     ...materialization(facts),
+    ...hostRoot(facts.plan),
     ...staleRoots(facts.plan),
     ...staleLocks(facts),
     ...facts.plan.observed.debris.map(debrisFinding),
@@ -157,6 +158,26 @@ const materialization = (facts: DoctorFacts): Finding[] => {
 };
 
 /** One root per host version grew to 4.5 GB (openclaw #75301): roots beyond retention go. */
+/**
+ * The root the host itself reads (OpenClaw 2026.4.22 – 4.30): not in place, the unmodified host
+ * installs everything again at startup, whatever plugdeps' own root holds (issue 14).
+ */
+const hostRoot = (plan: PlanDocument): Finding[] => {
+  const root = plan.observed.hostRoot;
+  if (root === undefined || root.problems.length === 0) return [];
+  return [
+    {
+      id: "host-root-not-in-place",
+      severity: "error",
+      title: `the root the host reads is not in place: ${root.problems.join("; ")}`,
+      subject: root.path,
+      detail: `${root.why}. Until ${root.path} is a directory whose node_modules links to ${root.linksTo}, the host starts its own package manager at startup.`,
+      fix: APPLY,
+      fixable: true,
+    },
+  ];
+};
+
 const staleRoots = (plan: PlanDocument): Finding[] =>
   plan.actions
     .filter((a) => a.type === "prune-root")

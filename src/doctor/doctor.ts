@@ -16,9 +16,11 @@ import {
   type Finding,
   type FixOutcome,
   findingKey,
+  sortFindings,
   summarizeFindings,
 } from "../model/doctor.js";
 import { readStatusFacts } from "./status-facts.js";
+import { compareHostCheck, runHostCheck } from "./host-check.js";
 
 /**
  * `plugdeps doctor [--fix]`.
@@ -36,6 +38,8 @@ import { readStatusFacts } from "./status-facts.js";
 
 export interface DoctorOptions extends Omit<RunOptions, "probe"> {
   readonly fix: boolean;
+  /** Run the host's own dependency check where the host has one (host-check.ts). */
+  readonly hostCheck?: boolean;
   readonly packageManager: ManagerChoice;
   readonly lockTimeoutMs: number;
   readonly onProgress?: (line: string) => void;
@@ -48,7 +52,10 @@ interface Diagnosis {
 }
 
 /** One read-only observation and its findings. */
-export const diagnose = (opts: Omit<RunOptions, "probe">, now = Date.now()): Diagnosis => {
+export const diagnose = (
+  opts: Omit<RunOptions, "probe"> & { readonly hostCheck?: boolean },
+  now = Date.now(),
+): Diagnosis => {
   const built = observe({ ...opts, probe: "access" });
   if (E.isLeft(built)) {
     return {
@@ -89,11 +96,31 @@ export const diagnose = (opts: Omit<RunOptions, "probe">, now = Date.now()): Dia
         adapter: plan.host.adapter,
       },
       stageBase: ctx.stage.target.path,
-      findings: findingsFrom(facts),
+      findings: sortFindings([
+        ...findingsFrom(facts),
+        ...(opts.hostCheck === true ? hostCheckFindings(ctx, plan, opts.env) : []),
+      ]),
     },
     ctx,
     locks,
   };
+};
+
+/** The host's own check, when its adapter has one for this version (doctor/host-check.ts). */
+const hostCheckFindings = (
+  ctx: Observation,
+  plan: PlanDocument,
+  env: Readonly<Record<string, string | undefined>>,
+): Finding[] => {
+  const spec = ctx.adapter.hostCheck?.({
+    version: ctx.identity.version,
+    packageRoot: ctx.identity.packageRoot,
+    stageList: [...ctx.stage.layers.map((l) => l.path), ctx.stage.target.path],
+    config: plan.config.found ? plan.config.path : null,
+  });
+  return spec === undefined || spec === null
+    ? []
+    : compareHostCheck(plan, spec.display, runHostCheck(spec, env));
 };
 
 /** The current root's lock and the locks beside previous roots (each with its root). */
@@ -105,6 +132,8 @@ const locksOf = (ctx: Observation, plan: PlanDocument): { root: string; lock: Lo
 /** Finding kinds that `apply()` repairs. */
 const APPLY_FIXES = new Set([
   "materialization-missing",
+  "host-root-not-in-place",
+  "host-check-missing",
   "materialization-not-owned",
   "materialization-incomplete",
   "materialization-extraneous",

@@ -163,6 +163,42 @@ export interface HostAdapter {
    * hook and the stage variable are enough for a host that resolves through Node.
    */
   hostService?(ctx: HostServiceContext): HostServiceNeeds;
+  /**
+   * The host's own check of its dependencies, for `doctor` to run and compare with the plan
+   * (OpenClaw 2026.4.29+: `openclaw plugins deps --json`). Null when this version has none.
+   */
+  hostCheck?(ctx: HostCheckContext): HostCheckSpec | null;
+}
+
+export interface HostCheckContext {
+  readonly version: string;
+  /** Realpath of the host's package root. */
+  readonly packageRoot: string;
+  /** The stage list as the host reads it (read-only layers first, the writable base last). */
+  readonly stageList: readonly string[];
+  /** The host config plugdeps planned from, when one was found. */
+  readonly config: string | null;
+}
+
+export interface HostCheckSpec {
+  /** For messages: the command as an operator would type it. */
+  readonly display: string;
+  /** The host's program, run with a Node the host accepts (arguments after the script). */
+  readonly script: string;
+  readonly args: readonly string[];
+  /** Variables that point the host at what plugdeps planned from. */
+  readonly env: Readonly<Record<string, string>>;
+  /** The host's answer, or why it cannot be read. */
+  readonly parse: (stdout: string) => HostCheckResult | string;
+}
+
+export interface HostCheckResult {
+  /** Where the host would install (the root it reads). */
+  readonly installRoot: string;
+  /** The dependencies it wants, name -> spec. */
+  readonly wants: Readonly<Record<string, string>>;
+  /** The names it finds missing. */
+  readonly missing: readonly string[];
 }
 
 export interface HostServiceContext {

@@ -137,6 +137,8 @@ describe("doctor finds each kind of problem and writes nothing", () => {
       "conflict-isolated",
       "dangling-global-symlink",
       "dependency-spec-rejected",
+      // OpenClaw 2026.4.29 reads only its own root name, not there yet
+      "host-root-not-in-place",
       "legacy-debris",
       "materialization-missing",
       "plugin-manifest-invalid",
@@ -171,8 +173,13 @@ describe("doctor finds each kind of problem and writes nothing", () => {
       severity: "info",
       subject: "@fixture/markdown",
     });
+    expect(report.findings.find((f) => f.id === "host-root-not-in-place")).toMatchObject({
+      severity: "error",
+      fixable: true,
+      title: "the root the host reads is not in place: it does not exist yet",
+    });
     expect(report.fix).toBeNull();
-    expect(report.summary.errors).toBe(1);
+    expect(report.summary.errors).toBe(2);
 
     const human = await doctor(s.sb);
     expect(human.exitCode).toBe(1);
@@ -180,7 +187,7 @@ describe("doctor finds each kind of problem and writes nothing", () => {
       /^✗ error {2}the dependency root openclaw-2026\.4\.29-\w+ does not exist {2}\[materialization-missing\]$/m,
     );
     expect(human.stdout).toMatch(
-      /^Doctor: 1 error, \d+ warnings, 2 info\. \d+ fixable with `plugdeps doctor --fix`\.$/m,
+      /^Doctor: 2 errors, \d+ warnings, 2 info\. \d+ fixable with `plugdeps doctor --fix`\.$/m,
     );
 
     // Read-only: no write, no lock, no package manager (openclaw #71743).
@@ -227,7 +234,13 @@ describe("doctor --fix", () => {
     const report = decodeReport(r.stdout);
     const fix = report.fix;
     if (fix === null) throw new Error("no fix outcome");
-    expect(ids(fix.fixed)).toEqual(["legacy-debris", "materialization-missing", "stale-lock", "stale-root"]);
+    expect(ids(fix.fixed)).toEqual([
+      "host-root-not-in-place",
+      "legacy-debris",
+      "materialization-missing",
+      "stale-lock",
+      "stale-root",
+    ]);
     // what is left is what doctor cannot fix from here, or leaves alone on purpose: dangling global
     // symlinks (no OpenClaw doctor removes them; the finding carries the command)
     expect(ids(fix.notFixed)).toEqual([

@@ -12,6 +12,7 @@ interface DoctorFlags extends CommonFlags {
   readonly fix?: boolean;
   readonly json?: boolean;
   readonly lockTimeout: string;
+  readonly hostCheck: boolean;
 }
 
 /**
@@ -28,6 +29,10 @@ export const doctorCommand = (io: CliIO, setExit: (code: number) => void): Comma
     )
     .option("--json", "print the report as JSON")
     .option("--lock-timeout <duration>", "with --fix: how long to wait for another writer", "5m")
+    .option(
+      "--no-host-check",
+      "skip the host's own dependency check (OpenClaw 2026.4.29+: `openclaw plugins deps --json`, run with $PLUGDEPS_HOST_NODE or node)",
+    )
     .action(async (flags: DoctorFlags) => {
       const timeout = parseDuration(flags.lockTimeout);
       if (timeout === null) {
@@ -48,6 +53,7 @@ export const doctorCommand = (io: CliIO, setExit: (code: number) => void): Comma
       const report = await runDoctor({
         ...run,
         fix: flags.fix === true,
+        hostCheck: flags.hostCheck,
         packageManager: flags.packageManager,
         lockTimeoutMs: timeout,
         ...(stream ? { onProgress: (line: string) => io.stdout(`${line}\n`) } : {}),

@@ -11,6 +11,7 @@ import { legacyDirectories } from "./legacy-paths.js";
 import { discoverPlugins } from "./discover.js";
 import { openclawHostRoot, openclawSees } from "./host-root.js";
 import { openclawHostService } from "./host-service.js";
+import { openclawHostCheck } from "./host-check.js";
 import { findPackageRoot } from "../shared/package-root.js";
 import { OPENCLAW_FACTS } from "./host.js";
 import { type HostManifest, selectOpenClaw } from "./selection/index.js";
@@ -59,6 +60,7 @@ export const openclawAdapter: HostAdapter = {
   hostRoot: openclawHostRoot,
   sees: openclawSees,
   hostService: openclawHostService,
+  hostCheck: openclawHostCheck,
 };
 
 /** `--host openclaw` (or detected, or the fallback): registry.ts's line for OpenClaw. */
