@@ -118,9 +118,7 @@ const hostCheckFindings = (
     stageList: [...ctx.stage.layers.map((l) => l.path), ctx.stage.target.path],
     config: plan.config.found ? plan.config.path : null,
   });
-  return spec === undefined || spec === null
-    ? []
-    : compareHostCheck(plan, spec.display, runHostCheck(spec, env));
+  return spec === undefined || spec === null ? [] : compareHostCheck(plan, spec, runHostCheck(spec, env));
 };
 
 /** The current root's lock and the locks beside previous roots (each with its root). */

@@ -9,8 +9,8 @@ import type { PlanDocument } from "../model/plan.js";
  * that the host reads differently is an error here. The run is the I/O edge; `compareHostCheck`
  * is pure.
  *
- * The host's program needs a Node it accepts (OpenClaw 2026.4.29: Node 22+), which is often not
- * the one plugdeps runs under: `PLUGDEPS_HOST_NODE` names it, else `node` on PATH.
+ * The host's program needs a Node it accepts (the adapter's hint says which), often not the one
+ * plugdeps runs under: `PLUGDEPS_HOST_NODE` names it, else `node` on PATH.
  */
 
 export type HostCheckRun =
@@ -52,7 +52,12 @@ const listed = (items: readonly string[], max = 8): string =>
   items.length <= max ? items.join(", ") : `${items.slice(0, max).join(", ")} and ${items.length - max} more`;
 
 /** The host's answer against the plan: one finding per kind of difference, or one that agrees. */
-export const compareHostCheck = (plan: PlanDocument, display: string, run: HostCheckRun): Finding[] => {
+export const compareHostCheck = (
+  plan: PlanDocument,
+  check: Pick<HostCheckSpec, "display" | "hints">,
+  run: HostCheckRun,
+): Finding[] => {
+  const { display, hints } = check;
   const base = { subject: null, fixable: false };
   if (run._tag === "Unavailable") {
     return [
@@ -62,7 +67,7 @@ export const compareHostCheck = (plan: PlanDocument, display: string, run: HostC
         severity: "info",
         title: `the host's own check could not run`,
         detail: run.why,
-        fix: "set PLUGDEPS_HOST_NODE to the Node the host runs under (OpenClaw 2026.4.29: Node 22 or later)",
+        fix: `set PLUGDEPS_HOST_NODE to the Node the host runs under (${hints.node})`,
       },
     ];
   }
@@ -77,7 +82,7 @@ export const compareHostCheck = (plan: PlanDocument, display: string, run: HostC
       title: `the host reads ${result.installRoot}, not the host root plugdeps keeps (${hostRoot})`,
       subject: result.installRoot,
       detail: `\`${display}\` names its install root ${result.installRoot}; plugdeps computed ${hostRoot}. The host would install everything again there.`,
-      fix: "run plugdeps with the same stage dir and package root as the host's service (OPENCLAW_PLUGIN_STAGE_DIR, --package-root), and report this as a plugdeps bug",
+      fix: `run plugdeps with the same stage dir and package root as the host's service (${hints.stage}), and report this as a plugdeps bug`,
     });
   }
   if (result.missing.length > 0) {
@@ -113,7 +118,7 @@ export const compareHostCheck = (plan: PlanDocument, display: string, run: HostC
       title: `the host's dependency set differs from the plan`,
       subject: result.installRoot,
       detail: `\`${display}\`: ${parts.join("; ")}.`,
-      fix: "check that plugdeps reads the host's config (--config, OPENCLAW_CONFIG_PATH); if it does, report the difference as a plugdeps bug with both outputs",
+      fix: `check that plugdeps reads the host's config (${hints.config}); if it does, report the difference as a plugdeps bug with both outputs`,
     });
   }
   if (findings.length === 0) {

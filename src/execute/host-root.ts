@@ -80,7 +80,8 @@ export const exposeHostRoot = (
   const root = target.observed.desired.targetRoot;
   const base = target.observed.stage.target.path;
   const link = path.join(spec.path, "node_modules");
-  const want = linkTextFor(root);
+  // The observed link: to the target root, or to a complete root in a read-only layer.
+  const want = target.observed.hostRootSeen?.linksTo ?? linkTextFor(root);
   try {
     const now = lstatOrNull(link);
     if (now?.isSymbolicLink() === true && fs.readlinkSync(link) === want) {

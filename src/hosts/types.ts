@@ -183,6 +183,8 @@ export interface HostCheckContext {
 export interface HostCheckSpec {
   /** For messages: the command as an operator would type it. */
   readonly display: string;
+  /** For fixes: the Node the host needs, its config variable, its stage variable. */
+  readonly hints: { readonly node: string; readonly config: string; readonly stage: string };
   /** The host's program, run with a Node the host accepts (arguments after the script). */
   readonly script: string;
   readonly args: readonly string[];

@@ -32,4 +32,10 @@ export interface PlanContext {
    * host: its own node_modules and read-only layers satisfy nothing.
    */
   readonly hostRoot: HostRootSpec | null;
+  /**
+   * A root in a read-only layer that holds the whole shared set (an image-baked layer): the host
+   * root links to it instead of to the target root, so a host that reads no layer still finds
+   * it (measured with OpenClaw 2026.4.29: 0 package-manager starts). Null: the target root.
+   */
+  readonly hostRootSource: { readonly layer: string; readonly root: string } | null;
 }

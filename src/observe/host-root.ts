@@ -4,20 +4,28 @@ import type { HostRootSpec } from "../hosts/types.js";
 import { errnoCode } from "../model/errors.js";
 import type { HostRootJson } from "../model/plan.js";
 import { parseJson } from "../util/read-json.js";
+import { readInstalled, versionSatisfies } from "./installed-package.js";
+import { closureWithin } from "./node-resolution.js";
 
 /**
  * Does the host's own root (HostAdapter.hostRoot) show the target root? Read-only, never follows
  * a link: the directory must be a real directory, its `node_modules` a symlink whose text is
  * exactly `../<target root name>/node_modules` (relative, so it stays inside the stage base, and
- * through the target root's own atomic link, so a swap moves it too), and its manifest, when the
+ * through the target root's own atomic link, so a swap moves it too), or the absolute
+ * `<layer root>/node_modules` of a complete root in a read-only layer (completeLayerRoot), and its
+ * manifest, when the
  * host reads one, must name exactly the desired specs. Whatever else is in the directory is the
  * host's (its lock, its mirror of its code) and is not looked at.
  */
 export const linkTextFor = (targetRoot: string): string =>
   path.join("..", path.basename(targetRoot), "node_modules");
 
-export const observeHostRoot = (spec: HostRootSpec, targetRoot: string): HostRootJson => {
-  const linksTo = linkTextFor(targetRoot);
+export const observeHostRoot = (
+  spec: HostRootSpec,
+  targetRoot: string,
+  source: { readonly root: string } | null,
+): HostRootJson => {
+  const linksTo = source === null ? linkTextFor(targetRoot) : path.join(source.root, "node_modules");
   const base = {
     path: spec.path,
     linksTo,
@@ -85,4 +93,29 @@ const lstat = (p: string): fs.Stats | "absent" | string => {
     const code = errnoCode(err);
     return code === "ENOENT" ? "absent" : (code ?? "error");
   }
+};
+
+/**
+ * The first root of a read-only layer whose node_modules satisfies every package of the shared
+ * set, each with its whole dependency closure inside that root; null when none does. Only such a
+ * root can stand in for the target root: the host reads one node_modules, never two.
+ */
+export const completeLayerRoot = (
+  layerRoots: readonly { readonly layer: string; readonly root: string }[],
+  shared: readonly { readonly name: string; readonly spec: string }[],
+): { layer: string; root: string } | null => {
+  if (shared.length === 0) return null;
+  for (const candidate of layerRoots) {
+    const nodeModules = path.join(candidate.root, "node_modules");
+    const complete = shared.every((pkg) => {
+      const found = readInstalled(nodeModules, pkg.name);
+      return (
+        found._tag === "Present" &&
+        versionSatisfies(found.version, pkg.spec) &&
+        closureWithin(candidate.root, nodeModules, pkg.name)._tag !== "Incomplete"
+      );
+    });
+    if (complete) return { layer: candidate.layer, root: candidate.root };
+  }
+  return null;
 };

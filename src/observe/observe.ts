@@ -12,7 +12,7 @@ import { versionedRootName, versionedRootPattern } from "./host-identity.js";
 import type { PlanContext } from "./context.js";
 import { withInstalledCache } from "./installed-package.js";
 import { findLeftovers, type Leftover } from "./leftovers.js";
-import { observeHostRoot } from "./host-root.js";
+import { completeLayerRoot, observeHostRoot } from "./host-root.js";
 import type { HostRootJson } from "../model/plan.js";
 import { readLockHolder, realLockFacts } from "./lock-holder.js";
 import { observeRuntimePackages, type RuntimeDepsObserved } from "./runtime-packages.js";
@@ -84,7 +84,8 @@ const observeOnce = (opts: ObserveOptions): E.Either<PlugdepsError, Observation>
         lock: readLockHolder(target, ctx.lockFacts),
         leftovers: findLeftovers(ctx, { locksHeld: opts.holdingLock === true ? [target] : [] }),
         reads: null,
-        hostRootSeen: ctx.hostRoot === null ? null : observeHostRoot(ctx.hostRoot, target),
+        hostRootSeen:
+          ctx.hostRoot === null ? null : observeHostRoot(ctx.hostRoot, target, ctx.hostRootSource),
       };
     })(observeWorld(opts)),
   );
@@ -142,7 +143,13 @@ const observeWorld = (opts: RunOptions): E.Either<PlugdepsError, PlanContextWith
         readOnlyRootsOf(adapter, identity.name, layer.path, targetRoot, notes),
       );
       const sees = adapter.sees?.(identity.version);
-      if (sees !== undefined && !sees.layers && readOnlyRoots.length > 0) {
+      const hostRootSource =
+        hostRoot === null ? null : completeLayerRoot(readOnlyRoots, shared?.packages ?? []);
+      if (hostRootSource !== null) {
+        notes.push(
+          `${hostRootSource.root} in the read-only layer holds every shared package: the host root links to it`,
+        );
+      } else if (sees !== undefined && !sees.layers && readOnlyRoots.length > 0) {
         notes.push(
           `read-only layers ${[...new Set(readOnlyRoots.map((r) => r.layer))].join(", ")} count for nothing: ` +
             `${sees.why}; what they hold is installed into the target root`,
@@ -191,6 +198,7 @@ const observeWorld = (opts: RunOptions): E.Either<PlugdepsError, PlanContextWith
         retention: opts.retention ?? settings.retention ?? DEFAULT_RETENTION,
         lockFacts,
         hostRoot,
+        hostRootSource,
         input,
         configLocation,
         problems,

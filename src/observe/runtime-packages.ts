@@ -101,7 +101,13 @@ export const observeRuntimePackages = (ctx: PlanContext): RuntimeDepsObserved =>
       }
 
       let readOnly: PackageObservation["readOnly"] = null;
-      for (const { layer, root } of sees.layers ? ctx.readOnlyRoots : []) {
+      // A host that reads no layer still reads the complete layer root its own root links to.
+      const layers = sees.layers
+        ? ctx.readOnlyRoots
+        : set.kind === "shared" && ctx.hostRootSource !== null
+          ? [ctx.hostRootSource]
+          : [];
+      for (const { layer, root } of layers) {
         const found = readInstalled(nodeModulesOf(setDirIn(root, targetRoot, set.dir)), pkg.name);
         if (found._tag === "Present" && satisfied(found)) {
           readOnly = { layer, version: found.version, at: found.dir };

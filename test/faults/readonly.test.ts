@@ -319,6 +319,59 @@ describe("a layered stage dir: <read-only layer>:<writable target>", () => {
   );
 
   it(
+    "OpenClaw 2026.4.29 and a complete root in an image-baked layer: nothing shared is installed, the host root links into the layer",
+    async (ctx) => {
+      // The layout measured with the real 2026.4.29 (issue 14): OPENCLAW_PLUGIN_STAGE_DIR=<read-only
+      // layer>:<writable entry>, <writable entry>/<host root>/node_modules -> the layer's
+      // generation: 0 package-manager starts, both plugins listening.
+      const sb = makeApplySandbox("pnpm");
+      if (!(await skipUnless(ctx, sb.at("probe"), "the layered stage test"))) return;
+      const layer = sb.at("layer");
+      fs.mkdirSync(layer);
+      const args = hostArgs(sb, DEMO);
+      const ns = await runInNamespace(
+        sb,
+        [
+          // the image build: apply into the layer while it is still writable
+          { run: "bake", args: ["apply", ...args, "--stage-dir", layer] },
+          roBind(layer),
+          { run: "apply", args: ["apply", ...args] },
+          { run: "plan", args: ["plan", "--json", ...args] },
+        ],
+        { [VARIABLE]: [layer, sb.stage].join(path.delimiter) },
+      );
+      expect(ns.exitCode, ns.stderr).toBe(0);
+      expect(ran(ns, "bake").exitCode, describeRun(ran(ns, "bake"))).toBe(0);
+      const applied = ran(ns, "apply");
+      expect(applied.exitCode, describeRun(applied)).toBe(0);
+
+      const plan = decodePlan(ran(ns, "plan").stdout);
+      expect(plan.actions).toEqual([]);
+      const layerRoot = path.join(layer, path.basename(plan.desired.targetRoot));
+      expect(plan.observed.notes.join("\n")).toContain(
+        `${layerRoot} in the read-only layer holds every shared package`,
+      );
+      // the host root links into the layer's root, and shows every shared package through it
+      const hostRoot = plan.observed.hostRoot;
+      expect(hostRoot?.linksTo).toBe(path.join(layerRoot, "node_modules"));
+      expect(hostRoot?.problems).toEqual([]);
+      expect(path.dirname(hostRoot?.path ?? "")).toBe(sb.stage);
+      const shared = plan.desired.sets.find((set) => set.id === "shared")?.packages ?? [];
+      expect(shared.length).toBeGreaterThan(0);
+      for (const p of shared) {
+        expect(
+          fs.existsSync(path.join(hostRoot?.path ?? "", "node_modules", p.name, "package.json")),
+          p.name,
+        ).toBe(true);
+        // nothing shared was installed into the writable stage base
+        expect(fs.existsSync(path.join(plan.desired.targetRoot, "node_modules", p.name)), p.name).toBe(false);
+      }
+      expect(applied.stdout).not.toMatch(/\+ installing .*\[shared\]/);
+    },
+    APPLY_TIMEOUT_MS * 2,
+  );
+
+  it(
     "OpenClaw 2026.4.29, which reads only its own root: the layer counts for nothing, the plan says so, and the host root shows the target",
     async (ctx) => {
       const sb = makeApplySandbox("pnpm");

@@ -25,8 +25,13 @@ const ran = (installRoot: string, wants: Record<string, string>, missing: string
   result: { installRoot, wants, missing },
 });
 
+const CHECK = {
+  display: "openclaw plugins deps --json",
+  hints: { node: "Node 22", config: "--config", stage: "OPENCLAW_PLUGIN_STAGE_DIR" },
+};
+
 const ids = (p: PlanDocument, run: HostCheckRun) =>
-  compareHostCheck(p, "openclaw plugins deps --json", run).map((f) => [f.id, f.severity]);
+  compareHostCheck(p, CHECK, run).map((f) => [f.id, f.severity]);
 
 describe("compareHostCheck", () => {
   const want = { grammy: "^1.42.0", "@slack/bolt": "^4.7.0" };
@@ -36,14 +41,14 @@ describe("compareHostCheck", () => {
   });
 
   it("a different install root is an error: the host would install everything again there", () => {
-    const f = compareHostCheck(plan(want), "x", ran("/elsewhere/openclaw-2026.4.29-000000000000", want));
+    const f = compareHostCheck(plan(want), CHECK, ran("/elsewhere/openclaw-2026.4.29-000000000000", want));
     expect(f.map((x) => x.id)).toEqual(["host-check-install-root"]);
     expect(f[0]?.severity).toBe("error");
     expect(f[0]?.title).toContain("/elsewhere/openclaw-2026.4.29-000000000000");
   });
 
   it("what the host finds missing is an error apply fixes", () => {
-    const f = compareHostCheck(plan(want), "x", ran(HOST_ROOT, want, ["grammy"]));
+    const f = compareHostCheck(plan(want), CHECK, ran(HOST_ROOT, want, ["grammy"]));
     expect(f.map((x) => [x.id, x.fixable])).toEqual([["host-check-missing", true]]);
     expect(f[0]?.detail).toContain("grammy");
   });
@@ -51,7 +56,7 @@ describe("compareHostCheck", () => {
   it("a different set is a warning naming each side and each differing spec", () => {
     const f = compareHostCheck(
       plan({ grammy: "^1.41.0", "@slack/bolt": "^4.7.0", ws: "^8.0.0" }),
-      "x",
+      CHECK,
       ran(HOST_ROOT, { grammy: "^1.42.0", "@slack/bolt": "^4.7.0", undici: "^7.0.0" }),
     );
     expect(f.map((x) => x.id)).toEqual(["host-check-differs"]);
@@ -61,7 +66,7 @@ describe("compareHostCheck", () => {
   });
 
   it("a check that could not run is information with the fix (the Node the host needs)", () => {
-    const f = compareHostCheck(plan(want), "x", { _tag: "Unavailable", why: "node: Node 22 required" });
+    const f = compareHostCheck(plan(want), CHECK, { _tag: "Unavailable", why: "node: Node 22 required" });
     expect(f.map((x) => [x.id, x.severity])).toEqual([["host-check-unavailable", "info"]]);
     expect(f[0]?.fix).toContain("PLUGDEPS_HOST_NODE");
   });

@@ -570,6 +570,7 @@ describe("observeRuntimePackages (runtime-deps' part of the observe step) on a r
     adapter: { name: "fake", slug: "host", stageVariables: "X" } as unknown as HostAdapter,
     identity: { name: "host", version: "2.0.0", packageRoot, key: "bbbbbbbbbbbb" },
     hostRoot: null,
+    hostRootSource: null,
     planned: [plugin("discord", discord, {}), plugin("matrix", matrix, {}), plugin("slack", slack, {})],
     desired,
     stage: {

@@ -31,7 +31,7 @@ export const doctorCommand = (io: CliIO, setExit: (code: number) => void): Comma
     .option("--lock-timeout <duration>", "with --fix: how long to wait for another writer", "5m")
     .option(
       "--no-host-check",
-      "skip the host's own dependency check (OpenClaw 2026.4.29+: `openclaw plugins deps --json`, run with $PLUGDEPS_HOST_NODE or node)",
+      "skip the host's own dependency check, where its version has one (run with $PLUGDEPS_HOST_NODE, else node)",
     )
     .action(async (flags: DoctorFlags) => {
       const timeout = parseDuration(flags.lockTimeout);

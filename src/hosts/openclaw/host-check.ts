@@ -25,6 +25,11 @@ export const openclawHostCheck = (ctx: HostCheckContext): HostCheckSpec | null =
   if (script === null) return null;
   return {
     display: "openclaw plugins deps --json",
+    hints: {
+      node: `OpenClaw ${ctx.version}: Node 22 or later`,
+      config: "--config, OPENCLAW_CONFIG_PATH",
+      stage: "OPENCLAW_PLUGIN_STAGE_DIR, --package-root",
+    },
     script,
     args: ["plugins", "deps", "--json"],
     env: {
