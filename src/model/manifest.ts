@@ -28,9 +28,13 @@ export const InstalledPackageJson = t.intersection(
   [
     t.type({ name: t.string, version: t.string }),
     t.partial({
-      main: t.string,
+      // unknown, not string: published packages say `"main": false` (math-intrinsics) or `""`
+      // (@types/node), and they are valid packages (issue 14, found by the real-host upgrade test)
+      main: t.unknown,
       exports: t.unknown,
       bin: t.unknown,
+      types: t.unknown,
+      typings: t.unknown,
       dependencies: t.unknown,
       optionalDependencies: t.unknown,
     }),

@@ -195,7 +195,11 @@ export const checkEntry = (dir: string, pkg: InstalledPackageJson): string | nul
   return `entry file missing (${targets[0] ?? "index.js"})`;
 };
 
-/** Entries besides the bare import: `bin` targets, then subpath exports (no wildcards), in order. */
+/**
+ * Entries besides the bare import: `bin` targets, then subpath exports (no wildcards), then the
+ * type declarations of a types-only package (@types/node: `"main": ""`, `"types": "index.d.ts"`),
+ * in order.
+ */
 const otherEntries = (pkg: InstalledPackageJson): string[] => {
   const out: string[] = [];
   if (typeof pkg.bin === "string") out.push(pkg.bin);
@@ -209,6 +213,11 @@ const otherEntries = (pkg: InstalledPackageJson): string[] => {
       if (t !== null && !t.includes("*")) out.push(t);
     }
   }
+  // TypeScript's own lookup: the named file, with `.d.ts` added (@types/retry says `"types":
+  // "index"`), else index.d.ts when the package names no JavaScript entry at all.
+  for (const types of [pkg.types, pkg.typings])
+    if (typeof types === "string" && types !== "") out.push(types, `${types}.d.ts`);
+  if ((typeof pkg.main !== "string" || pkg.main === "") && pkg.exports === undefined) out.push("index.d.ts");
   return out;
 };
 

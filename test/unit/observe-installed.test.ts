@@ -294,4 +294,51 @@ describe("checkEntry: packages the real host uses without a working bare entry",
       /points outside the package/,
     );
   });
+
+  it('`"main": false` with subpath-only exports (math-intrinsics@1.1.0) is a valid, present package', () => {
+    const nm = freshModules();
+    const dir = mkdirp(nm, "math-intrinsics");
+    writeFile(
+      path.join(dir, "package.json"),
+      JSON.stringify({
+        name: "math-intrinsics",
+        version: "1.1.0",
+        main: false,
+        exports: { "./abs": "./abs.js" },
+      }),
+    );
+    writeFile(path.join(dir, "abs.js"), "module.exports = Math.abs;\n");
+    present(nm, "math-intrinsics");
+  });
+
+  it('a types-only package (@types/node: `"main": ""`, `"types"`) counts by its declarations', () => {
+    const nm = freshModules();
+    const dir = mkdirp(nm, "@types", "node");
+    writeFile(
+      path.join(dir, "package.json"),
+      JSON.stringify({ name: "@types/node", version: "22.10.0", main: "", types: "index.d.ts" }),
+    );
+    broken(nm, "@types/node", /entry file missing \(index\.js\)/);
+    writeFile(path.join(dir, "index.d.ts"), "export {};\n");
+    present(nm, "@types/node");
+  });
+
+  it('`"types": "index"` names index.d.ts, as TypeScript reads it (@types/retry@0.12.0)', () => {
+    const nm = freshModules();
+    const dir = mkdirp(nm, "@types", "retry");
+    writeFile(
+      path.join(dir, "package.json"),
+      JSON.stringify({ name: "@types/retry", version: "0.12.0", main: "", types: "index" }),
+    );
+    writeFile(path.join(dir, "index.d.ts"), "export {};\n");
+    present(nm, "@types/retry");
+    // a JavaScript package whose entry is gone is still broken, whatever declarations it ships
+    const js = mkdirp(nm, "lib");
+    writeFile(
+      path.join(js, "package.json"),
+      JSON.stringify({ name: "lib", version: "1.0.0", main: "lib.js" }),
+    );
+    writeFile(path.join(js, "index.d.ts"), "export {};\n");
+    broken(nm, "lib", /entry file missing \(lib\.js\)/);
+  });
 });
