@@ -77,17 +77,43 @@ export const exposeHostRoot = (
   target: ExecutionTarget,
   spec: HostRootSpec,
 ): E.Either<PlugdepsError, void> => {
-  const root = target.observed.desired.targetRoot;
-  const base = target.observed.stage.target.path;
-  const link = path.join(spec.path, "node_modules");
   // The observed link: to the target root, or to a complete root in a read-only layer.
-  const want = target.observed.hostRootSeen?.linksTo ?? linkTextFor(root);
+  const want = target.observed.hostRootSeen?.linksTo ?? linkTextFor(target.observed.desired.targetRoot);
+  for (const alias of spec.aliases) {
+    const dir = ensureDirectory(alias);
+    if (E.isLeft(dir)) return dir;
+    const linked = linkNodeModules(target, alias, want);
+    if (E.isLeft(linked)) return linked;
+  }
+  const linked = linkNodeModules(target, spec.path, want);
+  if (E.isLeft(linked)) return linked;
+  try {
+    if (
+      spec.manifest !== null &&
+      manifestProblem(path.join(spec.path, "package.json"), spec.manifest) !== null
+    ) {
+      writeManifest(spec.path, spec.manifest);
+    }
+  } catch (err) {
+    return E.left(fsError("write the host's manifest", spec.path, err, writableFix(spec)));
+  }
+  return E.right(undefined);
+};
+
+/** `<dir>/node_modules` -> `want`, replaced atomically; a real directory there is the host's own install. */
+const linkNodeModules = (
+  target: ExecutionTarget,
+  dir: string,
+  want: string,
+): E.Either<PlugdepsError, void> => {
+  const base = target.observed.stage.target.path;
+  const link = path.join(dir, "node_modules");
   try {
     const now = lstatOrNull(link);
     if (now?.isSymbolicLink() === true && fs.readlinkSync(link) === want) {
       // already right
     } else {
-      const tmp = path.join(spec.path, `.plugdeps-link-${newId()}`);
+      const tmp = path.join(dir, `.plugdeps-link-${newId()}`);
       fs.symlinkSync(want, tmp);
       if (now !== null && !now.isSymbolicLink() && now.isDirectory()) {
         // The host's own earlier install: set aside in the stage base, then removed.
@@ -97,21 +123,22 @@ export const exposeHostRoot = (
         const removed = removeWithin(aside, [base], "the host's replaced install");
         if (E.isLeft(removed)) return removed;
         target.progress(
-          `  replaced the host's own node_modules in ${path.basename(spec.path)} with the live materialization`,
+          `  replaced the host's own node_modules in ${path.basename(dir)} with the live materialization`,
         );
       } else {
         fs.renameSync(tmp, link); // over a wrong link or a file: rename(2) replaces, never follows
       }
-      target.progress(`  ✓ host root: ${path.basename(spec.path)}/node_modules -> ${want}`);
-    }
-    if (
-      spec.manifest !== null &&
-      manifestProblem(path.join(spec.path, "package.json"), spec.manifest) !== null
-    ) {
-      writeManifest(spec.path, spec.manifest);
+      target.progress(`  ✓ host root: ${path.basename(dir)}/node_modules -> ${want}`);
     }
   } catch (err) {
-    return E.left(fsError("put the host's own root in place", spec.path, err, writableFix(spec)));
+    return E.left(
+      fsError(
+        "put the host's own root in place",
+        dir,
+        err,
+        "check that the stage base is writable by this user",
+      ),
+    );
   }
   return E.right(undefined);
 };

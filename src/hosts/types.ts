@@ -107,6 +107,8 @@ export interface StageCandidateSpec {
 
 export interface DebrisContext {
   readonly packageRoot: string;
+  /** The host's version: what is debris for one version is another's live state. */
+  readonly version?: string;
   readonly plugins: readonly DiscoveredPlugin[];
   /** Stage bases to scan: the writable target and the read-only layers. */
   readonly stageBases: readonly { readonly path: string; readonly writable: boolean }[];
@@ -257,6 +259,13 @@ export interface HostRootContext {
  */
 export interface HostRootSpec {
   readonly path: string;
+  /**
+   * More directories the host reads for the same dependencies, each kept the same way (a real
+   * directory whose `node_modules` links to the target root's): OpenClaw 2026.4.22's channel entry
+   * takes the host root itself for its package and reads `openclaw-unknown-<hash of the host
+   * root>` (measured: npm ran twice there without it).
+   */
+  readonly aliases: readonly string[];
   /**
    * The host's `package.json` there, or null when it reads none. The host rewrites it itself at
    * run time, so it is the host's file: plugdeps writes it (the full desired set) only when it is

@@ -32,11 +32,19 @@ export const observeHostRoot = (
     manifest: spec.manifest === null ? null : { ...spec.manifest.dependencies },
     why: spec.why,
   };
-  return { ...base, problems: problemsOf(spec, linksTo) };
+  return {
+    ...base,
+    problems: [
+      ...problemsOf(spec.path, linksTo, spec.manifest),
+      ...spec.aliases.flatMap((alias) =>
+        problemsOf(alias, linksTo, null).map((p) => `${path.basename(alias)}: ${p}`),
+      ),
+    ],
+  };
 };
 
-const problemsOf = (spec: HostRootSpec, linksTo: string): string[] => {
-  const root = lstat(spec.path);
+const problemsOf = (dir: string, linksTo: string, manifest: HostRootSpec["manifest"]): string[] => {
+  const root = lstat(dir);
   // Problems name paths relative to the host root (whose path is printed beside them).
   if (root === "absent") return ["it does not exist yet"];
   if (typeof root === "string") return [`cannot inspect it: ${root}`];
@@ -45,7 +53,7 @@ const problemsOf = (spec: HostRootSpec, linksTo: string): string[] => {
       `it is ${root.isSymbolicLink() ? "a symlink" : "not a directory"}; the host needs a real directory`,
     ];
   const problems: string[] = [];
-  const link = path.join(spec.path, "node_modules");
+  const link = path.join(dir, "node_modules");
   const nm = lstat(link);
   if (nm === "absent") problems.push("node_modules does not exist");
   else if (typeof nm === "string") problems.push(`cannot inspect node_modules: ${nm}`);
@@ -55,8 +63,8 @@ const problemsOf = (spec: HostRootSpec, linksTo: string): string[] => {
     const text = fs.readlinkSync(link);
     if (text !== linksTo) problems.push(`node_modules links to ${text}, not ${linksTo}`);
   }
-  if (spec.manifest !== null) {
-    const why = manifestProblem(path.join(spec.path, "package.json"), spec.manifest);
+  if (manifest !== null) {
+    const why = manifestProblem(path.join(dir, "package.json"), manifest);
     if (why !== null) problems.push(why);
   }
   return problems;

@@ -161,26 +161,28 @@ const observeWorld = (opts: RunOptions): E.Either<PlugdepsError, PlanContextWith
       ];
       const debrisContext = {
         packageRoot: identity.packageRoot,
+        version: identity.version,
         plugins,
         stageBases,
         now: lockFacts.now,
         input,
       };
       // The host's own root is plugdeps' to keep in place (hostRoot): not debris, not "left alone".
+      const hostRootPaths = new Set(hostRoot === null ? [] : [hostRoot.path, ...hostRoot.aliases]);
       const debris = adapter
         .findDebris(debrisContext)
-        .filter((d) => !isOwnSibling(d.path, adapter.slug, stageBases) && d.path !== hostRoot?.path);
+        .filter((d) => !isOwnSibling(d.path, adapter.slug, stageBases) && !hostRootPaths.has(d.path));
       // The target root's own state is said by `current` (and a note when it is not owned).
       const unmanaged = (adapter.findUnmanaged?.(debrisContext) ?? []).filter(
         (u) =>
           u.path !== targetRoot &&
-          u.path !== hostRoot?.path &&
+          !hostRootPaths.has(u.path) &&
           !isOwnSibling(u.path, adapter.slug, stageBases),
       );
       // A root the adapter already reports (as debris or as left alone) needs no second,
       // vaguer "not owned, left alone" note from the owned-roots listing.
       const reported = new Set(
-        [...debris, ...unmanaged, ...(hostRoot === null ? [] : [hostRoot])].map((x) => `${x.path}: `),
+        [...debris, ...unmanaged, ...[...hostRootPaths].map((p) => ({ path: p }))].map((x) => `${x.path}: `),
       );
       const shownNotes = notes.filter((n) => ![...reported].some((prefix) => n.startsWith(prefix)));
       const ctx: PlanContextWithNotes = {

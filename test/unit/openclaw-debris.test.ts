@@ -220,6 +220,20 @@ describe("findDebris", () => {
     ]);
   });
 
+  it("2026.3.22 – 4.21 stage inside their package: its plugin directories hold live state, not debris", () => {
+    // The real 2026.4.20 tarball ships dist/extensions/*/.openclaw-runtime-deps-stamp.json (issue
+    // 14: an apply deleted 15 of them). The state and config dirs are cleaned as before.
+    const inPackage = findDebris({ ...ctx, version: "2026.4.20" }).map((d) => rel(d.path));
+    const pkgExtensions = rel(path.join(packageRoot, "dist", "extensions"));
+    expect(debris.some((d) => rel(d.path).startsWith(pkgExtensions))).toBe(true);
+    expect(inPackage.filter((p) => p.startsWith(pkgExtensions))).toEqual([]);
+    expect(inPackage).toContain("home/.openclaw/extensions/lossless/.openclaw-runtime-deps-stamp.json");
+    expect(inPackage).toContain("prefix/lib/node_modules/openclaw/.local/bundled-plugin-runtime-deps");
+    expect(findDebris({ ...ctx, version: "2026.4.29" }).map((d) => d.path)).toEqual(
+      debris.map((d) => d.path),
+    );
+  });
+
   it("writes nothing", () => {
     expect(snapshot(tmp)).toEqual(before);
   });

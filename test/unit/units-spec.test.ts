@@ -74,14 +74,15 @@ describe("unitsSpec", () => {
     });
     // 2026.4.22 reads the stage variable as one path
     expect(withVersion("2026.4.22")).toMatchObject({ writable: [{ path: "/srv/deps" }], stageList: false });
-    // 2026.4.20 looks in <package>/dist/node_modules: plugdeps' root of this identity, mounted there
+    // 2026.4.20 looks in <package>/dist/extensions/node_modules (among others): plugdeps' root of
+    // this identity, mounted there
     const v420 = withVersion("2026.4.20");
     expect(v420.writable).toEqual([]);
     expect(v420.readOnlyBinds).toHaveLength(1);
     expect(v420.readOnlyBinds[0]?.source).toMatch(
       /^\/srv\/deps\/openclaw-2026\.4\.20-[0-9a-f]{12}\/node_modules$/,
     );
-    expect(v420.readOnlyBinds[0]?.target).toBe(path.join(real, "dist", "node_modules"));
+    expect(v420.readOnlyBinds[0]?.target).toBe(path.join(real, "dist", "extensions", "node_modules"));
     // 2026.5.2 stages nothing
     expect(withVersion("2026.5.2")).toEqual({ readOnlyBinds: [], writable: [], stageList: true });
   });

@@ -1,5 +1,6 @@
 import * as fs from "../../util/observed-fs.js";
 import * as path from "node:path";
+import { bandOf } from "./selection/band.js";
 import { errnoCode } from "../../model/errors.js";
 import type { Debris, Unmanaged } from "../../model/plan.js";
 import { probeWritable } from "../../util/probe-writable.js";
@@ -79,7 +80,12 @@ export const scanOpenclaw = (ctx: DebrisContext, probes: DebrisProbes = defaultP
   if (cached !== undefined) return cached;
   const found: Found[] = [];
   const unmanaged: Unmanaged[] = [];
-  for (const dir of legacyDirectories(ctx.packageRoot, ctx.input)) found.push(...legacyDebris(dir));
+  // 2026.3.22 – 4.21 stage inside their own package: what sits in its plugin directories is that
+  // version's live state, and its tarball ships `.openclaw-runtime-deps-stamp.json` files there
+  // (issue 14: an apply on the real 2026.4.20 deleted 15 of them). Only later doctors clean them.
+  const inPackage = ctx.version !== undefined && bandOf(ctx.version).band.id === "2026.3.22";
+  for (const dir of legacyDirectories(ctx.packageRoot, ctx.input))
+    found.push(...legacyDebris(dir, inPackage && dir === path.resolve(ctx.packageRoot)));
   for (const base of ctx.stageBases) {
     const stage = stageBaseScan(base.path, base.writable, ctx.now, probes);
     found.push(...stage.found);
@@ -178,7 +184,7 @@ const realDirBelow = (base: string, parts: readonly string[]): string | undefine
 // ---------------------------------------------------------------------------------------------
 // Legacy paths under the package root, the state dir and the config dir (legacy-paths.ts).
 
-const legacyDebris = (dir: string): Found[] => {
+const legacyDebris = (dir: string, skipExtensions: boolean): Found[] => {
   const found: Found[] = [];
   for (const rel of LEGACY_DIRECTORIES) {
     const parent = realDirBelow(dir, rel.slice(0, -1));
@@ -189,7 +195,7 @@ const legacyDebris = (dir: string): Found[] => {
     if (st !== undefined)
       found.push({ path: p, rule: "bundled-plugin-runtime-deps", isDir: isRealDir(st), mayWrite: true });
   }
-  for (const tree of EXTENSION_TREES) {
+  for (const tree of skipExtensions ? [] : EXTENSION_TREES) {
     const extRoot = realDirBelow(dir, tree);
     if (extRoot === undefined) continue;
     // ctx.plugins is not consulted: debris may sit in an extension directory whose plugin is gone

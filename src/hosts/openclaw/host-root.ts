@@ -86,6 +86,18 @@ export const openclawHostRoot = (ctx: HostRootContext): HostRootSpec | null => {
   );
   return {
     path: root,
+    // 2026.4.22's channel-entry caller resolves its "package root" to the host root (it loads
+    // plugin code from the dist/ mirror there) and, finding no version in it, reads
+    // openclaw-unknown-<sha256(host root)>. 4.22 prunes no unknown roots; 4.29+ read the real one.
+    aliases:
+      band.id === "2026.4.22"
+        ? [
+            path.join(
+              ctx.stageBase,
+              `openclaw-unknown-${createHash("sha256").update(path.resolve(root)).digest("hex").slice(0, 12)}`,
+            ),
+          ]
+        : [],
     // 2026.4.29 rewrites the manifest to each caller's exact spec set (no package manager when the
     // packages are there: measured, 19 of 47 specs written back at gateway start), so any of its
     // manifests will do; 2026.4.30 takes a manifest that lacks a spec for an interrupted install.

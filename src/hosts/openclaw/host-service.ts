@@ -8,10 +8,14 @@ import { bandOf } from "./selection/band.js";
  * - 2026.3.22 – 4.21 stage inside the package. Before importing a bundled plugin, the loader checks
  *   `<r>/node_modules/<dep>/package.json` for r in the plugin dir, `dist/extensions`, `dist` and the
  *   package root, and runs `npm install` into the (read-only) plugin dir for whatever it does not
- *   find. A read-only bind mount of plugdeps' root `node_modules` onto `<package>/dist/node_modules`
- *   answers that check and Node's own resolution from the plugin chunks, with no write into the
- *   package and no patch of the host (systemd creates the missing mount point on first start). The
- *   `-` prefix starts the host even before the first apply (it then stages as it always did).
+ *   find. A read-only bind mount of plugdeps' root `node_modules` onto
+ *   `<package>/dist/extensions/node_modules` answers that check and Node's own resolution from the
+ *   plugin chunks (which live in `dist/extensions/<id>/`), with no write into the package and no
+ *   patch of the host (systemd creates the missing mount point on first start). Not onto
+ *   `dist/node_modules`: there the root's hoisted tree sits above the package's own
+ *   `node_modules` for the host's core code too, and an older transitive copy shadowed the host's
+ *   own (https-proxy-agent 5 over 9: the real 2026.4.20 gateway exited at startup). The `-` prefix
+ *   starts the host even before the first apply (it then stages as it always did).
  * - 2026.4.22 – 4.30 read their own root in the stage base (hostRoot), and at every start take
  *   their lock there and write a mirror of their `dist/` and their manifest into it: the stage base
  *   must be writable for the host itself. 2026.4.22 takes OPENCLAW_PLUGIN_STAGE_DIR as one path
@@ -26,10 +30,10 @@ export const openclawHostService = (ctx: HostServiceContext): HostServiceNeeds =
       readOnlyBinds: [
         {
           source: path.join(ctx.targetRoot, "node_modules"),
-          target: path.join(ctx.packageRoot, "dist", "node_modules"),
+          target: path.join(ctx.packageRoot, "dist", "extensions", "node_modules"),
           why:
             `OpenClaw ${ctx.version} installs a bundled plugin's dependencies into its package unless ` +
-            "<package>/dist/node_modules (one of the places it checks) has them",
+            "<package>/dist/extensions/node_modules (one of the places it checks) has them",
         },
       ],
       writable: [],
