@@ -60,13 +60,16 @@ export const withHostRootLock = async <A>(
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   try {
-    const owner = path.join(spec.lock.dir, "owner.json");
-    fs.writeFileSync(owner, spec.lock.ownerText(process.pid, readStartTime(process.pid), Date.now()), {
-      flag: "wx",
-    });
+    try {
+      const owner = path.join(spec.lock.dir, "owner.json");
+      fs.writeFileSync(owner, spec.lock.ownerText(process.pid, readStartTime(process.pid), Date.now()), {
+        flag: "wx",
+      });
+    } catch (err) {
+      return E.left(fsError("write the host lock's owner record", spec.lock.dir, err, writableFix(spec)));
+    }
+    // Outside the try above: a throw from the work itself is not the owner record's failure.
     return fn();
-  } catch (err) {
-    return E.left(fsError("write the host lock's owner record", spec.lock.dir, err, writableFix(spec)));
   } finally {
     fs.rmSync(spec.lock.dir, { recursive: true, force: true });
   }
@@ -79,6 +82,10 @@ export const exposeHostRoot = (
 ): E.Either<PlugdepsError, void> => {
   // The observed link: to the target root, or to a complete root in a read-only layer.
   const want = target.observed.hostRootSeen?.linksTo ?? linkTextFor(target.observed.desired.targetRoot);
+  // The root itself is checked at the moment of use too: swapped for a link since the lock was
+  // taken, it is refused, never written through.
+  const root = ensureDirectory(spec.path);
+  if (E.isLeft(root)) return root;
   for (const alias of spec.aliases) {
     const dir = ensureDirectory(alias);
     if (E.isLeft(dir)) return dir;
