@@ -60,12 +60,25 @@ export const secondUser = (): SecondUser => {
 };
 
 /** Runs `cmd args` as the user (uid, gid, no supplementary groups). Never rejects. */
-export const asUser = (user: SecondUser, cmd: string, args: readonly string[], opts: Options = {}) =>
-  execa(
+export interface UserRun {
+  readonly exitCode: number | undefined;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export const asUser = async (
+  user: SecondUser,
+  cmd: string,
+  args: readonly string[],
+  opts: Options = {},
+): Promise<UserRun> => {
+  const r = await execa(
     "setpriv",
     ["--reuid", String(user.uid), "--regid", String(user.gid), "--clear-groups", "--", cmd, ...args],
-    { reject: false, ...opts },
+    { ...opts, reject: false },
   );
+  return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
+};
 
 /** chown -R without following links (lchown), as the user's own writes would have left it. */
 export const chownTree = (dir: string, user: SecondUser): void => {
