@@ -31,6 +31,7 @@ if (replay !== null && replay._tag === "Replayed") {
   process.stderr.write(replay.output.stderr);
   process.exitCode = replay.output.exitCode;
 } else {
+  for (const w of replay?.warnings ?? []) process.stderr.write(`plugdeps: warning: ${w}\n`);
   // main.ts would look for the stamp again: tell it why this look missed.
   (globalThis as Record<symbol, unknown>)[Symbol.for("plugdeps.replay")] = replay?.why ?? "not an apply";
   // The full CLI, bundled beside this file (scripts/bundle.mjs), run with its code cache.

@@ -13,6 +13,10 @@ import type { CliIO } from "./io.js";
  * single CommonJS file and imports this module only when it misses.
  */
 const argv = process.argv.slice(2);
+// Nothing plugdeps or its package manager writes is group- or world-writable, whatever umask the
+// caller had (under `umask 000` generations and packages were world-writable: issue "hostile
+// stage base", item 13). Stricter umasks stay as they are.
+process.umask(process.umask(0o022) | 0o022);
 const io: CliIO = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
@@ -39,6 +43,7 @@ const main = async (): Promise<number> => {
     return replay.output.exitCode;
   }
   debug(`not replayed: ${replay.why}`);
+  for (const w of replay.warnings ?? []) io.stderr(`plugdeps: warning: ${w}\n`);
   const [{ runCli }, { runAndStamp }] = await Promise.all([
     import("./program.js"),
     import("../fastpath/record.js"),

@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import { untrustedRecord } from "../util/owned-fs.js";
 import { statusFileIn } from "../model/layout.js";
 import { parseDuration } from "../util/duration.js";
 
@@ -27,7 +28,8 @@ export const readStatusFacts = (stageBase: string): StatusFacts | null => {
   let text: string;
   try {
     const st = fs.lstatSync(file);
-    if (!st.isFile() || st.size > MAX_STATUS_BYTES) return null;
+    // Only a regular file we or root wrote (docs/security.md).
+    if (untrustedRecord(file, st) !== null || st.size > MAX_STATUS_BYTES) return null;
     text = fs.readFileSync(file, "utf8");
   } catch {
     return null;

@@ -1,15 +1,16 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
-import writeFileAtomic from "write-file-atomic";
+import { createHash } from "node:crypto";
 import { fsError, type PlugdepsError, validationFailed } from "../model/errors.js";
 import { STATE_DIR, STATE_FILE } from "../model/layout.js";
 import { type InstallAction, type PlanDocument, type RuntimeAction, unhandledAction } from "../model/plan.js";
 import type { RootState } from "../model/state.js";
 import { generationName, liveTree } from "../observe/generations.js";
 import { stagePrefix } from "../observe/leftovers.js";
+import { ensureOwnedDir, writeOwnedFileOrThrow } from "../util/owned-fs.js";
 import { toolInfo } from "../util/tool-version.js";
-import { failpoint, isArmed } from "./failpoint.js";
+import { failpoint, isArmed, pausePoint } from "./failpoint.js";
 import { newId } from "./ids.js";
 import { type RootPackage, rootPackages, setDirIn, validateTree, writeManifests } from "./materialization.js";
 import { findPackageManager, runInstall } from "./package-manager.js";
@@ -69,12 +70,19 @@ export const buildGeneration = async (
           return unhandledAction(action);
       }
     }
+    // The stage as we made it: a real directory of ours. Checked again before anything of it is
+    // believed or made live (a user who can write the stage base may swap it for a link while the
+    // package manager runs: issue "hostile stage base", item 4).
+    const made = fs.lstatSync(stage);
     writeManifests(stage, plan, must);
     failpoint("after-stage-seeded");
 
     const runs = await install(target, plan, stage, id, installs);
     if (E.isLeft(runs)) return runs;
+    await pausePoint("after-install");
 
+    const swapped = sameDirectory(stage, made);
+    if (swapped !== null) return E.left(swapped);
     const checked = validateTree(stage, root, must);
     if (checked.problems.length > 0) return E.left(validationFailed(stage, checked.problems));
     failpoint("after-validate");
@@ -82,7 +90,15 @@ export const buildGeneration = async (
     target.progress(`  ✓ validated ${must.length} package${must.length === 1 ? "" : "s"} in the stage`);
 
     const generation = path.join(base, generationName(path.basename(root), id));
+    const stillOurs = sameDirectory(stage, made);
+    if (stillOurs !== null) return E.left(stillOurs);
     fs.renameSync(stage, generation);
+    // Swapped between the check and the rename: what was renamed is not ours; never made live.
+    const renamed = sameDirectory(generation, made);
+    if (renamed !== null) {
+      fs.renameSync(generation, stage); // back to the stage name, which `finally` removes (a link: unlinked)
+      return E.left(renamed);
+    }
     return E.right({ generation, packageManagerRuns: runs.right });
   } catch (err) {
     return E.left(
@@ -91,6 +107,27 @@ export const buildGeneration = async (
   } finally {
     if (fs.existsSync(stage)) removeWithin(stage, [base], "failed stage");
   }
+};
+
+/** Null when `dir` is still the very directory `made` describes (same device and inode, not a link). */
+const sameDirectory = (dir: string, made: fs.Stats): PlugdepsError | null => {
+  const now = fs.lstatSync(dir, { throwIfNoEntry: false });
+  if (now !== undefined && now.isDirectory() && now.dev === made.dev && now.ino === made.ino) return null;
+  const what =
+    now === undefined
+      ? "gone"
+      : now.isSymbolicLink()
+        ? `a symlink to ${fs.readlinkSync(dir)}`
+        : "another entry";
+  return fsError(
+    "keep the stage plugdeps built",
+    dir,
+    {
+      code: "EPERM",
+      message: `it was replaced while the build ran (it is now ${what}); nothing of it is used`,
+    },
+    "someone else can write the stage base: make it writable only by root or the user plugdeps runs as (docs/security.md), then run again",
+  );
 };
 
 const STAGE_ORDER: Record<RuntimeAction["type"], number> = { "prune-package": 0, reuse: 1, install: 2 };
@@ -123,17 +160,19 @@ const install = async (
   const root = target.observed.desired.targetRoot;
   const pm = findPackageManager(target.packageManager, target.env);
   if (E.isLeft(pm)) return pm;
+  // The package manager's cache and our logs live in `.plugdeps`: real directories of ours, never
+  // a link someone planted there (issue "hostile stage base", item 1).
+  for (const dir of [path.join(base, STATE_DIR, "logs"), path.join(base, STATE_DIR, "cache")]) {
+    const owned = ensureOwnedDir(base, dir);
+    if (E.isLeft(owned)) return owned;
+  }
   let runs = 0;
   for (const set of plan.desired.sets.filter((s) => installs.some((a) => a.set === s.id))) {
     const names = installs
       .filter((a) => a.set === set.id)
       .flatMap((a) => a.packages.map((p) => `${p.name}@${p.spec ?? "*"}`));
-    const log = path.join(
-      base,
-      STATE_DIR,
-      "logs",
-      `${path.basename(root)}-${id}-${set.id.replace(/[^A-Za-z0-9_-]/g, "_")}.log`,
-    );
+    const logs = path.join(base, STATE_DIR, "logs");
+    const log = path.join(logs, logName(path.basename(root), id, set.id));
     target.progress(`  + installing ${names.join(", ")} [${set.id}] with ${pm.right.name} (log: ${log})`);
     const killer = isArmed("during-install") ? setTimeout(() => failpoint("during-install"), 300) : null;
     const cwd = setDirIn(stage, root, set);
@@ -156,6 +195,18 @@ const install = async (
   }
   failpoint("after-install");
   return E.right(runs);
+};
+
+/**
+ * A log file name from the root, the build and the set, bounded: a set named after a plugin
+ * directory of ~250 characters made ENAMETOOLONG and failed the whole apply (issue "hostile stage
+ * base", item 10). Past 120 characters the set part is cut and a hash of the whole name added.
+ */
+export const logName = (root: string, id: string, set: string): string => {
+  const full = `${root}-${id}-${set.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+  if (full.length <= 120) return `${full}.log`;
+  const hash = createHash("sha256").update(full).digest("hex").slice(0, 12);
+  return `${full.slice(0, 100)}-${hash}.log`;
 };
 
 /** The root's state record, written into the stage before the swap (so it goes live with it). */
@@ -198,6 +249,7 @@ const writeState = (
       .filter((l) => l.kind === "read-only-stage")
       .flatMap((l) => l.satisfies.map((s) => ({ set: s.set, name: s.name, dir: s.path }))),
   };
-  fs.mkdirSync(path.join(tree, STATE_DIR), { recursive: true });
-  writeFileAtomic.sync(path.join(tree, STATE_DIR, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
+  const dir = ensureOwnedDir(tree, path.join(tree, STATE_DIR));
+  if (E.isLeft(dir)) throw Object.assign(new Error(dir.left.message), { code: "EPERM" });
+  writeOwnedFileOrThrow(path.join(tree, STATE_DIR, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
 };

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
-import writeFileAtomic from "write-file-atomic";
+import { writeOwnedFileOrThrow } from "../util/owned-fs.js";
 import type { InstallSet, PlanDocument } from "../model/plan.js";
 import { readInstalled, versionSatisfies } from "../observe/installed-package.js";
 import type { RootReading } from "../observe/versioned-roots.js";
@@ -80,7 +80,7 @@ export const writeManifests = (
     };
     // No fsync: the manifest is written again by every build before the package manager reads
     // it, so one lost in a power cut costs nothing; the fsyncs cost a reuse ~10 ms per set.
-    writeFileAtomic.sync(path.join(dir, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`, {
+    writeOwnedFileOrThrow(path.join(dir, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`, {
       fsync: false,
     });
   }

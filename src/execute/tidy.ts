@@ -3,6 +3,7 @@ import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import type { PlanContext } from "../observe/context.js";
 import { findLeftovers, type Leftover } from "../observe/leftovers.js";
+import { untrustedRecord, writeOwnedFile } from "../util/owned-fs.js";
 import { isPidRunning, readStartTime } from "../util/process-info.js";
 import { acquireLock } from "./lock.js";
 import { removeWithin } from "./safe-remove.js";
@@ -28,11 +29,8 @@ export const recordManager = (stage: string, cwd: string, pid: number | null): v
     parentStarttime: readStartTime(process.pid),
     ...(pid !== null ? { pid, starttime: readStartTime(pid) } : {}),
   };
-  try {
-    fs.writeFileSync(path.join(stage, MANAGER_RECORD), `${JSON.stringify(record)}\n`);
-  } catch {
-    // Without the record an orphan cannot be stopped later; the install itself is unaffected.
-  }
+  // Without the record an orphan cannot be stopped later; the install itself is unaffected.
+  writeOwnedFile(path.join(stage, MANAGER_RECORD), `${JSON.stringify(record)}\n`, { fsync: false });
 };
 
 export const forgetManager = (stage: string): void => {
@@ -53,6 +51,15 @@ export const removeLeftovers = async (
   const target = ctx.desired.targetRoot;
   const byRoot = new Map<string, Leftover[]>();
   for (const l of leftovers) {
+    if (l.kind === "temp-file") {
+      // Re-checked at delete time: still a regular file of ours (never a link's target).
+      const st = fs.lstatSync(l.path, { throwIfNoEntry: false });
+      if (st !== undefined && untrustedRecord(l.path, st) === null) {
+        fs.rmSync(l.path, { force: true });
+        progress(`  removed ${path.basename(l.path)}, the temp file of an interrupted write`);
+      }
+      continue;
+    }
     if (l.kind === "lock-aside") {
       const removed = removeWithin(l.path, [base], "interrupted lock reclaim");
       if (E.isRight(removed) && removed.right)
@@ -71,7 +78,7 @@ export const removeLeftovers = async (
     try {
       // Re-checked under that root's lock: only what is still a leftover now.
       const still = findLeftovers(ctx, { locksHeld: [target, root] }).filter(
-        (l) => l.kind !== "lock-aside" && l.root === root && l.kind !== "lock",
+        (l) => l.kind !== "lock-aside" && l.kind !== "temp-file" && l.root === root && l.kind !== "lock",
       );
       await removeUnderLock(ctx, still, progress);
       if (items.some((l) => l.kind === "lock"))
@@ -89,7 +96,7 @@ const removeUnderLock = async (
 ): Promise<void> => {
   const base = ctx.stage.target.path;
   for (const l of items) {
-    if (l.kind === "lock" || l.kind === "lock-aside") continue; // taken (reclaimed) by the caller
+    if (l.kind === "lock" || l.kind === "lock-aside" || l.kind === "temp-file") continue; // done by the caller
     if (l.kind === "stage") {
       for (const pid of await stopOrphanedManager(l.path))
         progress(`  stopped the package manager (pid ${pid}) an interrupted run left running`);
@@ -116,8 +123,13 @@ const removeUnderLock = async (
  */
 const stopOrphanedManager = async (stage: string): Promise<number[]> => {
   let rec: { cwd?: unknown; pid?: unknown; starttime?: unknown; parent?: unknown; parentStarttime?: unknown };
+  // A record decides which process gets SIGKILL: only a regular file we or root wrote, read
+  // without following a link or blocking on a FIFO (docs/security.md).
+  const file = path.join(stage, MANAGER_RECORD);
+  const st = fs.lstatSync(file, { throwIfNoEntry: false });
+  if (st === undefined || untrustedRecord(file, st) !== null || st.size > 64 * 1024) return [];
   try {
-    rec = JSON.parse(fs.readFileSync(path.join(stage, MANAGER_RECORD), "utf8")) as typeof rec;
+    rec = JSON.parse(fs.readFileSync(file, "utf8")) as typeof rec;
   } catch {
     return [];
   }

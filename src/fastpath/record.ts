@@ -1,7 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import writeFileAtomic from "write-file-atomic";
+import * as E from "fp-ts/lib/Either.js";
+import { ensureOwnedDir, writeOwnedFile } from "../util/owned-fs.js";
 import { ownPackageJson } from "../util/tool-version.js";
 import type { CliIO } from "../model/cli-io.js";
 import { currentIdentity, type Journal, type Read } from "../util/observed-fs.js";
@@ -16,6 +17,7 @@ import {
   stampKey,
   stampKeyMaterial,
   stampPath,
+  stampPlaceDoubt,
   untrustworthy,
 } from "./stamp.js";
 
@@ -102,17 +104,12 @@ const writeStamp = (
   const doubt = untrustworthy(r.journal);
   if (doubt !== null) return doubt;
   const dir = path.join(stageBase, STAMP_DIR);
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-  } catch (err) {
-    return `cannot create ${dir}: ${(err as Error).message}`;
-  }
-  // Never write or delete through a symlink: `.plugdeps` and its `noop` must be real directories.
-  for (const d of [path.dirname(dir), dir]) {
-    const st = fs.lstatSync(d, { throwIfNoEntry: false });
-    if (st === undefined || !st.isDirectory())
-      return `${d} is not a directory (a symlink?); not writing there`;
-  }
+  // Never write or delete through a symlink: `.plugdeps` and its `noop` must be real directories
+  // of ours (util/owned-fs.ts); and a stamp nobody would believe is not worth writing.
+  const made = ensureOwnedDir(stageBase, dir);
+  if (E.isLeft(made)) return made.left.message;
+  const placeDoubt = stampPlaceDoubt(stageBase);
+  if (placeDoubt !== null) return placeDoubt;
   const self: Read[] = selfFiles().map((p) => ({
     kind: "stat",
     path: p,
@@ -132,12 +129,9 @@ const writeStamp = (
     output: { stdout: r.out.stdout, stderr: r.out.stderr, exitCode: r.code },
   };
   const file = stampPath(stageBase, key.name);
-  try {
-    // No fsync: a stamp lost in a crash only costs the next run its speed.
-    writeFileAtomic.sync(file, JSON.stringify(stamp), { fsync: false, mode: 0o644 });
-  } catch (err) {
-    return `cannot write ${file}: ${(err as Error).message}`;
-  }
+  // No fsync: a stamp lost in a crash only costs the next run its speed.
+  const written = writeOwnedFile(file, JSON.stringify(stamp), { fsync: false });
+  if (E.isLeft(written)) return written.left.message;
   pruneStamps(dir, path.basename(file));
   return null;
 };
@@ -182,11 +176,8 @@ export const runAndStamp = async (run: CliRunner, input: StampRunInput): Promise
   if (first.applied !== null) {
     // Let the clock move past what the apply just wrote (see RACY_WINDOW_MS), create the stamp
     // directory first (its creation changes the stage base), then observe the converged root.
-    try {
-      fs.mkdirSync(path.join(first.applied, STAMP_DIR), { recursive: true });
-    } catch {
-      // read-only or gone: recordRun below cannot stamp either, and says why
-    }
+    // Read-only, gone or not ours: recordRun below cannot stamp either, and says why.
+    ensureOwnedDir(first.applied, path.join(first.applied, STAMP_DIR));
     await sleep(RACY_WINDOW_MS + 5);
     const again = await recordRun(run, argv, io, false);
     const not =

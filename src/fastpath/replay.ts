@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import { namedOrFallback } from "../hosts/lookup.js";
 import { nonEmpty, resolveUserPath } from "../hosts/shared/paths.js";
 import {
@@ -8,6 +9,7 @@ import {
   stampKey,
   stampKeyMaterial,
   stampPath,
+  stampPlaceDoubt,
 } from "./stamp.js";
 
 /**
@@ -28,7 +30,12 @@ export interface ReplayInput {
 
 export type ReplayOutcome =
   | { readonly _tag: "Replayed"; readonly output: Stamp["output"]; readonly stamp: string }
-  | { readonly _tag: "NotReplayed"; readonly why: string };
+  | {
+      readonly _tag: "NotReplayed";
+      readonly why: string;
+      /** Records someone else could have written, ignored: said on stderr (docs/security.md). */
+      readonly warnings?: readonly string[];
+    };
 
 /** `--name value` or `--name=value` (the last one wins, as with commander). */
 const flagValue = (argv: readonly string[], name: string): string | undefined => {
@@ -73,8 +80,17 @@ export const replayNoop = (input: ReplayInput): ReplayOutcome => {
   const key = stampKey(input);
   const material = stampKeyMaterial(input);
   const why: string[] = [];
+  const warnings: string[] = [];
   for (const base of candidateBases(input)) {
     const file = stampPath(base, key);
+    const doubt = stampPlaceDoubt(base);
+    if (doubt !== null) {
+      if (doubt.startsWith("FOREIGN: ")) {
+        warnings.push(`ignoring the no-op records under ${base}: ${doubt.slice(9)}`);
+      }
+      why.push(doubt.replace(/^FOREIGN: /, ""));
+      continue;
+    }
     const stamp = readStamp(file);
     if (stamp === null) {
       why.push(`${file}: none`);
@@ -88,6 +104,12 @@ export const replayNoop = (input: ReplayInput): ReplayOutcome => {
       why.push(`${file}: the environment differs`);
       continue;
     }
+    // A record that did not look at its own stage base is partial: it cannot know the root is
+    // still there (issue "hostile stage base", item 5).
+    if (!stamp.observations.some((o) => o.path.startsWith(`${base}${path.sep}`))) {
+      why.push(`${file}: it observed nothing under ${base}`);
+      continue;
+    }
     const changed = firstChanged(stamp.observations);
     if (changed !== null) {
       why.push(`${file}: ${changed.path} changed (${changed.kind})`);
@@ -95,5 +117,9 @@ export const replayNoop = (input: ReplayInput): ReplayOutcome => {
     }
     return { _tag: "Replayed", output: stamp.output, stamp: file };
   }
-  return { _tag: "NotReplayed", why: why.length > 0 ? why.join("; ") : "no stage base to look in" };
+  return {
+    _tag: "NotReplayed",
+    why: why.length > 0 ? why.join("; ") : "no stage base to look in",
+    warnings,
+  };
 };

@@ -187,7 +187,49 @@ export const decodeStamp = (text: string): Stamp | null => {
   if (!isRecord(output) || typeof output["stdout"] !== "string" || typeof output["stderr"] !== "string")
     return null;
   if (!isNum(output["exitCode"]) || !Array.isArray(observations) || !observations.every(isRead)) return null;
+  // A stamp that observed nothing would replay "No changes" forever, whatever goes missing
+  // (issue "hostile stage base", item 5). replay.ts also wants the stage base among them.
+  if (observations.length === 0) return null;
   return v as unknown as Stamp;
+};
+
+/** A uid whose records we believe: ours or root's (docs/security.md). */
+const trusted = (uid: number): boolean => uid === (process.getuid?.() ?? 0) || uid === 0;
+const WRITABLE_BY_OTHERS = 0o022;
+const STICKY = 0o1000;
+
+/**
+ * Why no stamp under this stage base may decide "converged" (null: one may). A stamp replays
+ * "No changes" on its own, so it is believed only where nobody but us and root could have put it
+ * (issue "hostile stage base", item 3: a forged stamp in a `.plugdeps/` another uid pre-created
+ * made root's apply print "No changes" with nothing installed):
+ * - `.plugdeps` and `.plugdeps/noop` are real directories (never links) owned by us or root and
+ *   writable by no one else;
+ * - when we are root, the stage base itself is writable by root alone, or is a sticky directory
+ *   owned by root (as /tmp): anyone who can write it could swap `.plugdeps` for their own. Such a
+ *   base still works; only the fast path is off, and every run re-derives its answer.
+ * Builtins only (the no-op path loads nothing else).
+ */
+export const stampPlaceDoubt = (stageBase: string): string | null => {
+  try {
+    if ((process.getuid?.() ?? 0) === 0) {
+      const base = fs.statSync(stageBase);
+      const sticky = (base.mode & STICKY) !== 0 && base.uid === 0;
+      if (base.uid !== 0 || ((base.mode & WRITABLE_BY_OTHERS) !== 0 && !sticky)) {
+        return `the stage base ${stageBase} is writable by a user other than root (owner uid ${base.uid}, mode ${(base.mode & 0o7777).toString(8)}): as root, no record there decides convergence`;
+      }
+    }
+    for (const dir of [path.join(stageBase, ".plugdeps"), path.join(stageBase, STAMP_DIR)]) {
+      const st = fs.lstatSync(dir);
+      if (!st.isDirectory()) return `${dir} is not a directory (a symlink?)`;
+      if (!trusted(st.uid)) return `FOREIGN: ${dir} is owned by uid ${st.uid}, neither this user nor root`;
+      if ((st.mode & WRITABLE_BY_OTHERS) !== 0)
+        return `FOREIGN: ${dir} is writable by others (mode ${(st.mode & 0o7777).toString(8)})`;
+    }
+  } catch (err) {
+    return `${stageBase}: ${errorCode(err) ?? "unreadable"}`;
+  }
+  return null;
 };
 
 /** Reads a stamp: a regular file (never through a symlink) under the size limit, decoded; else null. */
@@ -200,7 +242,7 @@ export const readStamp = (file: string): Stamp | null => {
   }
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFile() || st.size > MAX_STAMP_BYTES) return null;
+    if (!st.isFile() || st.size > MAX_STAMP_BYTES || !trusted(st.uid)) return null;
     return decodeStamp(fs.readFileSync(fd, "utf8"));
   } catch {
     return null;

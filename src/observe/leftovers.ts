@@ -1,3 +1,4 @@
+import * as nodeFs from "node:fs";
 import * as fs from "../util/observed-fs.js";
 import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
@@ -5,6 +6,7 @@ import { STATE_DIR, STATE_FILE } from "../model/layout.js";
 import { RootState } from "../model/state.js";
 import type { PlanContext } from "./context.js";
 import { GENERATION_INFIX, isGenerationOf, listGenerations, liveTree } from "./generations.js";
+import { isOwnedTempName, ownedDirProblem } from "../util/owned-fs.js";
 import { versionedRootPattern } from "./host-identity.js";
 import { lockPathFor, readLockHolder, realLockFacts } from "./lock-holder.js";
 
@@ -25,7 +27,10 @@ import { lockPathFor, readLockHolder, realLockFacts } from "./lock-holder.js";
  *   path never takes the lock, so without this it stayed forever;
  * - generations and the lock of a previous root whose prune was cut short after its link was
  *   removed: nothing lists a root without its link, so they leaked forever (openclaw #75301);
- * - `<root>.lock.stale-*` directories of a reclaim cut short between its rename and its removal.
+ * - `<root>.lock.stale-*` directories of a reclaim cut short between its rename and its removal;
+ * - temp files of a record write cut short before its rename (`*.plugdeps-tmp-<id>`, and
+ *   write-file-atomic's `<name>.<number>` of earlier versions) in `.plugdeps` and
+ *   `.plugdeps/noop`: never removed before (issue "hostile stage base", item 14).
  *
  * Everything is matched by plugdeps' own exact names, re-checked at delete time, and removed (execute/tidy.ts) only
  * under the lock of the root it belongs to (taken without waiting: a live holder keeps its
@@ -62,7 +67,8 @@ export type Leftover =
   | { readonly kind: "stage" | "link"; readonly root: string; readonly path: string }
   | { readonly kind: "generation"; readonly root: string; readonly path: string }
   | { readonly kind: "lock"; readonly root: string; readonly path: string }
-  | { readonly kind: "lock-aside"; readonly path: string };
+  | { readonly kind: "lock-aside"; readonly path: string }
+  | { readonly kind: "temp-file"; readonly path: string };
 
 /**
  * Read-only: the leftovers of interrupted runs in the stage base of this run's target root.
@@ -97,7 +103,7 @@ export const findLeftovers = (
     const holder = readLockHolder(root, facts);
     return holder !== null && holder.state !== "stale";
   };
-  const out: Leftover[] = [];
+  const out: Leftover[] = [...staleTempFiles(base)];
   if (targetLock !== null) out.push({ kind: "lock", root: target, path: lockPathFor(target) });
   const extra = surplusGenerations(target);
   out.push(...extra.map((g) => ({ kind: "generation" as const, root: target, path: path.join(base, g) })));
@@ -136,6 +142,39 @@ export const findLeftovers = (
       if (root === target || !isOurRootName(rootName) || liveTree(root)._tag !== "Absent") continue;
       const holder = readLockHolder(root, facts);
       if (holder !== null && holder.state === "stale") out.push({ kind: "lock", root, path: p });
+    }
+  }
+  return out;
+};
+
+/** A record write takes milliseconds: a temp file this old was left by a run that died. */
+const TEMP_STALE_AFTER_MS = 60_000;
+/** write-file-atomic's temp names (`<file>.<murmurhash>`), as plugdeps before 0.1 left them. */
+const OLD_TEMP = /^(status\.json|[0-9a-f]{32}\.json)\.\d+$/;
+
+/**
+ * Temp files of cut-short record writes in `.plugdeps` and `.plugdeps/noop` (only when those are
+ * real directories of ours; a foreign `.plugdeps` is refused where it is used). Read with the
+ * unjournaled fs: these directories change with every stamp, and a no-op stamp must not depend
+ * on them (a stamp whose own write left a temp file is never replayed anyway: none was written).
+ */
+const staleTempFiles = (base: string): Leftover[] => {
+  const out: Leftover[] = [];
+  for (const dir of [path.join(base, STATE_DIR), path.join(base, STATE_DIR, "noop")]) {
+    const st = nodeFs.lstatSync(dir, { throwIfNoEntry: false });
+    if (st === undefined || ownedDirProblem(dir, st) !== null) continue;
+    let names: string[];
+    try {
+      names = nodeFs.readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (!isOwnedTempName(name) && !OLD_TEMP.test(name)) continue;
+      const p = path.join(dir, name);
+      const f = nodeFs.lstatSync(p, { throwIfNoEntry: false });
+      if (f?.isFile() === true && Date.now() - f.mtimeMs > TEMP_STALE_AFTER_MS)
+        out.push({ kind: "temp-file", path: p });
     }
   }
   return out;
