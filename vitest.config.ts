@@ -20,6 +20,9 @@ export default defineConfig({
   test: {
     exclude: [...configDefaults.exclude, "test/host/**"],
     testTimeout: 60_000,
+    // Removing a file's sandboxes (test/support/temp-cleanup.ts) took more than the default 10 s
+    // on a loaded machine once a file had made 19 converged roots.
+    hookTimeout: 60_000,
     pool: "forks",
     // Most test time is spent waiting on child processes (pnpm, npm, Verdaccio, the CLI), and
     // vitest's default on a 2-core machine is ONE worker (cores - 1): files ran one at a time.

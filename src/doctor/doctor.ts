@@ -56,7 +56,7 @@ export const diagnose = (
   opts: Omit<RunOptions, "probe"> & { readonly hostCheck?: boolean },
   now = Date.now(),
 ): Diagnosis => {
-  const built = observe({ ...opts, probe: "access" });
+  const built = observe({ ...opts, probe: "access", observeReadOnlyStage: true });
   if (E.isLeft(built)) {
     return {
       report: {

@@ -12,6 +12,7 @@ import { ensureOwnedDir, writeOwnedFileOrThrow } from "../util/owned-fs.js";
 import { toolInfo } from "../util/tool-version.js";
 import { failpoint, isArmed, pausePoint } from "./failpoint.js";
 import { newId } from "./ids.js";
+import { readInstalled } from "../observe/installed-package.js";
 import { type RootPackage, rootPackages, setDirIn, validateTree, writeManifests } from "./materialization.js";
 import { findPackageManager, runInstall } from "./package-manager.js";
 import { removeWithin } from "./safe-remove.js";
@@ -70,6 +71,12 @@ export const buildGeneration = async (
           return unhandledAction(action);
       }
     }
+    const repaired = dropDriftedCopies(target, plan, stage, installs);
+    if (repaired.length > 0) {
+      target.progress(
+        `  ! ${repaired.join(", ")} drifted in the live root: installed afresh, not carried over`,
+      );
+    }
     // The stage as we made it: a real directory of ours. Checked again before anything of it is
     // believed or made live (a user who can write the stage base may swap it for a link while the
     // package manager runs: issue "hostile stage base", item 4).
@@ -107,6 +114,76 @@ export const buildGeneration = async (
   } finally {
     if (fs.existsSync(stage)) removeWithin(stage, [base], "failed stage");
   }
+};
+
+/**
+ * Self-repair (issue "hostile stage base", item 7). A package the live root holds but the plan
+ * installs again is drifted when its copy is broken (entry gone, package.json unreadable) or is
+ * not the version the root's state record says was installed (edited in place). The seed
+ * hard-linked that copy into the stage, and the package manager's own record of the tree
+ * (npm's node_modules/.package-lock.json, pnpm's .modules.yaml and .pnpm/lock.yaml) says it is
+ * fine, so the manager left it and every later validation failed, forever. So the copy is removed
+ * from the stage (for pnpm also the `.pnpm/<entry>` its link points into) and so is the manager's
+ * record of that set, which makes it check the set's tree against its lockfile again. A package
+ * the plan installs for another reason (its spec changed) is intact: left to the manager, fast.
+ * Returns the names of the drifted packages.
+ */
+const dropDriftedCopies = (
+  target: ExecutionTarget,
+  plan: PlanDocument,
+  stage: string,
+  installs: readonly InstallAction[],
+): string[] => {
+  const ctx = target.observed;
+  if (ctx.current._tag !== "Owned") return [];
+  const recorded = new Map<string, string>();
+  for (const set of ctx.current.root.state.sets) {
+    for (const [name, p] of Object.entries(set.packages)) recorded.set(`${set.id}\0${name}`, p.version);
+  }
+  const root = ctx.desired.targetRoot;
+  const drifted: string[] = [];
+  for (const set of plan.desired.sets) {
+    const nm = path.join(setDirIn(stage, root, set), "node_modules");
+    let any = false;
+    for (const a of installs.filter((x) => x.set === set.id)) {
+      for (const p of a.packages) {
+        const copy = readInstalled(nm, p.name);
+        if (copy._tag === "Missing") continue;
+        const want = recorded.get(`${set.id}\0${p.name}`);
+        if (copy._tag === "Present" && (want === undefined || copy.version === want)) continue;
+        removeCopy(stage, nm, p.name);
+        drifted.push(p.name);
+        any = true;
+      }
+    }
+    if (any) {
+      for (const rel of [".package-lock.json", ".modules.yaml", path.join(".pnpm", "lock.yaml")]) {
+        mustRemove(path.join(nm, rel), stage, "the package manager's record of a drifted tree");
+      }
+    }
+  }
+  return drifted;
+};
+
+/** `<nm>/<name>` and, when it is pnpm's link into `<nm>/.pnpm/<entry>/...`, that entry too. */
+const removeCopy = (stage: string, nm: string, name: string): void => {
+  const at = path.join(nm, name);
+  const st = fs.lstatSync(at, { throwIfNoEntry: false });
+  if (st?.isSymbolicLink() === true) {
+    const to = path.resolve(path.dirname(at), fs.readlinkSync(at));
+    const rel = path.relative(path.join(nm, ".pnpm"), to);
+    const entry = rel.split(path.sep)[0];
+    if (!rel.startsWith("..") && !path.isAbsolute(rel) && entry !== undefined && entry !== "") {
+      mustRemove(path.join(nm, ".pnpm", entry), stage, "drifted package");
+    }
+  }
+  mustRemove(at, stage, "drifted package");
+};
+
+/** removeWithin the stage, its refusal thrown (buildGeneration reports it as the build's failure). */
+const mustRemove = (p: string, stage: string, what: string): void => {
+  const removed = removeWithin(p, [stage], what);
+  if (E.isLeft(removed)) throw Object.assign(new Error(removed.left.message), { code: "EPERM" });
 };
 
 /** Null when `dir` is still the very directory `made` describes (same device and inode, not a link). */

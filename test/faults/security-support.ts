@@ -46,10 +46,27 @@ export const secondUser = (): SecondUser => {
   };
   const known = ids();
   if (known !== null) return known;
+  // A group of that name left behind (a user removed by hand keeps it) is joined, not a failure.
+  let groupLeft = false;
   try {
-    execFileSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SECOND_USER], {
-      stdio: "pipe",
-    });
+    execFileSync("getent", ["group", SECOND_USER], { stdio: "ignore" });
+    groupLeft = true;
+  } catch {
+    // no such group: useradd makes it
+  }
+  try {
+    execFileSync(
+      "useradd",
+      [
+        "--system",
+        "--no-create-home",
+        "--shell",
+        "/usr/sbin/nologin",
+        ...(groupLeft ? ["--gid", SECOND_USER] : []),
+        SECOND_USER,
+      ],
+      { stdio: "pipe" },
+    );
   } catch (err) {
     // Two test files creating it at once: the loser finds it made.
     if (ids() === null) throw err;

@@ -29,7 +29,9 @@ export const planCommand = (io: CliIO, setExit: (code: number) => void): Command
     .option("--out <planfile>", "also save the plan document to this file, for `plugdeps apply PLANFILE`")
     .option("--detailed-exitcode", "exit 0 when there are no changes, 2 when there are, 1 on error")
     .action((flags: PlanFlags) => {
-      const built = observe(runOptionsFrom(flags, io, "access"));
+      // A stage base this user cannot write is still observed, as status does: a converged host
+      // under ProtectSystem=strict or seen by a non-root user is planned, not an error.
+      const built = observe({ ...runOptionsFrom(flags, io, "access"), observeReadOnlyStage: true });
       if (E.isLeft(built)) return setExit(reportError(io, flags.logFormat, built.left));
       const plan = makePlan(built.right);
       if (flags.out !== undefined) {
