@@ -4,6 +4,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { errnoCode } from "../model/errors.js";
 import { LockOwner } from "../model/lock.js";
 import type { LockHolder } from "../model/plan.js";
+import { readRegularFile } from "../util/bounded-read.js";
 import { parseJson } from "../util/read-json.js";
 import { judgeLiveness, type ProcessProbes, realProcessProbes } from "../util/process-info.js";
 
@@ -99,7 +100,11 @@ const readOwner = (file: string): LockOwner | null => {
   try {
     const st = fs.lstatSync(file);
     if (!st.isFile() || st.size > 64 * 1024) return null; // a symlink or a huge file is no evidence
-    const parsed = parseJson(file, fs.readFileSync(file, "utf8"));
+    // The read opens without following links or blocking: a FIFO swapped in after the lstat is
+    // refused, not waited on (this runs in plugdeps/register too, at a host's start).
+    const read = readRegularFile(file, { maxBytes: 64 * 1024 });
+    if (read._tag !== "Read") return null;
+    const parsed = parseJson(file, read.text);
     if (E.isLeft(parsed)) return null;
     const decoded = LockOwner.decode(parsed.right);
     return E.isRight(decoded) ? decoded.right : null;

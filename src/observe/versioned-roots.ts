@@ -6,6 +6,7 @@ import { STATE_DIR, STATE_FILE } from "../model/layout.js";
 import type { LockHolder } from "../model/plan.js";
 import { RootState } from "../model/state.js";
 import { decodeWith } from "../model/decode.js";
+import { fileKind, readRegularFile } from "../util/bounded-read.js";
 import { parseJson } from "../util/read-json.js";
 import { type LockFacts, readLockHolder } from "./lock-holder.js";
 import { liveTree } from "./generations.js";
@@ -25,7 +26,18 @@ export interface OwnedRoot {
 export type RootReading =
   | { readonly _tag: "Owned"; readonly root: OwnedRoot }
   | { readonly _tag: "Absent" }
-  | { readonly _tag: "NotOwned"; readonly reason: string };
+  | {
+      readonly _tag: "NotOwned";
+      readonly reason: string;
+      /**
+       * The state record's path when it was refused unread (a FIFO, a device, a symlink, too
+       * large): not a root someone else made, but a file put there. The register hook warns.
+       */
+      readonly refused?: string;
+    };
+
+/** A state record is a few KiB; one of thousands of packages stays far below this. */
+const MAX_STATE_BYTES = 16 * 1024 * 1024;
 
 export const readRoot = (root: string, hostName: string, facts: LockFacts): RootReading => {
   // The root is our link to one of its generations (or, from a layout without generations, a
@@ -41,10 +53,32 @@ export const readRoot = (root: string, hostName: string, facts: LockFacts): Root
     // symlink to someone else's record is a copied marker, not ours (argo-cd #15472).
     if (!fs.lstatSync(stateDir).isDirectory())
       return { _tag: "NotOwned", reason: `${stateDir} is not a directory (a symlink is never ours)` };
+    // Journaled (the fast path's record of what the plan looked at), and taken before the read,
+    // which is what covers the content.
     const st = fs.lstatSync(stateFile);
-    if (!st.isFile()) return { _tag: "NotOwned", reason: `${stateFile} is not a regular file` };
-    if (st.size > 16 * 1024 * 1024) return { _tag: "NotOwned", reason: `${stateFile} is implausibly large` };
-    text = fs.readFileSync(stateFile, "utf8");
+    if (!st.isFile())
+      return {
+        _tag: "NotOwned",
+        reason: `${stateFile} is not a regular file (${fileKind(st)})`,
+        refused: stateFile,
+      };
+    if (st.size > MAX_STATE_BYTES)
+      return {
+        _tag: "NotOwned",
+        reason: `${stateFile} is implausibly large (${st.size} bytes, limit ${MAX_STATE_BYTES})`,
+        refused: stateFile,
+      };
+    // The read itself opens without following links and without blocking, and reads only a
+    // regular file: a FIFO swapped in after the lstat must not hang a host's start (issue 15).
+    const read = readRegularFile(stateFile, { maxBytes: MAX_STATE_BYTES });
+    if (read._tag === "Refused")
+      return { _tag: "NotOwned", reason: `${stateFile} is ${read.reason}`, refused: stateFile };
+    if (read._tag !== "Read")
+      return {
+        _tag: "NotOwned",
+        reason: `no state record (${read._tag === "Missing" ? "ENOENT" : read.code} on ${stateFile})`,
+      };
+    text = read.text;
   } catch (err) {
     return { _tag: "NotOwned", reason: `no state record (${errnoCode(err)} on ${stateFile})` };
   }

@@ -7,6 +7,7 @@ import { GENERATION_INFIX } from "../observe/generations.js";
 import { versionedRootPattern } from "../observe/host-identity.js";
 import { realLockFacts } from "../observe/lock-holder.js";
 import { readRoot } from "../observe/versioned-roots.js";
+import { readRegularFile } from "../util/bounded-read.js";
 import { chooseHost, type HostChoice, type RecordsInput } from "./stage-bases.js";
 
 export type { RecordsInput } from "./stage-bases.js";
@@ -41,8 +42,20 @@ export interface SearchedBase {
   readonly notes: readonly string[];
 }
 
+/** A file the records would have come from, refused unread (a FIFO, a device, a symlink, too large). */
+export interface RefusedFile {
+  readonly path: string;
+  readonly reason: string;
+}
+
 export interface FoundRecords {
   readonly records: readonly MaterializationRecord[];
+  /**
+   * Files refused unread: a root whose state record is refused is not read at all, a plugin
+   * whose package.json is refused is left out of its record (its imports are left to Node).
+   * `plugdeps/register` warns about them once.
+   */
+  readonly refused: readonly RefusedFile[];
   readonly searched: readonly SearchedBase[];
   /** The host whose roots were read: `openclaw` or `profile:<name>`. */
   readonly host: string;
@@ -58,6 +71,7 @@ export const readRecords = (choice: HostChoice): FoundRecords => {
   const seen = new Set<string>();
   const records: MaterializationRecord[] = [];
   const searched: SearchedBase[] = [];
+  const refused: RefusedFile[] = [];
   for (const base of choice.bases) {
     const stageBase = path.resolve(base.path);
     if (seen.has(stageBase)) continue;
@@ -77,35 +91,63 @@ export const readRecords = (choice: HostChoice): FoundRecords => {
       if (!pattern.test(name) || name.includes(GENERATION_INFIX) || name.includes(".aside-")) continue;
       const root = path.join(stageBase, name);
       const reading = readRoot(root, choice.hostName, facts);
-      if (reading._tag === "NotOwned") notes.push(`${root}: not owned (${reading.reason})`);
+      if (reading._tag === "NotOwned") {
+        notes.push(`${root}: not owned (${reading.reason})`);
+        if (reading.refused !== undefined) refused.push({ path: reading.refused, reason: reading.reason });
+      }
       if (reading._tag !== "Owned") continue;
       count++;
-      records.push({ root, stageBase, state: reading.root.state, specs: readSpecs(reading.root.state) });
+      const { state, specs, refused: manifests } = readSpecs(reading.root.state);
+      for (const r of manifests) notes.push(`${root}: plugin left to Node's own resolution (${r.reason})`);
+      refused.push(...manifests);
+      records.push({ root, stageBase, state, specs });
     }
     searched.push({ path: stageBase, source: base.source, roots: count, notes });
   }
-  return { records, searched, host: choice.label };
+  return { records, refused, searched, host: choice.label };
 };
+
+/** A plugin's package.json is a few KiB; a bigger one is not read in a host's start. */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
 /**
  * The declared specs of each recorded plugin, from its package.json (dependencies, then
- * optionalDependencies overriding, as the adapters merge them). Best effort: an unreadable
- * manifest only means the version check in decide.ts has nothing to compare against.
+ * optionalDependencies overriding, as the adapters merge them). Best effort: a missing or
+ * unreadable manifest only means the version check in decide.ts has nothing to compare against.
+ * A manifest that is not a regular file of a sane size (a FIFO would block the host's start
+ * forever) is refused unread, and its plugin is left out of the record: nothing is resolved for
+ * it, Node's own resolution decides.
  */
-const readSpecs = (state: RootState): Record<string, Record<string, string>> => {
-  const out: Record<string, Record<string, string>> = {};
-  for (const plugin of state.plugins ?? []) {
+const readSpecs = (
+  state: RootState,
+): { state: RootState; specs: Record<string, Record<string, string>>; refused: RefusedFile[] } => {
+  const specs: Record<string, Record<string, string>> = {};
+  const refused: RefusedFile[] = [];
+  const plugins = state.plugins ?? [];
+  const kept = plugins.filter((plugin) => {
+    const file = path.join(plugin.dir, "package.json");
+    const read = readRegularFile(file, { maxBytes: MAX_MANIFEST_BYTES });
+    if (read._tag === "Refused") {
+      refused.push({ path: file, reason: `${file} is ${read.reason}` });
+      return false;
+    }
+    if (read._tag !== "Read") return true; // missing or unreadable: no specs for this plugin
     try {
-      const manifest = JSON.parse(fs.readFileSync(path.join(plugin.dir, "package.json"), "utf8")) as {
+      const parsed: unknown = JSON.parse(read.text);
+      const manifest = (typeof parsed === "object" && parsed !== null ? parsed : {}) as {
         dependencies?: unknown;
         optionalDependencies?: unknown;
       };
-      out[plugin.dir] = { ...stringMap(manifest.dependencies), ...stringMap(manifest.optionalDependencies) };
+      specs[plugin.dir] = {
+        ...stringMap(manifest.dependencies),
+        ...stringMap(manifest.optionalDependencies),
+      };
     } catch {
-      // Unreadable: no specs for this plugin.
+      // Not JSON: no specs for this plugin.
     }
-  }
-  return out;
+    return true;
+  });
+  return { state: kept.length === plugins.length ? state : { ...state, plugins: kept }, specs, refused };
 };
 
 const stringMap = (value: unknown): Record<string, string> => {

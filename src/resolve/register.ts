@@ -66,7 +66,9 @@ const start = async (): Promise<void> => {
     import("./hook-core.js"),
     import("./cjs-patch.js"),
   ]);
-  const records = readRecords(choice.right).records.filter((r) => (r.state.plugins ?? []).length > 0);
+  const found = readRecords(choice.right);
+  warnRefused(found.refused);
+  const records = found.records.filter((r) => (r.state.plugins ?? []).length > 0);
   if (records.length === 0) return;
   const core = makeHookCore(records);
 
@@ -86,6 +88,19 @@ const start = async (): Promise<void> => {
     );
     announce({ esm: "none", cjs: "Module._resolveFilename", roots: records.length });
   }
+};
+
+/**
+ * One warning for every file the records would have come from but that was refused unread (a
+ * FIFO, a device, a symlink, too large: issue 15 item 8). What it names is left to Node.
+ */
+const warnRefused = (refused: readonly { readonly path: string; readonly reason: string }[]): void => {
+  if (refused.length === 0) return;
+  const shown = refused.slice(0, 5).map((r) => r.reason);
+  const more = refused.length > shown.length ? `; and ${refused.length - shown.length} more` : "";
+  warn(
+    `${shown.join("; ")}${more}: refused unread; what ${refused.length === 1 ? "it records is" : "they record is"} left to Node's own resolution.`,
+  );
 };
 
 /**

@@ -1,7 +1,7 @@
-import { readFileSync as readFileUnjournaled } from "node:fs";
 import * as fs from "./observed-fs.js";
 import * as E from "fp-ts/lib/Either.js";
 import JSON5 from "json5";
+import { readRegularFile } from "./bounded-read.js";
 import { configParseError, errnoCode, fsError, type PlugdepsError } from "../model/errors.js";
 
 /** Files larger than this are refused before parsing: config and manifests are untrusted input. */
@@ -37,7 +37,22 @@ export const readTextFile = (path: string): E.Either<ReadFailure, string> => {
     }
     // The stat above is journaled (observed-fs), and it was taken before the read, which is what
     // covers the content: the journaled readFileSync would only stat the file a second time.
-    return E.right(readFileUnjournaled(path, "utf8"));
+    // The read opens without blocking and checks what it opened: a FIFO swapped in after the
+    // stat is refused, not waited on.
+    const read = readRegularFile(path, { maxBytes: MAX_JSON_BYTES, followLinks: true });
+    switch (read._tag) {
+      case "Read":
+        return E.right(read.text);
+      case "Missing":
+        return E.left({ _tag: "Missing", path });
+      case "Refused":
+        return E.left({
+          _tag: "Failed",
+          error: fsError("read", path, { code: "EINVAL", message: read.reason }),
+        });
+      case "Failed":
+        return E.left({ _tag: "Failed", error: fsError("read", path, read) });
+    }
   } catch (err) {
     const code = errnoCode(err);
     if (code === "ENOENT" || code === "ENOTDIR") return E.left({ _tag: "Missing", path });

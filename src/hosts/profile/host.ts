@@ -1,7 +1,7 @@
-import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as E from "fp-ts/lib/Either.js";
-import { errnoCode, type PlugdepsError } from "../../model/errors.js";
+import type { PlugdepsError } from "../../model/errors.js";
+import { readRegularFile } from "../../util/bounded-read.js";
 import { defineHost, left, right } from "../shared/define-host.js";
 import { nonEmpty, resolveUserPath } from "../shared/paths.js";
 import { layeredStageCandidates } from "../shared/stage-list.js";
@@ -51,18 +51,14 @@ const MAX_PROFILE_BYTES = 1024 * 1024;
  */
 export const readProfileFacts = (file: string): E.Either<PlugdepsError, HostFacts> => {
   const abs = path.resolve(file);
-  let text: string;
-  try {
-    const st = fs.statSync(abs, { throwIfNoEntry: false });
-    if (st === undefined) return left(profileInvalid(abs, "file not found"));
-    // A FIFO or a device must not block the read.
-    if (!st.isFile()) return left(profileInvalid(abs, "not a regular file"));
-    if (st.size > MAX_PROFILE_BYTES)
-      return left(profileInvalid(abs, `larger than ${MAX_PROFILE_BYTES} bytes`));
-    text = fs.readFileSync(abs, "utf8");
-  } catch (err) {
-    return left(profileInvalid(abs, `cannot read it (${errnoCode(err)})`));
-  }
+  // Read in plugdeps/register at a host's start too: opened without blocking and read only when
+  // it is a regular file of a sane size, so a FIFO or a device there never blocks (issue 15).
+  // A link is followed: an operator may link a profile from elsewhere.
+  const read = readRegularFile(abs, { maxBytes: MAX_PROFILE_BYTES, followLinks: true });
+  if (read._tag === "Missing") return left(profileInvalid(abs, "file not found"));
+  if (read._tag === "Failed") return left(profileInvalid(abs, `cannot read it (${read.code})`));
+  if (read._tag === "Refused") return left(profileInvalid(abs, `refused: ${read.reason}`));
+  const text = read.text;
   let raw: unknown;
   try {
     raw = JSON.parse(text);
