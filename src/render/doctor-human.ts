@@ -1,6 +1,6 @@
 import type { DoctorReport, Finding, Severity } from "../model/doctor.js";
 import type { Paint, Style } from "./style.js";
-import { linesOf, plural } from "./text.js";
+import { forTerminal, linesOf, plural } from "./text.js";
 
 /**
  * `plugdeps doctor` for people: a header naming the host and stage base, one paragraph per
@@ -19,10 +19,12 @@ const paintOf = (severity: Severity, style: Style): Paint =>
   severity === "error" ? style.red : severity === "warning" ? style.yellow : style.cyan;
 
 export const renderDoctorHuman = (
-  report: DoctorReport,
+  doctorReport: DoctorReport,
   style: Style,
   options: DoctorRenderOptions = { log: true },
 ): string => {
+  // Control characters in ids, paths and reasons are escaped before anything is printed.
+  const report = forTerminal(doctorReport);
   const blocks = [
     header(report),
     ...report.findings.map((f) => findingLines(f, style)),

@@ -11,14 +11,25 @@ import { specType } from "../model/plan.js";
 import { leftoverLines, lockLines, readOnlyDebrisWarnings, unmanagedLines } from "./observed.js";
 import type { Paint, Style } from "./style.js";
 import { compareKeys } from "../model/codec-order.js";
-import { type CellInput, linesOf, NO_CHANGES, plural, shortPath, summarySentence, table } from "./text.js";
+import {
+  type CellInput,
+  forTerminal,
+  linesOf,
+  NO_CHANGES,
+  plural,
+  shortPath,
+  summarySentence,
+  table,
+} from "./text.js";
 
 /**
  * `plugdeps plan` for people (SPEC §2), in Terraform's shape: what will be converged, the plugin
  * plan that decided it, one line per action with a symbol, then the summary sentence. Pure and
  * deterministic: the only times printed are those in the document.
  */
-export const renderPlanHuman = (plan: PlanDocument, style: Style): string => {
+export const renderPlanHuman = (document: PlanDocument, style: Style): string => {
+  // Control characters in ids, paths and reasons are escaped before anything is printed.
+  const plan = forTerminal(document);
   const blocks = [
     header(plan),
     plan.warnings.map((warning) => `${style.bold("Warning:")} ${warning}`),

@@ -11,7 +11,7 @@ import type { ReconcileStatus } from "../model/status.js";
 import { describeLock } from "../model/lock-description.js";
 import { readOnlyDebrisWarnings } from "./observed.js";
 import type { Style } from "./style.js";
-import { type CellInput, plural, shortPath, summarySentence, table } from "./text.js";
+import { type CellInput, forTerminal, plural, shortPath, summarySentence, table } from "./text.js";
 
 /**
  * What `plugdeps status` shows. Plain data, assembled by the command from an observation (and,
@@ -58,7 +58,9 @@ export type ReconcileView =
     };
 
 /** kubectl-describe-like: aligned `key: value` lines, then candidates, debris, the verdict. */
-export const renderStatusHuman = (status: StatusView, style: Style): string => {
+export const renderStatusHuman = (view: StatusView, style: Style): string => {
+  // Control characters in ids, paths and reasons are escaped before anything is printed.
+  const status = forTerminal(view);
   const blocks = [
     overview(status, style),
     candidateSection(status.candidates, style),

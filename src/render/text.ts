@@ -1,4 +1,5 @@
 import type { Summary } from "../model/plan.js";
+import { escapeStringsForTerminal } from "../util/escape.js";
 import type { Paint } from "./style.js";
 
 /** Small text helpers shared by the human renderers. All pure; widths are measured before painting. */
@@ -44,6 +45,29 @@ export const table = (
     return indent + parts.join("");
   });
 };
+
+/**
+ * The keys whose strings are messages a renderer splits into lines itself (problems, details, log
+ * messages): their newlines are kept. Every other string of a rendered document (ids, paths,
+ * names, versions, reasons) is escaped whole.
+ */
+const MULTI_LINE_KEYS: ReadonlySet<string> = new Set([
+  "problems",
+  "warnings",
+  "notes",
+  "detail",
+  "message",
+  "messages",
+  "problem",
+]);
+
+/**
+ * What a human renderer prints from: the document with every control character in its strings
+ * escaped (issue 15 item 10b; src/util/escape.ts). Applied once, at the renderer's entry, so no
+ * interpolation of an id or a path can print one raw; the renderer's own paint codes are added
+ * after.
+ */
+export const forTerminal = <T>(doc: T): T => escapeStringsForTerminal(doc, MULTI_LINE_KEYS);
 
 /** The summary sentence of SPEC §2, from the plan's counts. */
 export const summarySentence = (s: Summary): string =>

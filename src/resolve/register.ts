@@ -3,6 +3,7 @@ import * as os from "node:os";
 import * as E from "fp-ts/lib/Either.js";
 import type { HookData } from "./esm-hooks.js";
 import type { ResolveContext, SyncResolveResult } from "./hook-core.js";
+import { escapeForTerminal } from "../util/escape.js";
 import { chooseHost, mayHoldRoots } from "./stage-bases.js";
 
 /**
@@ -96,7 +97,7 @@ const start = async (): Promise<void> => {
  */
 const warnRefused = (refused: readonly { readonly path: string; readonly reason: string }[]): void => {
   if (refused.length === 0) return;
-  const shown = refused.slice(0, 5).map((r) => r.reason);
+  const shown = refused.slice(0, 5).map((r) => escapeForTerminal(r.reason));
   const more = refused.length > shown.length ? `; and ${refused.length - shown.length} more` : "";
   warn(
     `${shown.join("; ")}${more}: refused unread; what ${refused.length === 1 ? "it records is" : "they record is"} left to Node's own resolution.`,

@@ -1,5 +1,5 @@
 import type { Style } from "../render/style.js";
-import { type CellInput, table } from "../render/text.js";
+import { type CellInput, forTerminal, table } from "../render/text.js";
 import type { ResolveExplanation } from "./explain.js";
 
 /**
@@ -14,7 +14,9 @@ const VIA_TEXT = {
   node: "Node's own resolution (host fallback)",
 } as const;
 
-export const renderResolveHuman = (x: ResolveExplanation, style: Style): string => {
+export const renderResolveHuman = (explanation: ResolveExplanation, style: Style): string => {
+  // Control characters in ids, paths and reasons are escaped before anything is printed.
+  const x = forTerminal(explanation);
   const head = `${style.bold(x.specifier)} imported by plugin ${style.bold(x.plugin.id)}`;
   const rows: CellInput[][] = [];
   if (x.lands !== null) {

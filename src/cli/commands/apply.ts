@@ -5,10 +5,12 @@ import { apply } from "../../run/apply.js";
 import { describeHolder } from "../../execute/lock.js";
 import { fsError, usageError } from "../../model/errors.js";
 import { decodePlanJson } from "../../render/plan-json.js";
+import { escapeForTerminal, escapeLinesForTerminal } from "../../util/escape.js";
 import { readTextFile } from "../../util/read-json.js";
 import { makeStyle, wantsColor } from "../../render/style.js";
 import { summarize } from "../../run/plan.js";
 import { readOnlyDebrisWarnings } from "../../render/observed.js";
+import { forTerminal } from "../../render/text.js";
 import { type CommonFlags, runOptionsFrom, withCommonOptions } from "../common-options.js";
 import { parseDuration } from "../../util/duration.js";
 import { type CliIO, EXIT_OK, reportError } from "../io.js";
@@ -74,7 +76,8 @@ export const applyCommand = (io: CliIO, setExit: (code: number) => void): Comman
         color: wantsColor({ isTTY: io.isTTY, noColorFlag: !flags.color, env: io.env }),
       });
       const say = (line: string) => {
-        if (!flags.quiet && !flags.json) io.stdout(`${line}\n`);
+        // Progress names plugins, packages and paths: no control character of theirs reaches the terminal.
+        if (!flags.quiet && !flags.json) io.stdout(`${escapeLinesForTerminal(line)}\n`);
       };
       let ticking = false;
       const result = await apply({
@@ -96,12 +99,18 @@ export const applyCommand = (io: CliIO, setExit: (code: number) => void): Comman
           ? {
               onInstallTick: (ms: number, last: string) => {
                 ticking = true;
-                io.stdout(`\r\u001b[2K    ${Math.round(ms / 1000)}s  ${last.slice(0, 70)}`);
+                io.stdout(
+                  `\r\u001b[2K    ${Math.round(ms / 1000)}s  ${escapeForTerminal(last).slice(0, 70)}`,
+                );
               },
             }
           : {}),
         onLockWait: (holder) =>
-          io.stderr(`waiting for the install-root lock ${holder.path}: held by ${describeHolder(holder)}\n`),
+          io.stderr(
+            escapeLinesForTerminal(
+              `waiting for the install-root lock ${holder.path}: held by ${describeHolder(holder)}`,
+            ) + "\n",
+          ),
       });
       if (E.isLeft(result)) return setExit(reportError(io, flags.logFormat, result.left));
       const r = result.right;
@@ -116,7 +125,7 @@ export const applyCommand = (io: CliIO, setExit: (code: number) => void): Comman
       }
       // Debris plugdeps cannot remove (under a read-only package root) is never an action; it is
       // reported on every run, with the command that removes it from outside the sandbox.
-      const warnings = readOnlyDebrisWarnings(r.plan.observed.debris, style);
+      const warnings = readOnlyDebrisWarnings(forTerminal(r.plan.observed.debris), style);
       if (warnings.length > 0) io.stderr(`${warnings.join("\n")}\n`);
       if (r.noop) {
         if (!flags.quiet)
@@ -124,7 +133,7 @@ export const applyCommand = (io: CliIO, setExit: (code: number) => void): Comman
         return setExit(EXIT_OK);
       }
       if (!flags.quiet) {
-        for (const s of r.skipped) io.stdout(`${style.yellow("skipped:")} ${s}\n`);
+        for (const s of r.skipped) io.stdout(`${style.yellow("skipped:")} ${escapeLinesForTerminal(s)}\n`);
         const c = summarize(r.executed);
         io.stdout(
           `\n${style.green("Apply complete!")} ${c.reuse} reused, ${c.install} installed, ${c.prune} pruned, ${c.cleanLegacy} legacy cleaned.\n`,

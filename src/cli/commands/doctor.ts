@@ -6,6 +6,7 @@ import { renderDoctorHuman } from "../../render/doctor-human.js";
 import { makeStyle, wantsColor } from "../../render/style.js";
 import { type CommonFlags, runOptionsFrom, withCommonOptions } from "../common-options.js";
 import { parseDuration } from "../../util/duration.js";
+import { escapeLinesForTerminal } from "../../util/escape.js";
 import { type CliIO, EXIT_ERROR, EXIT_OK, reportError } from "../io.js";
 
 interface DoctorFlags extends CommonFlags {
@@ -56,7 +57,7 @@ export const doctorCommand = (io: CliIO, setExit: (code: number) => void): Comma
         hostCheck: flags.hostCheck,
         packageManager: flags.packageManager,
         lockTimeoutMs: timeout,
-        ...(stream ? { onProgress: (line: string) => io.stdout(`${line}\n`) } : {}),
+        ...(stream ? { onProgress: (line: string) => io.stdout(`${escapeLinesForTerminal(line)}\n`) } : {}),
       });
       if (flags.json) io.stdout(renderDoctorJson(report));
       else {
