@@ -11,6 +11,7 @@ import { OpenClawPluginManifest } from "./config-codec.js";
 import { parseJson, readTextFile } from "../../util/read-json.js";
 import type { DiscoveredPlugin, PluginFacts } from "../types.js";
 import { mergeDependencies } from "../shared/dependencies.js";
+import { pluginIdProblem } from "../shared/plugin-id.js";
 
 /**
  * Bundled plugin discovery for OpenClaw (SPEC §5): every `dist/extensions/<id>/` holding a
@@ -28,7 +29,7 @@ import { mergeDependencies } from "../shared/dependencies.js";
 export const EXTENSIONS_DIR = path.join("dist", "extensions");
 
 /** A plugin id is one safe path segment: it becomes part of paths and of `plugins.entries.<id>`. */
-export const PLUGIN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+export { PLUGIN_ID_PATTERN } from "../shared/plugin-id.js";
 
 /** The `openclaw` section of a bundled plugin's package.json, as far as plugdeps reads it. */
 export const OpenClawPackageSection = t.partial(
@@ -124,13 +125,10 @@ const invalid = (id: string, dir: string, error: string): DiscoveredPlugin => ({
 
 const readPlugin = (extRoot: string, id: string): DiscoveredPlugin => {
   const logical = path.join(extRoot, id);
-  if (!PLUGIN_ID_PATTERN.test(id)) {
-    return invalid(
-      id,
-      logical,
-      `${logical}: directory name "${id}" is not a valid plugin id (${PLUGIN_ID_PATTERN.source})`,
-    );
-  }
+  // Rejected for this plugin only (SPEC §4.12); the message quotes the name JSON-style and names
+  // the extensions dir, not the path holding the raw name.
+  const idProblem = pluginIdProblem(id);
+  if (idProblem !== null) return invalid(id, logical, `${extRoot}: ${idProblem}`);
   let dir: string;
   try {
     // realpath before anything else: the same install reached through two paths must be one plugin

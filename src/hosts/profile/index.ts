@@ -12,6 +12,7 @@ import { parseJson, parseJson5, readTextFile } from "../../util/read-json.js";
 import { findInstalledPackage } from "../shared/package-root.js";
 import { nonEmpty, resolveUserPath } from "../shared/paths.js";
 import { mergeDependencies } from "../shared/dependencies.js";
+import { pluginIdProblem } from "../shared/plugin-id.js";
 import type {
   AdapterFactory,
   ConfigLocation,
@@ -95,8 +96,6 @@ export const loadProfileAdapter = (file: string): E.Either<PlugdepsError, HostAd
 export const profileAdapterFor: AdapterFactory = (file, input) =>
   loadProfileAdapter(resolveUserPath(file ?? "", input.homedir));
 
-const PLUGIN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
 const discoverProfilePlugins = (
   profile: HostProfile,
   packageRoot: string,
@@ -116,8 +115,8 @@ const discoverProfilePlugins = (
   const plugins = matches.map((rel): DiscoveredPlugin => {
     const logical = path.join(packageRoot, path.dirname(rel));
     const id = path.basename(logical);
-    if (!PLUGIN_ID.test(id))
-      return { _tag: "Invalid", id, dir: logical, error: `directory name "${id}" is not a valid plugin id` };
+    const idProblem = pluginIdProblem(id);
+    if (idProblem !== null) return { _tag: "Invalid", id, dir: logical, error: idProblem };
     let dir: string;
     try {
       dir = fs.realpathSync(logical);
