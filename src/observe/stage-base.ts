@@ -57,7 +57,8 @@ export const chooseStageBase = (
       });
       continue;
     }
-    const probe = probeWritable(p, mode);
+    const shared = sharedWithEveryone(p);
+    const probe = shared === null ? probeWritable(p, mode) : { writable: false as const, error: shared };
     if (probe.writable) {
       target = {
         path: p,
@@ -85,6 +86,23 @@ export const chooseStageBase = (
   }
   if (target === null) return E.left(noWritableStageBase(failures, variables));
   return E.right({ target, layers, all });
+};
+
+/**
+ * A stage base anyone can write is refused unless it is a root-owned sticky directory (as /tmp):
+ * in any other world-writable directory another user can rename or replace what plugdeps made
+ * (docs/security.md). Null when the candidate may be used (or does not exist yet).
+ */
+const sharedWithEveryone = (p: string): string | null => {
+  let st: import("node:fs").Stats | undefined;
+  try {
+    st = fs.statSync(p, { throwIfNoEntry: false });
+  } catch {
+    return null; // the probe says what is wrong with it
+  }
+  if (st === undefined || !st.isDirectory() || (st.mode & 0o002) === 0) return null;
+  if (st.uid === 0 && (st.mode & 0o1000) !== 0) return null;
+  return `EPERM: it is world-writable (mode ${(st.mode & 0o7777).toString(8)}, owner uid ${st.uid}) and not a root-owned sticky directory, so any user could replace what plugdeps makes there; chmod o-w it (or chmod +t and chown root)`;
 };
 
 const isDirectory = (p: string): boolean => {

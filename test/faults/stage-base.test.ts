@@ -145,6 +145,23 @@ describe("links planted where plugdeps writes (items 1, 2)", () => {
   });
 });
 
+describe("a stage base anyone can write (the ownership rule)", () => {
+  it.for([
+    ["0777, owned by root", 0o777, false],
+    ["1777, owned by another uid", 0o1777, true],
+  ] as const)("%s: refused, nothing made in it", async ([, mode, foreign], ctx) => {
+    if (foreign && (unavailable !== null || svc === null)) return ctx.skip(unavailable ?? "no second user");
+    const sb = makeSmallSandbox("pnpm");
+    const stage = stageOf(sb);
+    fs.mkdirSync(stage, { recursive: true });
+    if (foreign && svc !== null) fs.chownSync(stage, svc.uid, svc.gid);
+    fs.chmodSync(stage, mode);
+    const r = await runCliProcess(sb, applyOf(sb));
+    refusedClearly(r, "world-writable");
+    expect(fs.readdirSync(stage)).toEqual([]);
+  });
+});
+
 describe("records someone else wrote (items 3, 5)", () => {
   it("a forged no-op record in a .plugdeps another uid pre-created in a sticky 1777 base: never 'No changes'", async (ctx) => {
     if (unavailable !== null || svc === null) return ctx.skip(unavailable ?? "no second user");
