@@ -5,11 +5,11 @@ import { randomBytes } from "node:crypto";
 import * as E from "fp-ts/lib/Either.js";
 import lockfile from "proper-lockfile";
 import { aborted, errnoCode, fsError, lockLost, lockTimeout, type PlugdepsError } from "../model/errors.js";
-import type { LockOwner } from "../model/lock.js";
+import { LOCK_REFRESH_MS, type LockOwner } from "../model/lock.js";
 import { describeLock } from "../model/lock-description.js";
 import type { LockHolder } from "../model/plan.js";
 import { OWNER_FILE, lockPathFor, readLockHolder, realLockFacts } from "../observe/lock-holder.js";
-import { readStartTime } from "../util/process-info.js";
+import { readOwnKernelScope, readStartTime } from "../util/process-info.js";
 
 /**
  * The install-root lock (SPEC §4.7): one writer per versioned root.
@@ -18,9 +18,17 @@ import { readStartTime } from "../util/process-info.js";
  *   a swap never moves it. Its `owner.json` is written inside the same mkdir step (a custom fs
  *   adapter), before proper-lockfile stamps the directory's mtime, so the record exists from the
  *   moment the lock does and proper-lockfile's "is the mtime still ours" check stays valid.
- * - proper-lockfile refreshes the mtime while we hold the lock. Its own "stale by age" rule is
- *   switched off (a live holder is never expired by age alone: openclaw #74818); staleness is
- *   decided by `assessLockOwner` (dead pid, recycled pid, no evidence + age, other host + age).
+ * - proper-lockfile refreshes the mtime every LOCK_REFRESH_MS while we hold the lock. Its own
+ *   "stale by age" rule is switched off (a live holder is never expired by age alone: openclaw
+ *   #74818); staleness is decided by `assessLockOwner` (dead pid, recycled pid, no evidence + age,
+ *   other host + age).
+ * - owner.json names where our pid means something: our PID namespace (the inode of
+ *   /proc/self/ns/pid) and the boot id. A reader checks the pid against its own process table only
+ *   when hostname, boot id and PID namespace all match its own; a holder in another container on
+ *   the same host (issue 15: its pid 1 read as our recycled pid 1, and the lock was stolen) is
+ *   live while it keeps refreshing the lock, and stale only once it stopped for
+ *   FOREIGN_STALE_AFTER_MS. So the refresh is what keeps our lock ours for such a reader: it must
+ *   never be switched off while we hold the lock.
  * - The wait is asynchronous (openclaw 4.30 froze the event loop with Atomics.wait), names the
  *   holder, and is bounded by the timeout.
  * - Release removes the lock only while `owner.json` still carries our nonce (openclaw 4.30
@@ -50,7 +58,6 @@ export interface AcquireOptions {
 
 /** Disables proper-lockfile's age-only staleness; ours is assessLockOwner. */
 const NEVER_STALE_MS = 2 ** 40;
-const REFRESH_MS = 5_000;
 /** A reclaim marker older than this was left by a reclaimer that died in its tiny window. */
 const RECLAIM_MARKER_STALE_MS = 30_000;
 
@@ -87,7 +94,7 @@ export const acquireLock = async (
         lockfilePath: lockDir,
         realpath: false,
         stale: NEVER_STALE_MS,
-        update: REFRESH_MS,
+        update: LOCK_REFRESH_MS,
         retries: 0,
         fs: ownerWritingFs(lockDir, owner),
         onCompromised: (err: Error) => {
@@ -157,6 +164,7 @@ const ownerRecord = (command: string): OwnerRecord => ({
   starttime: readStartTime(process.pid),
   createdAt: Date.now(),
   command,
+  ...readOwnKernelScope(),
   nonce: randomBytes(12).toString("hex"),
 });
 

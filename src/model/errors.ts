@@ -164,7 +164,8 @@ export const lockTimeout = (path: string, holder: string, waitedMs: number): Plu
   message:
     `timed out after ${Math.round(waitedMs / 1000)}s waiting for the install-root lock ${path}, held by ${holder}. ` +
     `Fix: wait for that process to finish, raise --lock-timeout, or stop it if it is stuck (the lock is ` +
-    `reclaimed at once when its holder is gone).`,
+    `reclaimed at once when its holder is gone; a holder this host cannot check by pid, in another ` +
+    `PID namespace or on another host, once it has stopped refreshing the lock for the time named above).`,
 });
 
 export const lockLost = (path: string, detail: string): PlugdepsError => ({

@@ -1,4 +1,5 @@
 import * as os from "node:os";
+import * as nodeFs from "node:fs";
 import * as fs from "./observed-fs.js";
 import { errnoCode } from "../model/errors.js";
 
@@ -36,6 +37,52 @@ export const parseStartTime = (stat: string): number | null => {
 };
 
 /**
+ * Where a pid means something. A pid names a process only inside one PID namespace of one running
+ * kernel: two containers on one host (same hostname when they share the host's UTS namespace, or
+ * set the same name) each have their pid 1, and a pid recorded before a reboot names nothing after
+ * it. So a lock record carries these two facts beside the pid, and a pid is checked against our
+ * process table only when both match ours (SPEC §4.7, issue 15).
+ *
+ * Read with plain node:fs, not the observation journal: they are facts about this process, fixed
+ * for its lifetime (setns(CLONE_NEWPID) changes only the namespace of later children), not about
+ * the disk a plan is computed from. Read once.
+ */
+export interface KernelScope {
+  /**
+   * The inode of `/proc/self/ns/pid` (`pid:[4026531836]` is the initial namespace): it identifies
+   * the PID namespace for as long as it exists. Null where unreadable (no /proc, not Linux).
+   */
+  readonly pidNamespace: number | null;
+  /** `/proc/sys/kernel/random/boot_id`: new at every boot. Null where unreadable. */
+  readonly bootId: string | null;
+}
+
+let ownScope: KernelScope | undefined;
+
+export const readOwnKernelScope = (): KernelScope => {
+  ownScope ??= { pidNamespace: readOwnPidNamespace(), bootId: readBootId() };
+  return ownScope;
+};
+
+const readOwnPidNamespace = (): number | null => {
+  try {
+    const ino = nodeFs.statSync("/proc/self/ns/pid").ino;
+    return Number.isSafeInteger(ino) && ino > 0 ? ino : null;
+  } catch {
+    return null;
+  }
+};
+
+const readBootId = (): string | null => {
+  try {
+    const id = nodeFs.readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+    return id === "" ? null : id;
+  } catch {
+    return null;
+  }
+};
+
+/**
  * Is this pid a process that still runs (not a zombie waiting to be reaped)? A SIGKILLed orphan
  * stays a zombie until its new parent reaps it, and `kill(pid, 0)` succeeds on a zombie.
  */
@@ -56,6 +103,10 @@ export const isPidRunning = (pid: number): boolean => {
 
 /** Linux's PID_MAX_LIMIT (2^22, the most /proc/sys/kernel/pid_max allows): no pid is larger. */
 export const PID_MAX_LIMIT = 4_194_304;
+
+/** Could a process have this pid at all (a positive integer no larger than PID_MAX_LIMIT)? */
+export const isPossiblePid = (pid: number): boolean =>
+  Number.isInteger(pid) && pid > 0 && pid <= PID_MAX_LIMIT;
 
 /** The machine, as far as liveness needs it; injectable so tests can fake other processes. */
 export interface ProcessProbes {
@@ -114,7 +165,7 @@ export const judgeLiveness = (recorded: RecordedProcess, probes: ProcessProbes):
   const { pid, starttime, hostname } = recorded;
   if (hostname !== undefined && hostname !== probes.hostname) return { _tag: "OtherHost", hostname };
   if (pid === undefined) return { _tag: "NoPid" };
-  if (!(Number.isInteger(pid) && pid > 0 && pid <= PID_MAX_LIMIT)) return { _tag: "ImpossiblePid" };
+  if (!isPossiblePid(pid)) return { _tag: "ImpossiblePid" };
   if (!probes.isAlive(pid)) return { _tag: "NotRunning" };
   if (starttime === null || starttime === undefined) return { _tag: "StartTimeUnknown" };
   const now = probes.startTime(pid);

@@ -32,7 +32,12 @@ import type { Action, Debris, InstallSet, LockHolder } from "../../src/model/pla
 import { Settings } from "../../src/model/settings.js";
 import { RootState } from "../../src/model/state.js";
 import type { Installed } from "../../src/observe/installed-package.js";
-import { type LockFacts, OWNERLESS_STALE_AFTER_MS, assessLockOwner } from "../../src/observe/lock-holder.js";
+import {
+  FOREIGN_STALE_AFTER_MS,
+  type LockFacts,
+  OWNERLESS_STALE_AFTER_MS,
+  assessLockOwner,
+} from "../../src/observe/lock-holder.js";
 import { PID_MAX_LIMIT } from "../../src/util/process-info.js";
 import type { OwnedRoot } from "../../src/observe/versioned-roots.js";
 import { checkPackageName, checkSpec } from "../../src/desired/dependency-spec.js";
@@ -538,6 +543,8 @@ describe("fuzz: names and specs", () => {
 describe("fuzz: lock owner assessment", () => {
   it("only plausible pids reach the liveness probe; a live holder with its start time is never stale", () => {
     const HOST = "this-host";
+    const NS = 4026531836;
+    const BOOT = "this-boot";
     const ownerArb = fc.option(
       fc.record({
         pid: fc.oneof(
@@ -549,6 +556,8 @@ describe("fuzz: lock owner assessment", () => {
         starttime: fc.option(fc.nat(), { nil: null }),
         createdAt: fc.nat(),
         command: fc.constant("plugdeps apply"),
+        pidNamespace: fc.option(fc.constantFrom(NS, NS + 1), { nil: null }),
+        bootId: fc.option(fc.constantFrom(BOOT, "other-boot"), { nil: null }),
       }),
       { nil: null },
     );
@@ -563,6 +572,8 @@ describe("fuzz: lock owner assessment", () => {
           const now = 1_000_000_000;
           const facts: LockFacts = {
             hostname: HOST,
+            pidNamespace: NS,
+            bootId: BOOT,
             now,
             isAlive: (pid) => {
               probed.push(pid);
@@ -581,10 +592,18 @@ describe("fuzz: lock owner assessment", () => {
             // No evidence: age alone decides.
             expect(verdict.state).toBe(ageMs > OWNERLESS_STALE_AFTER_MS ? "stale" : "unknown");
           }
-          if (plausible && alive && owner.starttime !== null && runningStart === owner.starttime) {
+          // The pid names a process in our table only in our boot and PID namespace (issue 15).
+          const ours = plausible && owner.bootId === BOOT && owner.pidNamespace === NS;
+          if (plausible && !ours) {
+            // Another (or an unknown) boot or PID namespace: never probed, live while refreshed.
+            expect(probed).toEqual([]);
+            const limit = owner.bootId === "other-boot" ? OWNERLESS_STALE_AFTER_MS : FOREIGN_STALE_AFTER_MS;
+            expect(verdict.state).toBe(ageMs > limit ? "stale" : "live");
+          }
+          if (ours && alive && owner.starttime !== null && runningStart === owner.starttime) {
             expect(verdict.state).toBe("live");
           }
-          if (verdict.state === "live") expect(plausible && alive).toBe(true);
+          if (verdict.state === "live") expect(plausible && (alive || !ours)).toBe(true);
         },
       ),
       runs(2000),

@@ -3,9 +3,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import * as E from "fp-ts/lib/Either.js";
+import { LockOwner as LockOwnerCodec } from "../../src/model/lock.js";
 import type { LockOwner } from "../../src/model/lock.js";
 import {
   assessLockOwner,
+  FOREIGN_STALE_AFTER_MS,
+  foreignStaleAfterMs,
   type LockFacts,
   lockPathFor,
   OWNER_FILE,
@@ -13,7 +17,7 @@ import {
   readLockHolder,
   realLockFacts,
 } from "../../src/observe/lock-holder.js";
-import { isPidAlive, readStartTime } from "../../src/util/process-info.js";
+import { isPidAlive, readOwnKernelScope, readStartTime } from "../../src/util/process-info.js";
 import { mkdirp, writeFile } from "../support/trees.js";
 import { tempDir } from "../support/temp.js";
 
@@ -22,10 +26,15 @@ const tmp = tempDir("observe-lock");
 const HOST = "this-host";
 const NOW = 1_800_000_000_000;
 const HOUR = 3_600_000;
+const BOOT = "6f1c0e4a-0000-4000-8000-000000000001";
+const PIDNS = 4026531836;
+const OTHER_PIDNS = 4026532175;
 
-/** A fake world: which pids run and with which start time. */
+/** A fake world: which pids run and with which start time (in our boot and PID namespace). */
 const factsWith = (running: Readonly<Record<number, number | null>>): LockFacts => ({
   hostname: HOST,
+  bootId: BOOT,
+  pidNamespace: PIDNS,
   now: NOW,
   isAlive: (pid) => Object.hasOwn(running, pid),
   startTime: (pid) => running[pid] ?? null,
@@ -37,8 +46,22 @@ const owner = (o: Partial<LockOwner> = {}): LockOwner => ({
   starttime: 1000,
   createdAt: NOW - HOUR,
   command: "plugdeps apply",
+  pidNamespace: PIDNS,
+  bootId: BOOT,
   ...o,
 });
+
+/** The same fake world, but every pid-probe call is recorded (a foreign pid must not be probed). */
+const probing = (running: Readonly<Record<number, number | null>>) => {
+  const probed: number[] = [];
+  const base = factsWith(running);
+  const facts: LockFacts = {
+    ...base,
+    isAlive: (pid) => (probed.push(pid), base.isAlive(pid)),
+    startTime: (pid) => (probed.push(pid), base.startTime(pid)),
+  };
+  return { facts, probed };
+};
 
 describe("assessLockOwner (SPEC §4.7)", () => {
   it("a dead pid is stale at once, even a second old", () => {
@@ -98,6 +121,102 @@ describe("assessLockOwner (SPEC §4.7)", () => {
       expect(assessLockOwner(o, NOW - 1000, factsWith({})).state).toBe("unknown");
       expect(assessLockOwner(o, NOW - HOUR, factsWith({})).state).toBe("stale");
     }
+  });
+
+  describe("where the pid means something: hostname, boot id and PID namespace all ours (issue 15)", () => {
+    const foreign = owner({ pid: 1 as LockOwner["pid"], pidNamespace: OTHER_PIDNS, starttime: 42 });
+
+    it("another PID namespace, refreshed recently: live, and our pid 1 (another process) is never probed", () => {
+      // Our pid 1 runs with another start time: judged here it would be "recycled", stale at once.
+      const { facts, probed } = probing({ 1: 7 });
+      const v = assessLockOwner(foreign, NOW - 2_000, facts);
+      expect(v.state).toBe("live");
+      expect(v.detail).toBe(
+        `pid 1 in another PID namespace (pid:[${OTHER_PIDNS}]; ours is pid:[${PIDNS}]), refreshed 2s ago ` +
+          `(live while it refreshes the lock, stale after 60s without a refresh)`,
+      );
+      expect(probed).toEqual([]);
+      // dead here: says nothing about the other namespace either
+      expect(assessLockOwner(foreign, NOW - 2_000, factsWith({})).state).toBe("live");
+      // live right up to the threshold, however old the record itself is
+      expect(assessLockOwner(foreign, NOW - FOREIGN_STALE_AFTER_MS, factsWith({})).state).toBe("live");
+    });
+
+    it("another PID namespace, no refresh for longer than FOREIGN_STALE_AFTER_MS: stale", () => {
+      const { facts, probed } = probing({ 1: 42 }); // even our pid 1 with the same start time
+      const v = assessLockOwner(foreign, NOW - FOREIGN_STALE_AFTER_MS - 1_000, facts);
+      expect(v.state).toBe("stale");
+      expect(v.detail).toMatch(/^pid 1 in another PID namespace .*, not refreshed for 61s \(live while/);
+      expect(probed).toEqual([]);
+    });
+
+    it("another boot id (a previous boot, or another machine with our name): the refresh rule, 2 min", () => {
+      const otherBoot = owner({ bootId: "another-boot" });
+      const { facts, probed } = probing({ 4242: 1000 });
+      const young = assessLockOwner(otherBoot, NOW - 30_000, facts);
+      expect(young.state).toBe("live");
+      expect(young.detail).toMatch(/^pid 4242 under another boot id \(another-boot: a previous boot/);
+      // more than the same-clock threshold, less than the other-clock one: still live
+      expect(assessLockOwner(otherBoot, NOW - FOREIGN_STALE_AFTER_MS - 1_000, facts).state).toBe("live");
+      expect(assessLockOwner(otherBoot, NOW - OWNERLESS_STALE_AFTER_MS - 1_000, facts).state).toBe("stale");
+      // a dead pid here is no evidence for another boot
+      expect(assessLockOwner(otherBoot, NOW - 1_000, factsWith({})).state).toBe("live");
+      expect(probed).toEqual([]);
+    });
+
+    it("a record without namespace or boot id (an older plugdeps): the pid is not checked, the refresh rule", () => {
+      const { pidNamespace: _ns, bootId: _boot, ...old } = owner();
+      const noNs = owner({ pidNamespace: null });
+      for (const record of [old, noNs]) {
+        const { facts, probed } = probing({}); // dead here: would have been "stale at once"
+        const v = assessLockOwner(record, NOW - 3_000, facts);
+        expect(v.state).toBe("live");
+        expect(v.detail).toMatch(
+          /^pid 4242 in an unknown PID namespace \(the record names no (boot id|PID namespace)\)/,
+        );
+        expect(assessLockOwner(record, NOW - FOREIGN_STALE_AFTER_MS - 1_000, facts).state).toBe("stale");
+        expect(probed).toEqual([]);
+      }
+      // and the old codec shape still decodes
+      expect(E.isRight(LockOwnerCodec.decode(old))).toBe(true);
+    });
+
+    it("our own PID namespace unreadable (no /proc): the refresh rule", () => {
+      const facts = { ...factsWith({}), pidNamespace: null };
+      expect(assessLockOwner(owner(), NOW - 1_000, facts).state).toBe("live");
+      expect(assessLockOwner(owner(), NOW - FOREIGN_STALE_AFTER_MS - 1_000, facts).state).toBe("stale");
+    });
+
+    it("the same hostname, boot id and PID namespace: the pid rules as before", () => {
+      expect(assessLockOwner(owner(), NOW - 1_000, factsWith({})).state).toBe("stale"); // dead
+      expect(assessLockOwner(owner(), NOW - 1_000, factsWith({ 4242: 999 })).state).toBe("stale"); // recycled
+      expect(assessLockOwner(owner(), NOW - 30 * 24 * HOUR, factsWith({ 4242: 1000 })).state).toBe("live");
+    });
+
+    it("another hostname: the age rule as before, whatever the namespace fields say", () => {
+      const v = assessLockOwner(
+        owner({ hostname: "other-host", pidNamespace: OTHER_PIDNS }),
+        NOW - 1_000,
+        factsWith({}),
+      );
+      expect(v.state).toBe("unknown");
+      expect(v.detail).toMatch(/held on another host \(other-host\)/);
+    });
+
+    it("the test-only override can shorten the foreign threshold, never below 3 refreshes, never lengthen it", () => {
+      expect(foreignStaleAfterMs({})).toBe(FOREIGN_STALE_AFTER_MS);
+      expect(foreignStaleAfterMs({ PLUGDEPS_TEST_FOREIGN_LOCK_STALE_MS: "20000" })).toBe(20_000);
+      expect(foreignStaleAfterMs({ PLUGDEPS_TEST_FOREIGN_LOCK_STALE_MS: "0" })).toBe(15_000);
+      expect(foreignStaleAfterMs({ PLUGDEPS_TEST_FOREIGN_LOCK_STALE_MS: "-5" })).toBe(15_000);
+      expect(foreignStaleAfterMs({ PLUGDEPS_TEST_FOREIGN_LOCK_STALE_MS: "9999999" })).toBe(
+        FOREIGN_STALE_AFTER_MS,
+      );
+      expect(foreignStaleAfterMs({ PLUGDEPS_TEST_FOREIGN_LOCK_STALE_MS: "soon" })).toBe(
+        FOREIGN_STALE_AFTER_MS,
+      );
+      const facts = { ...factsWith({}), foreignStaleAfterMs: 15_000 };
+      expect(assessLockOwner(owner({ pidNamespace: OTHER_PIDNS }), NOW - 16_000, facts).state).toBe("stale");
+    });
   });
 
   it("fast-check: a live same-host holder with its start time is never stale, at any age", () => {
@@ -190,6 +309,7 @@ describe("readLockHolder on real directories", () => {
           pid: process.pid as LockOwner["pid"],
           hostname: os.hostname(),
           starttime: readStartTime(process.pid),
+          ...readOwnKernelScope(),
         }),
       ),
     );
@@ -202,7 +322,12 @@ describe("readLockHolder on real directories", () => {
     const start = readStartTime(process.pid);
     expect(isPidAlive(process.pid)).toBe(true);
     const r = root();
-    const record = owner({ pid: process.pid as LockOwner["pid"], hostname: os.hostname(), starttime: start });
+    const record = owner({
+      pid: process.pid as LockOwner["pid"],
+      hostname: os.hostname(),
+      starttime: start,
+      ...readOwnKernelScope(),
+    });
     writeFile(path.join(r.lock, OWNER_FILE), JSON.stringify(record));
     const old = new Date(Date.now() - 24 * HOUR);
     fs.utimesSync(r.lock, old, old);
@@ -228,6 +353,7 @@ describe("readLockHolder on real directories", () => {
       pid: process.pid as LockOwner["pid"],
       hostname: os.hostname(),
       starttime: start + 1,
+      ...readOwnKernelScope(),
     });
     writeFile(path.join(r.lock, OWNER_FILE), JSON.stringify(record));
     expect(readLockHolder(r.root, realLockFacts())).toMatchObject({ state: "stale" });

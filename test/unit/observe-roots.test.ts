@@ -12,9 +12,11 @@ const tmp = tempDir("observe-roots");
 
 const HOST = "openclaw";
 const NOW = Date.now();
-/** Pid 777 runs with start time 5; nothing else runs. */
+/** Pid 777 runs with start time 5; nothing else runs (in our PID namespace 4026531836). */
 const facts: LockFacts = {
   hostname: "box",
+  bootId: "boot-a",
+  pidNamespace: 4026531836,
   now: NOW,
   isAlive: (pid) => pid === 777,
   startTime: (pid) => (pid === 777 ? 5 : null),
@@ -58,6 +60,8 @@ describe("readRoot", () => {
       starttime: 5,
       createdAt: NOW,
       command: "plugdeps apply",
+      pidNamespace: 4026531836,
+      bootId: "boot-a",
     };
     writeFile(path.join(lockPathFor(root), OWNER_FILE), JSON.stringify(owner));
     const got = readRoot(root, HOST, facts);
