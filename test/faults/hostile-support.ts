@@ -11,7 +11,7 @@ import { STATE_DIR, STATE_FILE } from "../../src/model/layout.js";
 import { OpenClawConfig } from "../../src/hosts/openclaw/config-codec.js";
 import { RootState } from "../../src/model/state.js";
 import { readHostIdentity, versionedRootName } from "../../src/observe/host-identity.js";
-import { readStartTime } from "../../src/util/process-info.js";
+import { readOwnKernelScope, readStartTime } from "../../src/util/process-info.js";
 import { runCli } from "../../src/cli/program.js";
 import { CLI, copyFixture, REPO_ROOT, snapshotTree, targetArgs, type TreeEntry } from "../support/cli.js";
 import { tempDir } from "../support/temp.js";
@@ -253,6 +253,9 @@ const placeholders = (p: {
     // is practically impossible: the kernel hands out pids in increasing order).
     deadpid: String(deadPid()),
     starttime: String(readStartTime(process.pid) ?? 0),
+    // Where a pid means something (SPEC §4.7): a record without these is judged by its refreshes.
+    pidns: JSON.stringify(readOwnKernelScope().pidNamespace),
+    bootid: readOwnKernelScope().bootId ?? "",
     hostname: os.hostname(),
   };
 };

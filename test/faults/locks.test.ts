@@ -26,6 +26,7 @@ import {
   writeChain,
 } from "./support.js";
 import { procStartTime } from "../support/process.js";
+import { readOwnKernelScope } from "../../src/util/process-info.js";
 
 /**
  * The install-root lock's staleness rules (SPEC §4.7), with forged `<root>.lock/owner.json`
@@ -105,6 +106,9 @@ interface Forged {
   readonly starttime?: number | null;
   readonly createdAt?: number;
   readonly command?: string;
+  /** Default: ours (a pid is judged by our process table only in our boot and PID namespace). */
+  readonly pidNamespace?: number | null;
+  readonly bootId?: string | null;
 }
 
 /** Writes `<root>.lock/owner.json` (or raw bytes, or nothing) and sets the dir's mtime. */
@@ -122,6 +126,9 @@ const forgeLock = (owner: Forged | string | null, ageMs = 0): string | null => {
             starttime: owner.starttime === undefined ? 1 : owner.starttime,
             createdAt: owner.createdAt ?? Date.now() - ageMs,
             command: owner.command ?? "plugdeps apply (forged)",
+            pidNamespace:
+              owner.pidNamespace === undefined ? readOwnKernelScope().pidNamespace : owner.pidNamespace,
+            bootId: owner.bootId === undefined ? readOwnKernelScope().bootId : owner.bootId,
           });
     fs.writeFileSync(file, text);
   }

@@ -16,6 +16,7 @@ import {
   spawnLines,
 } from "../support/apply.js";
 import { writeOwnedRoot } from "../support/trees.js";
+import { readOwnKernelScope } from "../../src/util/process-info.js";
 import { readOnlyMountUnavailable, runCliReadOnly, runsHere } from "../support/readonly-mount.js";
 
 /**
@@ -45,6 +46,8 @@ const writeStaleLock = (root: string): string => {
     starttime: 12345,
     createdAt: Date.now() - HOURS,
     command: "plugdeps apply",
+    // this boot and PID namespace: the dead pid is judged here (stale at once)
+    ...readOwnKernelScope(),
   };
   fs.writeFileSync(path.join(lock, "owner.json"), `${JSON.stringify(owner)}\n`);
   return lock;

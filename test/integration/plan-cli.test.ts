@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { PlanDocument } from "../../src/model/plan.js";
-import { readStartTime } from "../../src/util/process-info.js";
+import { readOwnKernelScope, readStartTime } from "../../src/util/process-info.js";
 import {
   configFixture,
   copyFixture,
@@ -601,6 +601,7 @@ describe("a lock held by a live process", () => {
       starttime: readStartTime(process.pid),
       createdAt: Date.now(),
       command: "plugdeps apply (integration test)",
+      ...readOwnKernelScope(),
     };
     fs.writeFileSync(path.join(lockDir, "owner.json"), `${JSON.stringify(owner)}\n`);
     const lockBefore = snapshotTree(lockDir);
