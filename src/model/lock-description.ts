@@ -22,7 +22,12 @@ export interface LockDescription {
    * without a readable owner is still described: it blocks apply until reclaimed.
    */
   readonly holder: string;
-  /** The observer's detail (why live, stale or undecided), null when empty. */
+  /**
+   * The observer's detail (why live, stale or undecided), null when empty. It says where the pid
+   * was judged: by our process table (`pid N is running`, `was recycled`), or, for a holder whose
+   * pid means nothing here, by its refreshes (`pid 1 in another PID namespace (...), refreshed 2s
+   * ago`), so a wait or timeout never presents another container's pid 1 as ours.
+   */
   readonly detail: string | null;
   /** `holder; detail` on one line (the holder alone when there is no detail). */
   readonly oneLine: string;

@@ -50,7 +50,9 @@ export const parseStartTime = (stat: string): number | null => {
 export interface KernelScope {
   /**
    * The inode of `/proc/self/ns/pid` (`pid:[4026531836]` is the initial namespace): it identifies
-   * the PID namespace for as long as it exists. Null where unreadable (no /proc, not Linux).
+   * the PID namespace for as long as it exists. Null where unreadable (no /proc, not Linux). The
+   * kernel may reuse the number once a namespace is gone; then every process of the recorded one is
+   * gone too, so judging its pid here finds it dead or recycled (another start time): still right.
    */
   readonly pidNamespace: number | null;
   /** `/proc/sys/kernel/random/boot_id`: new at every boot. Null where unreadable. */
