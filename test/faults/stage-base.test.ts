@@ -319,11 +319,19 @@ describe("read-only commands on a converged stage base the user cannot write (it
 });
 
 describe("names and modes (items 10, 13)", () => {
-  it("a plugin directory of ~250 characters in an isolated set: the apply succeeds", async () => {
+  it("a plugin directory of 210 characters in an isolated set: the apply succeeds", async () => {
     const sb = makeSmallSandbox("pnpm");
+    // Two plugins against one: the long-named one is the smaller side, so it gets its own set.
     addPlugin(sb.host, "first", { "@fixture/markdown": "^1.0.0" });
-    addPlugin(sb.host, `long-${"x".repeat(245)}`, { "@fixture/markdown": "^2.0.0" });
-    expectExit0(await runCliProcess(sb, applyOf(sb)));
+    addPlugin(sb.host, "second", { "@fixture/markdown": "^1.0.0" });
+    // 210 characters: a valid id (at most 214), whose log name would pass 255.
+    addPlugin(sb.host, `long-${"x".repeat(205)}`, { "@fixture/markdown": "^2.0.0" });
+    const r = expectExit0(await runCliProcess(sb, applyOf(sb)));
+    const logs = fs.readdirSync(path.join(stageOf(sb), ".plugdeps", "logs"));
+    expect(
+      logs.some((n) => /-[0-9a-f]{12}\.log$/.test(n) && n.length <= 120),
+      `${logs.join("\n")}\n${describeEnded(r)}`,
+    ).toBe(true);
   });
 
   it("under umask 000, nothing in the generation is group- or world-writable", async () => {
