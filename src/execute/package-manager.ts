@@ -4,10 +4,13 @@ import * as E from "fp-ts/lib/Either.js";
 import type { Options } from "execa";
 import {
   fsError,
+  installInterrupted,
+  installTimedOut,
   packageManagerFailed,
   packageManagerNotFound,
   type PlugdepsError,
 } from "../model/errors.js";
+import { describeRegistry, type RegistryInfo, registryFor, registryInLog } from "./registry-config.js";
 
 /**
  * Running pnpm or npm hermetically (SPEC §4.10). The rules, each from a past failure:
@@ -153,22 +156,46 @@ export interface InstallRun {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** For messages: what this run installs. */
   readonly packages: readonly string[];
+  /** For messages: the install set (`shared`, `plugin:<id>`). */
+  readonly set?: string;
+  /** SIGTERM/SIGINT: the manager's whole process group is stopped and the run fails as Aborted. */
   readonly signal?: AbortSignal;
+  /**
+   * The install timeout (`--install-timeout`): after this long the manager's whole process group
+   * is stopped and the run fails as InstallTimeout, naming the registry. None: no bound.
+   */
+  readonly timeoutMs?: number;
+  /** Between SIGTERM to the group and SIGKILL (default KILL_GRACE_MS). */
+  readonly killGraceMs?: number;
   /** Called about once a second while the manager runs (progress on a TTY). */
   readonly onTick?: (elapsedMs: number, lastLogLine: string) => void;
   /** Called with the manager's pid as soon as it is spawned (apply records it in the stage). */
   readonly onSpawn?: (pid: number) => void;
 }
 
+/** A stopped manager gets this long after SIGTERM to its group before SIGKILL. */
+export const KILL_GRACE_MS = 3_000;
+/** After the leader exits, how long the rest of its group may take to go (SIGKILLed). */
+const GROUP_GONE_MS = 5_000;
+
 /**
  * Runs one install in `cwd`. Output goes to the log file only; on failure the error carries the
  * exit code or signal and the log's last lines. With PLUGDEPS_SPAWN_LOG set, every spawn appends a
  * line there (tests count package-manager runs with it instead of timing anything).
+ *
+ * The manager is spawned detached, so it leads a process group of its own: pnpm and npm start
+ * children of their own (workers, git, node-gyp), and stopping only the pid we started left them
+ * running in the stage (issue 15 item 12). On the install timeout or an abort (SIGTERM/SIGINT),
+ * the whole group gets SIGTERM, then SIGKILL after a grace; whatever of the group outlives its
+ * leader is SIGKILLed too, and if plugdeps itself exits meanwhile, its `exit` hook kills the
+ * group. A terminal's Ctrl-C no longer reaches the manager directly: plugdeps stops it.
  */
 export const runInstall = async (
   pm: PackageManager,
   run: InstallRun,
 ): Promise<E.Either<PlugdepsError, void>> => {
+  const what = describeRun(run);
+  if (run.signal?.aborted === true) return E.left(installInterrupted(pm.name, what));
   let fd: number;
   try {
     fs.mkdirSync(path.dirname(run.logFile), { recursive: true });
@@ -194,6 +221,7 @@ export const runInstall = async (
       ),
     );
   }
+  let group: ProcessGroup | null = null;
   try {
     if (spawnLog !== undefined && spawnLog !== "") fs.appendFileSync(spawnLog, `${pm.name} ${run.cwd}\n`);
     const options: Options = {
@@ -205,7 +233,9 @@ export const runInstall = async (
       stderr: { file: run.logFile, append: true },
       buffer: false,
       reject: false,
-      ...(run.signal ? { cancelSignal: run.signal } : {}),
+      // Its own process group (see above); execa's `cleanup` does not apply to a detached
+      // subprocess, the group's `exit` hook below does that job.
+      detached: true,
     };
     // Loaded here, not at the top: only a run that installs needs execa, and importing it cost
     // every `plan` and no-op `apply` ~12 ms (it is a chunk of its own in the CLI bundle).
@@ -216,10 +246,45 @@ export const runInstall = async (
         ? null
         : setInterval(() => run.onTick?.(Date.now() - started, tailOf(run.logFile, 1)), 1000);
     const child = execa(pm.command, args, options);
-    if (child.pid !== undefined) run.onSpawn?.(child.pid);
+    if (child.pid !== undefined) {
+      group = processGroup(child.pid, run.killGraceMs ?? KILL_GRACE_MS);
+      run.onSpawn?.(child.pid);
+    }
+    const g = group;
+    const timer =
+      g !== null && run.timeoutMs !== undefined && run.timeoutMs > 0
+        ? setTimeout(() => g.stop("timeout"), run.timeoutMs)
+        : null;
+    const onAbort = () => g?.stop("aborted");
+    run.signal?.addEventListener("abort", onAbort, { once: true });
+    // It may have come while execa was loading (the check at the top was before an await).
+    if (isAborted(run.signal)) onAbort();
     const result = await child.finally(() => {
       if (ticker !== null) clearInterval(ticker);
+      if (timer !== null) clearTimeout(timer);
+      run.signal?.removeEventListener("abort", onAbort);
     });
+    // The leader is gone: nothing of its group may outlive it in the stage.
+    await group?.reap();
+    const stopped = group?.stoppedFor() ?? null;
+    if (stopped === "aborted") return E.left(installInterrupted(pm.name, what));
+    const registry = registryFor(run.env, run.packages.map(nameOf));
+    if (stopped === "timeout") {
+      const text = readLog(run.logFile);
+      const seen = registryInLog(text);
+      const diagnosis = diagnoseInstallLog(text, run.cwd, run.cacheDir, registry);
+      return E.left(
+        installTimedOut(
+          pm.name,
+          run.timeoutMs ?? 0,
+          what,
+          { url: seen ?? registry.url, described: describeRegistry(registry) },
+          run.logFile,
+          tailOf(run.logFile, 15),
+          diagnosis?.cause ?? null,
+        ),
+      );
+    }
     if (result.exitCode === 0 && !result.isTerminated && !result.failed) return E.right(undefined);
     const failed = packageManagerFailed(
       pm.name,
@@ -229,7 +294,7 @@ export const runInstall = async (
       tailOf(run.logFile, 25),
       run.packages,
     );
-    const diagnosis = diagnoseInstallLog(readLog(run.logFile), run.cwd, run.cacheDir);
+    const diagnosis = diagnoseInstallLog(readLog(run.logFile), run.cwd, run.cacheDir, registry);
     return E.left(diagnosis === null ? failed : withDiagnosis(failed, diagnosis));
   } catch (err) {
     return E.left(
@@ -241,7 +306,96 @@ export const runInstall = async (
       ),
     );
   } finally {
+    group?.release();
     fs.closeSync(fd);
+  }
+};
+
+const isAborted = (signal: AbortSignal | undefined): boolean => signal?.aborted === true;
+
+/** `[shared] @a/b@^1, c@2` for messages. */
+const describeRun = (run: InstallRun): string =>
+  `${run.set === undefined ? "" : `[${run.set}] `}${run.packages.join(", ") || "the manifest"}`;
+
+/** `@scope/name@^1` -> `@scope/name`. */
+const nameOf = (spec: string): string => {
+  const at = spec.indexOf("@", 1);
+  return at === -1 ? spec : spec.slice(0, at);
+};
+
+interface ProcessGroup {
+  /** SIGTERM to the whole group now, SIGKILL after the grace. Once; the first reason wins. */
+  readonly stop: (why: "timeout" | "aborted") => void;
+  readonly stoppedFor: () => "timeout" | "aborted" | null;
+  /** After the leader exited: SIGKILL what is left of the group, and wait (bounded) until it is gone. */
+  readonly reap: () => Promise<void>;
+  /** Drop the timers and the process `exit` hook. */
+  readonly release: () => void;
+}
+
+const processGroup = (pgid: number, graceMs: number): ProcessGroup => {
+  let why: "timeout" | "aborted" | null = null;
+  let grace: NodeJS.Timeout | null = null;
+  // If plugdeps exits while the manager runs (a second signal, process.exit anywhere), the group
+  // must not run on in a stage nobody will remove until the next run.
+  const onExit = () => signalGroup(pgid, "SIGKILL");
+  process.on("exit", onExit);
+  return {
+    stop: (reason) => {
+      if (why !== null) return;
+      why = reason;
+      signalGroup(pgid, "SIGTERM");
+      grace = setTimeout(() => signalGroup(pgid, "SIGKILL"), graceMs);
+    },
+    stoppedFor: () => why,
+    reap: async () => {
+      if (grace !== null) clearTimeout(grace);
+      if (!groupExists(pgid)) return;
+      signalGroup(pgid, "SIGKILL");
+      const deadline = Date.now() + GROUP_GONE_MS;
+      while (groupExists(pgid) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    release: () => {
+      if (grace !== null) clearTimeout(grace);
+      process.off("exit", onExit);
+    },
+  };
+};
+
+const signalGroup = (pgid: number, signal: NodeJS.Signals): void => {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // the group is gone already
+  }
+};
+
+/** Whether any process is left in the group (zombies waiting to be reaped by init do not count). */
+const groupExists = (pgid: number): boolean => {
+  try {
+    process.kill(-pgid, 0);
+  } catch {
+    return false;
+  }
+  // kill(0) also succeeds for zombies; /proc tells them apart (where there is a /proc).
+  try {
+    for (const entry of fs.readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      let stat: string;
+      try {
+        stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      } catch {
+        continue;
+      }
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      // fields[0] state, fields[2] pgrp
+      if (Number(fields[2]) === pgid && fields[0] !== "Z" && fields[0] !== "X") return true;
+    }
+    return false;
+  } catch {
+    return true;
   }
 };
 
@@ -259,7 +413,23 @@ export interface InstallDiagnosis {
   readonly fix: string;
 }
 
-export const diagnoseInstallLog = (log: string, cwd: string, cacheDir?: string): InstallDiagnosis | null => {
+export const diagnoseInstallLog = (
+  log: string,
+  cwd: string,
+  cacheDir?: string,
+  registry?: RegistryInfo,
+): InstallDiagnosis | null => {
+  // The registry the failed request went to (from the log), and the setting that chose it.
+  const contacted = registryInLog(log);
+  const where =
+    registry === undefined
+      ? contacted === null
+        ? "the registry"
+        : `the registry ${contacted}`
+      : contacted === null || sameOrigin(contacted, registry.url)
+        ? `the registry ${describeRegistry(registry)}`
+        : `the registry ${contacted} (configured: ${describeRegistry(registry)})`;
+  const setting = "registry= in .npmrc (npm_config_registry; @scope:registry= for a scope)";
   // The manager writes the stage (cwd) and its cache/store: the fuller of the two devices.
   const fullest = (): { dir: string; free: number | null } =>
     [cwd, ...(cacheDir === undefined ? [] : [cacheDir])]
@@ -297,7 +467,7 @@ export const diagnoseInstallLog = (log: string, cwd: string, cacheDir?: string):
     return {
       code: "E404",
       cause: `E404: the registry has no package ${missing.join(", ")}`,
-      fix: "check the dependency name in the plugin's package.json and the registry configured in .npmrc (registry=, @scope:registry=)",
+      fix: `check the dependency name in the plugin's package.json and ${where}; another registry is set with ${setting}`,
     };
   }
   if (/ERR_PNPM_NO_MATCHING_VERSION|\bETARGET\b|No matching version found/.test(log)) {
@@ -305,6 +475,27 @@ export const diagnoseInstallLog = (log: string, cwd: string, cacheDir?: string):
       code: "ETARGET",
       cause: "ETARGET: no published version satisfies a requested spec",
       fix: "check the specs and the versions the registry has published",
+    };
+  }
+  const auth =
+    /\b(E401|E403|ERR_PNPM_FETCH_401|ERR_PNPM_FETCH_403)\b|\b(401 Unauthorized|403 Forbidden)\b/.exec(log);
+  if (auth !== null) {
+    const code = /401/.test(auth[0]) ? "E401" : "E403";
+    const host = hostOf(contacted ?? registry?.url ?? null);
+    return {
+      code,
+      cause: `${code}: ${where} refused the request (${code === "E401" ? "not authenticated" : "not authorized"})`,
+      fix:
+        `set a token the registry accepts for this user: \`//${host ?? "<registry host>"}/:_authToken=...\` in .npmrc ` +
+        `(or the npm_config_//${host ?? "<registry host>"}/:_authToken variable), or point ${setting} at a registry this host may read`,
+    };
+  }
+  const dns = /\b(ENOTFOUND|EAI_AGAIN)\b/.exec(log);
+  if (dns !== null) {
+    return {
+      code: dns[1] ?? "ENOTFOUND",
+      cause: `${dns[1] ?? "ENOTFOUND"}: the host name of ${where} does not resolve`,
+      fix: `check the name in ${setting} and this host's DNS, then apply again (the live root is unchanged)`,
     };
   }
   // The socket's own code first (pnpm wraps it: `ERR_PNPM_META_FETCH_FAIL ... reason: read ECONNRESET`).
@@ -315,8 +506,8 @@ export const diagnoseInstallLog = (log: string, cwd: string, cacheDir?: string):
   if (net !== null) {
     return {
       code: net[1] ?? "ENETWORK",
-      cause: `the registry could not be reached (${net[1] ?? "network error"})`,
-      fix: "check the registry configured in .npmrc is up and reachable, then apply again (the live root is unchanged)",
+      cause: `${where} could not be reached (${net[1] ?? "network error"})`,
+      fix: `check that registry is up and reachable, or set the right one with ${setting}; then apply again (the live root is unchanged)`,
     };
   }
   if (/\b(EACCES|EPERM)\b|permission denied/i.test(log)) {
@@ -338,6 +529,24 @@ export const diagnoseInstallLog = (log: string, cwd: string, cacheDir?: string):
     };
   }
   return null;
+};
+
+const sameOrigin = (a: string, b: string): boolean => {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+};
+
+const hostOf = (url: string | null): string | null => {
+  if (url === null) return null;
+  try {
+    const u = new URL(url);
+    return `${u.host}${u.pathname.replace(/\/$/, "")}`;
+  } catch {
+    return null;
+  }
 };
 
 /** Below this, a device is reported as the likely reason a manager failed without saying why. */

@@ -47,13 +47,26 @@ export type PlugdepsError =
       readonly message: string;
     }
   | {
+      readonly _tag: "InstallTimeout";
+      readonly manager: string;
+      readonly timeoutMs: number;
+      readonly registry: string;
+      readonly log: string;
+      readonly message: string;
+    }
+  | {
       readonly _tag: "ValidationFailed";
       readonly root: string;
       readonly problems: readonly string[];
       readonly message: string;
     }
   | { readonly _tag: "PlanStale"; readonly path: string; readonly message: string }
-  | { readonly _tag: "Aborted"; readonly message: string }
+  | {
+      readonly _tag: "Aborted";
+      /** What a package manager was installing when it was stopped with its process group. */
+      readonly install?: string;
+      readonly message: string;
+    }
   | { readonly _tag: "PluginNotRecorded"; readonly plugin: string; readonly message: string };
 
 export type ErrorTag = PlugdepsError["_tag"];
@@ -204,6 +217,55 @@ export const packageManagerFailed = (
     `Fix: read the log; check the registry is reachable and every spec has a published version.`,
 });
 
+/**
+ * The package manager did not finish within the install timeout (issue 15 item 11: a registry
+ * that accepts connections and never answers held the lock ~16 minutes, then failed without a
+ * word). `what` names the set and packages, `registry` the registry and where it is configured.
+ */
+export const installTimedOut = (
+  manager: string,
+  timeoutMs: number,
+  what: string,
+  registry: { readonly url: string; readonly described: string },
+  log: string,
+  tail: string,
+  /** What the manager's log says went wrong meanwhile (a refused connection it kept retrying...). */
+  cause: string | null = null,
+): PlugdepsError => ({
+  _tag: "InstallTimeout",
+  manager,
+  timeoutMs,
+  registry: registry.url,
+  log,
+  message:
+    `the install of ${what} with ${manager} did not finish within ${formatDuration(timeoutMs)}, so ${manager} ` +
+    `and its whole process group were stopped; the live root is unchanged.\n` +
+    (cause === null
+      ? `The registry ${registry.described} did not answer in time (a registry that accepts connections and never ` +
+        `answers, or a very slow one, looks like this).\n`
+      : `Cause (from the log): ${cause}.\n`) +
+    `Last lines of ${log}:\n${tail
+      .split("\n")
+      .map((l) => `  | ${l}`)
+      .join("\n")}\n` +
+    `Fix: check the registry answers (e.g. \`curl -sI ${registry.url}\`) and fix registry= in .npmrc / ` +
+    `npm_config_registry if it is the wrong one, or raise --install-timeout (installTimeout in the settings file) ` +
+    `if the install is only slow.`,
+});
+
+/** `90s`, `10 min`, `1h 30 min`: durations in messages. */
+export const formatDuration = (ms: number): string => {
+  if (ms < 1000) return `${ms}ms`;
+  const s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  if (h === 0 && m === 0) return `${sec}s`;
+  return [h > 0 ? `${h}h` : "", m > 0 ? `${m} min` : "", sec > 0 ? `${sec}s` : ""]
+    .filter((x) => x !== "")
+    .join(" ");
+};
+
 export const validationFailed = (root: string, problems: readonly string[]): PlugdepsError => ({
   _tag: "ValidationFailed",
   root,
@@ -234,4 +296,13 @@ export const pluginNotRecorded = (plugin: string, searched: readonly string[]): 
 export const aborted = (what: string): PlugdepsError => ({
   _tag: "Aborted",
   message: `${what} was interrupted (SIGTERM/SIGINT); nothing was made live and the live root is unchanged.`,
+});
+
+/** SIGTERM/SIGINT while the package manager ran: it and its process group were stopped. */
+export const installInterrupted = (manager: string, what: string): PlugdepsError => ({
+  _tag: "Aborted",
+  install: `${what} with ${manager}`,
+  message:
+    `the install of ${what} was interrupted (SIGTERM/SIGINT): stopped ${manager} and its process group; ` +
+    `nothing was made live and the live root is unchanged.`,
 });

@@ -146,11 +146,14 @@ describe("registry failures", () => {
       await registry.stop();
       expect(fs.existsSync(`/proc/${pid ?? 0}`), "the registry process is gone").toBe(false);
       const failed = await pending;
-      // the request in flight was cut: the manager reports the reset, plugdeps names it as the cause
+      // the request in flight was cut: the manager reports the reset, plugdeps names it as the
+      // cause, with the registry and the setting that chose it (issue 15)
       expectInstallFailure(
         failed,
         "pnpm",
-        /the registry could not be reached \((ECONNRESET|socket hang up)\)/,
+        new RegExp(
+          `the registry http://127\\.0\\.0\\.1:${port}/ \\(registry= in ${npmrc.replace(/\./g, "\\.")}\\) could not be reached \\((ECONNRESET|socket hang up)\\)`,
+        ),
       );
       await expectPreviousIntact(sb, before);
       expect(fs.existsSync(path.join(before.root, "node_modules", "@fixture", "cli-tool"))).toBe(false);
@@ -283,5 +286,56 @@ describe("the cause read from a package-manager log", () => {
 
   it("says nothing it cannot read from the log", () => {
     expect(diagnoseInstallLog("$ pnpm install\nsomething unexpected happened\n", cwd)).toBeNull();
+  });
+});
+
+/**
+ * Registry diagnoses that name the registry and the setting that fixes it (issue 15). The log
+ * lines have the shape pnpm 10 and npm 10 print (the refused, black-hole and reset cases run live
+ * in interrupt.test.ts and above); the registry comes from the environment the manager ran with.
+ */
+describe("the registry named in a diagnosis", () => {
+  const cwd = "/stage/.plugdeps-stage-x";
+  const registry = {
+    url: "https://npm.example.internal/",
+    from: "registry= in /etc/plugdeps/npmrc",
+    scoped: [],
+  };
+  it.each([
+    [
+      "pnpm 401",
+      " ERR_PNPM_FETCH_401  GET https://npm.example.internal/@acme%2Fprivate: Unauthorized - 401",
+      "E401",
+      "//npm.example.internal/:_authToken=",
+    ],
+    [
+      "npm 403",
+      "npm error code E403\nnpm error 403 403 Forbidden - GET https://npm.example.internal/@acme%2fprivate",
+      "E403",
+      "//npm.example.internal/:_authToken=",
+    ],
+    [
+      "npm DNS",
+      "npm error code ENOTFOUND\nnpm error FetchError: request to https://npm.example.internal/@acme%2fprivate failed, reason: getaddrinfo ENOTFOUND npm.example.internal",
+      "ENOTFOUND",
+      "registry= in .npmrc",
+    ],
+  ])("%s", (_name, log, code, fix) => {
+    const d = diagnoseInstallLog(`$ manager install\n# cwd ${cwd}\n${log}\n`, cwd, undefined, registry);
+    expect(d?.code).toBe(code);
+    expect(d?.cause).toContain("https://npm.example.internal/ (registry= in /etc/plugdeps/npmrc)");
+    expect(d?.fix).toContain(fix);
+  });
+
+  it("a request to another registry than the configured one names both", () => {
+    const d = diagnoseInstallLog(
+      " ERR_PNPM_META_FETCH_FAIL  GET http://10.0.0.9:4873/x: request to http://10.0.0.9:4873/x failed, reason: connect ECONNREFUSED 10.0.0.9:4873",
+      cwd,
+      undefined,
+      registry,
+    );
+    expect(d?.cause).toBe(
+      "the registry http://10.0.0.9:4873/ (configured: https://npm.example.internal/ (registry= in /etc/plugdeps/npmrc)) could not be reached (ECONNREFUSED)",
+    );
   });
 });
