@@ -1,6 +1,8 @@
 import { Command, Option } from "commander";
 import { hostUsages } from "../hosts/lookup.js";
+import { type PlugdepsError, usageError } from "../model/errors.js";
 import type { RunOptions } from "../model/options.js";
+import { parseDuration } from "../util/duration.js";
 import type { ProbeMode } from "../util/probe-writable.js";
 import type { CliIO, LogFormat } from "./io.js";
 
@@ -62,3 +64,29 @@ export const runOptionsFrom = (flags: CommonFlags, io: CliIO, probe: ProbeMode):
   env: io.env,
   homedir: io.homedir,
 });
+
+/**
+ * `--install-timeout <duration>` for the commands that may run a package manager (apply,
+ * reconcile, doctor --fix, and units, which pins it in the unit). No commander default: unset,
+ * the settings file's `installTimeout` applies, else 10 min (model/options.ts).
+ */
+export const installTimeoutOption = (what = "how long one package-manager run may take"): Option =>
+  new Option(
+    "--install-timeout <duration>",
+    `${what} before it is stopped with its process group (e.g. 90s, 10m; default: installTimeout in the settings file, else 10m)`,
+  );
+
+/** The flag in milliseconds (undefined when not given), or a usage error. */
+export const installTimeoutFrom = (flags: {
+  readonly installTimeout?: string;
+}): { readonly ms: number | undefined } | { readonly error: PlugdepsError } => {
+  if (flags.installTimeout === undefined) return { ms: undefined };
+  const ms = parseDuration(flags.installTimeout);
+  return ms === null || ms <= 0
+    ? {
+        error: usageError(
+          `--install-timeout ${JSON.stringify(flags.installTimeout)} is not a positive duration (e.g. 90s, 10m, 1h)`,
+        ),
+      }
+    : { ms };
+};

@@ -23,6 +23,8 @@ const io: CliIO = {
   isTTY: process.stdout.isTTY === true,
   env: process.env,
   homedir: os.homedir(),
+  signals: process,
+  exit: (code) => process.exit(code),
 };
 const debug =
   process.env["PLUGDEPS_DEBUG_NOOP_STAMP"] === "1"

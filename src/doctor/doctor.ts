@@ -43,6 +43,8 @@ export interface DoctorOptions extends Omit<RunOptions, "probe"> {
   readonly packageManager: ManagerChoice;
   readonly lockTimeoutMs: number;
   readonly onProgress?: (line: string) => void;
+  /** SIGTERM/SIGINT (the CLI's): stops --fix's apply, its package manager included. */
+  readonly signal?: AbortSignal;
 }
 
 interface Diagnosis {

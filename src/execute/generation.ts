@@ -261,6 +261,8 @@ const install = async (
       logFile: log,
       env: target.env,
       packages: names,
+      set: set.id,
+      timeoutMs: target.observed.installTimeoutMs,
       ...(target.signal ? { signal: target.signal } : {}),
       ...(target.onInstallTick ? { onTick: target.onInstallTick } : {}),
       onSpawn: (pid) => recordManager(stage, cwd, pid),

@@ -23,4 +23,12 @@ export interface CliIO {
    */
   readonly onReplayable?: (stageBase: string, reads: Journal | null) => void;
   readonly onApplied?: (stageBase: string) => void;
+  /**
+   * Where SIGTERM/SIGINT arrive (`process` in main.ts). A command that changes things (apply,
+   * doctor --fix) stops cleanly on the first one (cli/interrupt.ts); without it (tests running
+   * commands in-process) signals are not handled.
+   */
+  readonly signals?: Pick<NodeJS.Process, "on" | "off">;
+  /** Ends the process at once (a second signal); `process.exit` in main.ts. */
+  readonly exit?: (code: number) => void;
 }

@@ -10,6 +10,11 @@ export interface RunOptions {
   readonly stageDir?: string | undefined;
   /** Previous roots kept for rollback (default 1, or the settings file's). */
   readonly retention?: number | undefined;
+  /**
+   * How long one package-manager run may take before its process group is stopped
+   * (`--install-timeout`; default the settings file's `installTimeout`, else 10 min).
+   */
+  readonly installTimeoutMs?: number | undefined;
   /** The plugdeps settings file (JSON5); default `$PLUGDEPS_SETTINGS`, else none. */
   readonly settings?: string | undefined;
   /** `--override NAME=SPEC` flags, in order. */
@@ -28,3 +33,5 @@ export interface RunOptions {
 }
 
 export const DEFAULT_RETENTION = 1;
+/** A registry that accepts connections and never answers held apply ~16 minutes (issue 15). */
+export const DEFAULT_INSTALL_TIMEOUT_MS = 10 * 60_000;

@@ -8,6 +8,8 @@ import * as t from "io-ts";
  *   npm `overrides`). The real need: a plugin's tree pulls a transitive dependency from a git URL
  *   that an air-gapped site cannot reach; an override pins it to a registry version.
  * - `retention`: previous roots kept for rollback (default 1).
+ * - `installTimeout`: how long one package-manager run may take (`10m`, `90s`; default 10 min):
+ *   `--install-timeout` wins over it.
  */
 interface NonNegativeIntBrand {
   readonly NonNegativeInt: unique symbol;
@@ -27,6 +29,8 @@ export const Settings = t.partial(
   {
     overrides: t.record(t.string, t.string),
     retention: NonNegativeInt,
+    /** A duration as `--install-timeout` takes it; checked by observe/settings.ts (util/duration.ts). */
+    installTimeout: t.string,
   },
   "Settings",
 );

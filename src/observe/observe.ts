@@ -19,7 +19,8 @@ import { observeRuntimePackages, type RuntimeDepsObserved } from "./runtime-pack
 import { chooseStageBase } from "./stage-base.js";
 import { listOwnedRoots, readRoot } from "./versioned-roots.js";
 import { locateHost } from "./host.js";
-import { DEFAULT_RETENTION, type RunOptions } from "../model/options.js";
+import { DEFAULT_INSTALL_TIMEOUT_MS, DEFAULT_RETENTION, type RunOptions } from "../model/options.js";
+import { parseDuration } from "../util/duration.js";
 import { loadSettings, mergeOverrides } from "./settings.js";
 
 const nonEmptyEnv = (v: string | undefined): string | undefined =>
@@ -59,6 +60,8 @@ export interface Observation extends PlanContext {
   readonly reads: Journal | null;
   /** Whether the host's own root shows the target root (null: the host has none). */
   readonly hostRootSeen: HostRootJson | null;
+  /** How long one package-manager run may take: the flag, else the settings file, else 10 min. */
+  readonly installTimeoutMs: number;
 }
 
 export interface ObserveOptions extends RunOptions {
@@ -198,6 +201,10 @@ const observeWorld = (opts: RunOptions): E.Either<PlugdepsError, PlanContextWith
         unmanaged,
         excludedDirs: new Set(debris.map((d) => d.path)),
         retention: opts.retention ?? settings.retention ?? DEFAULT_RETENTION,
+        installTimeoutMs:
+          opts.installTimeoutMs ??
+          (settings.installTimeout === undefined ? null : parseDuration(settings.installTimeout)) ??
+          DEFAULT_INSTALL_TIMEOUT_MS,
         lockFacts,
         hostRoot,
         hostRootSource,

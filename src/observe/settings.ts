@@ -1,9 +1,10 @@
 import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import { decodeWith } from "../model/decode.js";
-import { configNotFound, type PlugdepsError, usageError } from "../model/errors.js";
+import { configNotFound, decodeError, type PlugdepsError, usageError } from "../model/errors.js";
 import { Settings } from "../model/settings.js";
 import { checkPackageName, checkSpec } from "../desired/dependency-spec.js";
+import { parseDuration } from "../util/duration.js";
 import { parseJson5, readTextFile } from "../util/read-json.js";
 
 /** Reads the settings file when one is named; no file named means no settings. */
@@ -21,7 +22,19 @@ export const loadSettings = (file: string | undefined): E.Either<PlugdepsError, 
         : text.left.error,
     );
   }
-  return pipe(parseJson5(file, text.right), E.chain(decodeWith(Settings, "plugdeps settings", file)));
+  return pipe(
+    parseJson5(file, text.right),
+    E.chain(decodeWith(Settings, "plugdeps settings", file)),
+    E.chain((settings) =>
+      settings.installTimeout === undefined || (parseDuration(settings.installTimeout) ?? 0) > 0
+        ? E.right(settings)
+        : E.left(
+            decodeError(file, "plugdeps settings", [
+              `installTimeout: ${JSON.stringify(settings.installTimeout)} is not a positive duration (e.g. "10m", "90s", "1h")`,
+            ]),
+          ),
+    ),
+  );
 };
 
 /**

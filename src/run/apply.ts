@@ -3,7 +3,7 @@ import { type Executed, executePlan } from "../execute/execute-plan.js";
 import { failpoint, pausePoint } from "../execute/failpoint.js";
 import { removeLeftovers } from "../execute/tidy.js";
 import { acquireLock, type HeldLock } from "../execute/lock.js";
-import type { PlugdepsError } from "../model/errors.js";
+import { aborted, type PlugdepsError } from "../model/errors.js";
 import type { PlanDocument } from "../model/plan.js";
 import { probeWritable } from "../util/probe-writable.js";
 import {
@@ -63,7 +63,11 @@ export const apply = async (opts: ApplyOptions): Promise<E.Either<PlugdepsError,
   };
   try {
     for (let i = 0; i < PHASES.length; i++) {
-      const [, phase] = PHASES[i] as Phase;
+      const [name, phase] = PHASES[i] as Phase;
+      // SIGTERM/SIGINT between phases: stop before the next one (the lock is released below).
+      // Once the execute phase runs, it finishes what it can no longer undo quickly (a swap) and
+      // stops a running package manager at once (execute/package-manager.ts).
+      if (opts.signal?.aborted === true) return E.left(aborted(`apply (before its ${name} phase)`));
       const step = await phase(run);
       if (!run.carefully && E.isRight(step) && step.right === "again-carefully") {
         // The root chosen by access(2) is not the one the real probe picks under its lock:

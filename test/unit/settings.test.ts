@@ -25,6 +25,16 @@ describe("loadSettings", () => {
     expect(loadSettings(file)).toEqual(E.right({ overrides: { "@fixture/retry": "2.0.1" }, retention: 2 }));
   });
 
+  it("installTimeout is a duration; anything else is refused naming the key", () => {
+    expect(loadSettings(write("t.json5", `{ installTimeout: "15m" }`))).toEqual(
+      E.right({ installTimeout: "15m" }),
+    );
+    for (const bad of [`"soon"`, `"0s"`, `600`]) {
+      const got = loadSettings(write("t-bad.json5", `{ installTimeout: ${bad} }`));
+      expect(E.isLeft(got) && got.left.message, bad).toMatch(/installTimeout/);
+    }
+  });
+
   it("a named file that is missing is an error naming it", () => {
     const got = loadSettings(path.join(tmp, "missing.json5"));
     expect(E.isLeft(got) && got.left._tag).toBe("ConfigNotFound");

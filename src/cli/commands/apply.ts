@@ -11,13 +11,21 @@ import { makeStyle, wantsColor } from "../../render/style.js";
 import { summarize } from "../../run/plan.js";
 import { readOnlyDebrisWarnings } from "../../render/observed.js";
 import { forTerminal } from "../../render/text.js";
-import { type CommonFlags, runOptionsFrom, withCommonOptions } from "../common-options.js";
+import {
+  type CommonFlags,
+  installTimeoutFrom,
+  installTimeoutOption,
+  runOptionsFrom,
+  withCommonOptions,
+} from "../common-options.js";
+import { exitCodeFor, interruptedError, listenForInterrupts } from "../interrupt.js";
 import { parseDuration } from "../../util/duration.js";
 import { type CliIO, EXIT_OK, reportError } from "../io.js";
 
 interface ApplyFlags extends CommonFlags {
   readonly json?: boolean;
   readonly lockTimeout: string;
+  readonly installTimeout?: string;
 }
 
 /**
@@ -30,6 +38,7 @@ export const applyCommand = (io: CliIO, setExit: (code: number) => void): Comman
     .argument("[planfile]", "a plan saved with `plugdeps plan --out`; refused if it is stale")
     .option("--json", "print the result as JSON")
     .option("--lock-timeout <duration>", "how long to wait for another writer (e.g. 30s, 5m)", "5m")
+    .addOption(installTimeoutOption())
     .action(async (planfile: string | undefined, flags: ApplyFlags) => {
       const timeout = parseDuration(flags.lockTimeout);
       if (timeout === null) {
@@ -43,6 +52,8 @@ export const applyCommand = (io: CliIO, setExit: (code: number) => void): Comman
           ),
         );
       }
+      const installTimeout = installTimeoutFrom(flags);
+      if ("error" in installTimeout) return setExit(reportError(io, flags.logFormat, installTimeout.error));
       let saved = undefined;
       if (planfile !== undefined) {
         const file = path.resolve(planfile);
@@ -80,11 +91,14 @@ export const applyCommand = (io: CliIO, setExit: (code: number) => void): Comman
         if (!flags.quiet && !flags.json) io.stdout(`${escapeLinesForTerminal(line)}\n`);
       };
       let ticking = false;
+      const interrupts = listenForInterrupts(io);
       const result = await apply({
         ...runOptionsFrom(flags, io, "write"),
         planFile: saved,
         planFilePath: planfile,
         lockTimeoutMs: timeout,
+        installTimeoutMs: installTimeout.ms,
+        signal: interrupts.signal,
         packageManager: flags.packageManager,
         command: `plugdeps apply${planfile ? ` ${planfile}` : ""}`,
         // The no-op stamp (fastpath/record.ts) re-checks exactly what the deciding look read.
@@ -111,7 +125,18 @@ export const applyCommand = (io: CliIO, setExit: (code: number) => void): Comman
               `waiting for the install-root lock ${holder.path}: held by ${describeHolder(holder)}`,
             ) + "\n",
           ),
-      });
+      }).finally(() => interrupts.dispose());
+      if (ticking) io.stdout("\r\u001b[2K");
+      // SIGTERM/SIGINT: apply has stopped the package manager, removed its stage and released the
+      // lock by now (it returned). A run the signal could no longer stop (it came after the
+      // install, during the swap) completed: that is reported as such, with its own exit code.
+      const sig = interrupts.received();
+      if (sig !== null && E.isLeft(result)) {
+        reportError(io, flags.logFormat, interruptedError(sig, result.left));
+        return setExit(exitCodeFor(sig));
+      }
+      if (sig !== null)
+        io.stderr(`${sig} arrived when the apply could no longer be stopped safely: it was completed.\n`);
       if (E.isLeft(result)) return setExit(reportError(io, flags.logFormat, result.left));
       const r = result.right;
       const stageBase = path.dirname(r.plan.desired.targetRoot);

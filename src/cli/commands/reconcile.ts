@@ -4,7 +4,13 @@ import { usageError } from "../../model/errors.js";
 import { makeLogger } from "../../loop/log.js";
 import { runReconcile } from "../../loop/run.js";
 import { DEFAULT_BACKOFF_START_MS, DEFAULT_JITTER_PERCENT } from "../../loop/scheduler.js";
-import { type CommonFlags, runOptionsFrom, withCommonOptions } from "../common-options.js";
+import {
+  type CommonFlags,
+  installTimeoutFrom,
+  installTimeoutOption,
+  runOptionsFrom,
+  withCommonOptions,
+} from "../common-options.js";
 import { parseDuration } from "../../util/duration.js";
 import { type CliIO, reportError } from "../io.js";
 
@@ -15,6 +21,7 @@ interface ReconcileFlags extends CommonFlags {
   readonly metricsPort?: string;
   readonly metricsHost: string;
   readonly lockTimeout: string;
+  readonly installTimeout?: string;
 }
 
 /** Below this an interval is a busy loop, not a controller. */
@@ -45,6 +52,7 @@ export const reconcileCommand = (io: CliIO, setExit: (code: number) => void): Co
     )
     .option("--metrics-host <host>", "address for the metrics server", "127.0.0.1")
     .option("--lock-timeout <duration>", "how long a pass waits for another writer (e.g. 30s, 5m)", "5m")
+    .addOption(installTimeoutOption("how long one package-manager run of a pass may take"))
     .action(async (flags: ReconcileFlags) => {
       const fail = (detail: string) => setExit(reportError(io, flags.logFormat, usageError(detail)));
       const every = parseDuration(flags.every);
@@ -62,6 +70,8 @@ export const reconcileCommand = (io: CliIO, setExit: (code: number) => void): Co
           `--lock-timeout ${JSON.stringify(flags.lockTimeout)} is not a duration (e.g. 30s, 5m, 1h)`,
         );
       }
+      const installTimeout = installTimeoutFrom(flags);
+      if ("error" in installTimeout) return setExit(reportError(io, flags.logFormat, installTimeout.error));
       let metricsPort: number | null = null;
       if (flags.metricsPort !== undefined) {
         metricsPort = /^\d+$/.test(flags.metricsPort) ? Number(flags.metricsPort) : Number.NaN;
@@ -74,6 +84,7 @@ export const reconcileCommand = (io: CliIO, setExit: (code: number) => void): Co
         apply: {
           ...run,
           lockTimeoutMs: lockTimeout,
+          installTimeoutMs: installTimeout.ms,
           packageManager: flags.packageManager,
           command: "plugdeps reconcile",
         },
