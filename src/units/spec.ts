@@ -32,6 +32,8 @@ export interface UnitsRequest {
   readonly overrides?: readonly string[] | undefined;
   /** Passed on only when not `auto`. */
   readonly packageManager?: string | undefined;
+  /** `--install-timeout`, pinned in the unit when given. */
+  readonly installTimeoutMs?: number | undefined;
   readonly everyMs: number;
   readonly scope: UnitScope;
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -97,6 +99,10 @@ export const unitsSpec = (
   if (req.packageManager !== undefined && req.packageManager !== "auto") {
     options.push("--package-manager", req.packageManager);
   }
+  if (req.installTimeoutMs !== undefined) {
+    const ms = req.installTimeoutMs;
+    options.push("--install-timeout", ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
+  }
 
   const stage = stageSpec(adapter.right, input, req.scope);
   // What the host's own unit needs so that the unmodified host finds the materialization
@@ -131,6 +137,7 @@ export const unitsSpec = (
       hostService,
       everyMs: req.everyMs,
       toolVersion: toolInfo().version,
+      ...(req.installTimeoutMs !== undefined ? { installTimeoutMs: req.installTimeoutMs } : {}),
     },
     notes,
   });

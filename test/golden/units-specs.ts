@@ -61,7 +61,16 @@ export const userSpec: UnitsSpec = {
 export const fleetSpec: UnitsSpec = {
   ...base,
   scope: "system",
-  options: ["--package-root", "/usr/lib/node_modules/openclaw", "--config", "/etc/openclaw/openclaw.json"],
+  // A fleet behind a slow mirror: the install timeout pinned at 45 min (TimeoutStartSec= follows).
+  options: [
+    "--package-root",
+    "/usr/lib/node_modules/openclaw",
+    "--config",
+    "/etc/openclaw/openclaw.json",
+    "--install-timeout",
+    "2700s",
+  ],
+  installTimeoutMs: 45 * 60_000,
   stage: {
     target: "/srv/openclaw/plugin-runtime-deps",
     layers: ["/opt/openclaw/baked-deps", "/srv/openclaw/plugin-runtime-deps"],

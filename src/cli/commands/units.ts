@@ -5,7 +5,12 @@ import { usageError } from "../../model/errors.js";
 import { defaultInstallDir, renderNextSteps, renderUnits, renderUnitsText } from "../../units/units.js";
 import { installedPaths, unitsSpec } from "../../units/spec.js";
 import { writeUnitFiles } from "../../units/write.js";
-import { type CommonFlags, withCommonOptions } from "../common-options.js";
+import {
+  type CommonFlags,
+  installTimeoutFrom,
+  installTimeoutOption,
+  withCommonOptions,
+} from "../common-options.js";
 import { parseDuration } from "../../util/duration.js";
 import { type CliIO, EXIT_OK, reportError } from "../io.js";
 
@@ -14,6 +19,7 @@ interface UnitsFlags extends CommonFlags {
   readonly user?: boolean;
   readonly out?: string;
   readonly force?: boolean;
+  readonly installTimeout?: string;
 }
 
 /**
@@ -28,6 +34,7 @@ export const unitsCommand = (io: CliIO, setExit: (code: number) => void): Comman
     .option("--user", "user units (systemctl --user) instead of system units")
     .option("--out <dir>", "write the .service and .timer into this directory (e.g. /etc/systemd/system)")
     .option("--force", "with --out: replace unit files that differ from what would be written")
+    .addOption(installTimeoutOption("pinned in the unit: how long one package-manager run may take"))
     .action((flags: UnitsFlags) => {
       const everyMs = parseDuration(flags.every);
       if (everyMs === null) {
@@ -39,6 +46,8 @@ export const unitsCommand = (io: CliIO, setExit: (code: number) => void): Comman
           ),
         );
       }
+      const installTimeout = installTimeoutFrom(flags);
+      if ("error" in installTimeout) return setExit(reportError(io, flags.logFormat, installTimeout.error));
       const scope = flags.user ? "user" : "system";
       const planned = unitsSpec(
         {
@@ -49,6 +58,7 @@ export const unitsCommand = (io: CliIO, setExit: (code: number) => void): Comman
           settings: flags.settings,
           overrides: flags.override,
           packageManager: flags.packageManager,
+          installTimeoutMs: installTimeout.ms,
           everyMs,
           scope,
           env: io.env,
