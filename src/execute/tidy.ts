@@ -146,7 +146,9 @@ const stopOrphanedManager = async (stage: string): Promise<number[]> => {
     if (!Number.isInteger(c.pid) || c.pid <= 1 || c.pid === process.pid || c.starttime === null) continue;
     if (!isPidRunning(c.pid) || readStartTime(c.pid) !== c.starttime || !worksIn(c.pid, stage)) continue;
     try {
-      process.kill(c.pid, "SIGKILL");
+      // The manager leads a process group of its own (package-manager.ts spawns it detached):
+      // its workers go with it. Only when it still leads that group, else just the pid.
+      process.kill(leadsGroup(c.pid) ? -c.pid : c.pid, "SIGKILL");
     } catch {
       continue;
     }
@@ -157,6 +159,16 @@ const stopOrphanedManager = async (stage: string): Promise<number[]> => {
     stopped.push(c.pid);
   }
   return stopped;
+};
+
+/** Whether the process is the leader of its process group (pgrp, field 5 of /proc/<pid>/stat, is its pid). */
+const leadsGroup = (pid: number): boolean => {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]) === pid;
+  } catch {
+    return false;
+  }
 };
 
 /** Is this process's working directory inside `dir`? (Linux /proc; false where unreadable.) */
