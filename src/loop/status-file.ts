@@ -24,7 +24,13 @@ export type StatusRead =
 
 export const readStatusFile = (file: string): StatusRead => {
   // Believed only when we or root wrote it (docs/security.md); a link is not followed.
-  const st = fs.lstatSync(file, { throwIfNoEntry: false });
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.lstatSync(file, { throwIfNoEntry: false });
+  } catch (err) {
+    // `.plugdeps` a file (ENOTDIR) or unreadable: no record to read (found by the planted-link sweep).
+    return { _tag: "Invalid", path: file, error: fsError("read the reconcile status record", file, err) };
+  }
   const doubt = st === undefined ? null : untrustedRecord(file, st);
   if (doubt !== null) {
     return {

@@ -161,20 +161,21 @@ const OLD_TEMP = /^(status\.json|[0-9a-f]{32}\.json)\.\d+$/;
 const staleTempFiles = (base: string): Leftover[] => {
   const out: Leftover[] = [];
   for (const dir of [path.join(base, STATE_DIR), path.join(base, STATE_DIR, "noop")]) {
-    const st = nodeFs.lstatSync(dir, { throwIfNoEntry: false });
-    if (st === undefined || ownedDirProblem(dir, st) !== null) continue;
-    let names: string[];
+    // Anything odd here (`.plugdeps` a file: ENOTDIR; unreadable) is no temp file to remove:
+    // where plugdeps uses these directories it refuses them, with the reason (the planted-link
+    // sweep found an internal error here).
     try {
-      names = nodeFs.readdirSync(dir);
+      const st = nodeFs.lstatSync(dir, { throwIfNoEntry: false });
+      if (st === undefined || ownedDirProblem(dir, st) !== null) continue;
+      for (const name of nodeFs.readdirSync(dir)) {
+        if (!isOwnedTempName(name) && !OLD_TEMP.test(name)) continue;
+        const p = path.join(dir, name);
+        const f = nodeFs.lstatSync(p, { throwIfNoEntry: false });
+        if (f?.isFile() === true && Date.now() - f.mtimeMs > TEMP_STALE_AFTER_MS)
+          out.push({ kind: "temp-file", path: p });
+      }
     } catch {
       continue;
-    }
-    for (const name of names) {
-      if (!isOwnedTempName(name) && !OLD_TEMP.test(name)) continue;
-      const p = path.join(dir, name);
-      const f = nodeFs.lstatSync(p, { throwIfNoEntry: false });
-      if (f?.isFile() === true && Date.now() - f.mtimeMs > TEMP_STALE_AFTER_MS)
-        out.push({ kind: "temp-file", path: p });
     }
   }
   return out;
