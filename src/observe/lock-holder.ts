@@ -5,6 +5,7 @@ import { errnoCode } from "../model/errors.js";
 import { LOCK_REFRESH_MS, LockOwner } from "../model/lock.js";
 import type { LockHolder } from "../model/plan.js";
 import { readRegularFile } from "../util/bounded-read.js";
+import { trustedUid } from "../util/owned-fs.js";
 import { parseJson } from "../util/read-json.js";
 import {
   isPossiblePid,
@@ -191,9 +192,27 @@ export const readLockHolder = (root: string, facts: LockFacts): LockHolder | nul
   }
   // whether a holder is live changes with time and other processes, not with anything on disk
   fs.noteUnrepeatable(`a lock exists at ${lockDir}`);
-  const owner = readOwner(path.join(lockDir, OWNER_FILE));
+  const file = path.join(lockDir, OWNER_FILE);
+  // A record another user wrote is no evidence (docs/security.md): a forged dead pid would make
+  // root reclaim a live lock at once. Such a lock is judged by its age, which a live holder's
+  // refreshes keep young.
+  const distrust = ownerDistrust(file);
+  const owner = distrust === null ? readOwner(file) : null;
   const verdict = assessLockOwner(owner, mtimeMs, facts);
-  return { path: lockDir, owner, state: verdict.state, detail: verdict.detail };
+  const detail = distrust === null ? verdict.detail : `${distrust}; ${verdict.detail}`;
+  return { path: lockDir, owner, state: verdict.state, detail };
+};
+
+/** Why an owner record is not believed (null: it may be read), by who owns it. */
+const ownerDistrust = (file: string): string | null => {
+  try {
+    const st = fs.lstatSync(file);
+    return st.isFile() && !trustedUid(st.uid)
+      ? `the owner record is written by uid ${st.uid}, neither this user nor root: not believed`
+      : null;
+  } catch {
+    return null;
+  }
 };
 
 const readOwner = (file: string): LockOwner | null => {

@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -232,6 +233,31 @@ describe("records someone else wrote (items 3, 5)", () => {
     const r = expectExit0(await runCliProcess(sb, applyOf(sb)));
     expect(r.stdout).not.toContain("No changes");
     expect(await loadsRetry(sb)).toBe(true);
+  });
+});
+
+describe("a lock owner record another uid wrote", () => {
+  it("naming a dead pid is not believed: the lock is judged by its age, never reclaimed at once", async (ctx) => {
+    if (unavailable !== null || svc === null) return ctx.skip(unavailable ?? "no second user");
+    const sb = await converged();
+    addPlugin(sb.host, "beta", { "@fixture/logger": "^1.4.0" }); // so that apply needs the lock
+    const lock = `${rootOf(sb)}.lock`;
+    fs.mkdirSync(lock);
+    const owner = {
+      pid: 4_000_000, // beyond any pid_max: not running
+      hostname: os.hostname(),
+      starttime: 1,
+      createdAt: Date.now(),
+      command: "plugdeps apply",
+      pidNamespace: fs.statSync("/proc/self/ns/pid").ino,
+      bootId: fs.readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim(),
+    };
+    fs.writeFileSync(path.join(lock, "owner.json"), JSON.stringify(owner));
+    chownTree(lock, svc);
+    const r = await runCliProcess(sb, [...applyOf(sb), "--lock-timeout", "2s"]);
+    expect(r.exitCode, describeEnded(r)).toBe(1);
+    expect(r.stderr, describeEnded(r)).toContain("not believed");
+    expect(fs.existsSync(path.join(lock, "owner.json"))).toBe(true);
   });
 });
 
