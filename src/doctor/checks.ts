@@ -27,7 +27,12 @@ export interface DoctorFacts {
   readonly current:
     | { readonly state: "owned"; readonly recordFingerprint: string }
     | { readonly state: "absent" }
-    | { readonly state: "not-owned"; readonly reason: string };
+    | {
+        readonly state: "not-owned";
+        readonly reason: string;
+        /** Someone else could have written it (issue 17): the entry that says so, and its owner. */
+        readonly foreign?: { readonly path: string; readonly uid: number };
+      };
   /** Packages that must live in the root (no read-only layer satisfies them). */
   readonly rootPackages: number;
   /** Locks beside the current root and beside previous roots, with the root they guard. */
@@ -79,6 +84,25 @@ const materialization = (facts: DoctorFacts): Finding[] => {
   const { plan, current } = facts;
   const target = plan.desired.targetRoot;
   const base = path.basename(target);
+  if (current.state === "not-owned" && current.foreign !== undefined) {
+    // Planted (issue 17): the host must never import it, and apply never keeps it live. Apply
+    // builds an owned root in its place but leaves the planted files to their owner.
+    return [
+      {
+        id: "materialization-foreign",
+        severity: "error",
+        title: `the dependency root ${base} is foreign: someone other than root or this user could have written it`,
+        subject: current.foreign.path,
+        detail:
+          `${current.reason}. The register hook resolves nothing from it and apply never keeps it live: ` +
+          "apply builds an owned generation and makes it live in its place, leaving the foreign files where they are.",
+        fix:
+          `remove ${current.foreign.path} (keep a copy if someone needs it; it may be an attack), make the stage ` +
+          `base ${path.dirname(target)} writable only by root or the user plugdeps runs as (docs/security.md), then run ${APPLY}`,
+        fixable: true,
+      },
+    ];
+  }
   if (current.state === "not-owned") {
     return [
       {

@@ -81,7 +81,13 @@ export const diagnose = (
         ? { state: "owned", recordFingerprint: ctx.current.root.state.planFingerprint }
         : ctx.current._tag === "Absent"
           ? { state: "absent" }
-          : { state: "not-owned", reason: ctx.current.reason },
+          : {
+              state: "not-owned",
+              reason: ctx.current.reason,
+              ...(ctx.current.foreign === undefined
+                ? {}
+                : { foreign: { path: ctx.current.foreign.path, uid: ctx.current.foreign.uid } }),
+            },
     rootPackages: rootPackages(plan).length,
     locks,
     status: readStatusFacts(ctx.stage.target.path),
@@ -135,6 +141,7 @@ const APPLY_FIXES = new Set([
   "host-root-not-in-place",
   "host-check-missing",
   "materialization-not-owned",
+  "materialization-foreign",
   "materialization-incomplete",
   "materialization-extraneous",
   "materialization-record-outdated",

@@ -15,6 +15,7 @@ import { newId } from "./ids.js";
 import { readInstalled } from "../observe/installed-package.js";
 import { type RootPackage, rootPackages, setDirIn, validateTree, writeManifests } from "./materialization.js";
 import { findPackageManager, runInstall } from "./package-manager.js";
+import { packageDistrust, trustChecker } from "../util/trusted-tree.js";
 import { removeWithin } from "./safe-remove.js";
 import { forgetManager, recordManager } from "./tidy.js";
 import type { ExecutionTarget } from "./target.js";
@@ -141,6 +142,7 @@ const dropDriftedCopies = (
     for (const [name, p] of Object.entries(set.packages)) recorded.set(`${set.id}\0${name}`, p.version);
   }
   const root = ctx.desired.targetRoot;
+  const checker = trustChecker();
   const drifted: string[] = [];
   for (const set of plan.desired.sets) {
     const nm = path.join(setDirIn(stage, root, set), "node_modules");
@@ -150,7 +152,14 @@ const dropDriftedCopies = (
         const copy = readInstalled(nm, p.name);
         if (copy._tag === "Missing") continue;
         const want = recorded.get(`${set.id}\0${p.name}`);
-        if (copy._tag === "Present" && (want === undefined || copy.version === want)) continue;
+        // A seeded copy whose files someone else owns (planted into the live root: issue 17)
+        // has drifted whatever its version says: the hard links keep her files.
+        if (
+          copy._tag === "Present" &&
+          (want === undefined || copy.version === want) &&
+          packageDistrust(checker, stage, copy.dir) === null
+        )
+          continue;
         removeCopy(stage, nm, p.name);
         drifted.push(p.name);
         any = true;

@@ -1,6 +1,7 @@
 import * as fs from "../util/observed-fs.js";
 import * as path from "node:path";
 import { errnoCode } from "../model/errors.js";
+import { trustedUid } from "../util/owned-fs.js";
 
 /**
  * The live-root layout that makes visibility atomic (SPEC §4.5). A versioned root
@@ -59,16 +60,48 @@ export const liveTree = (root: string): LiveTree => {
   return { _tag: "Generation", dir, name: target };
 };
 
-/** Every generation directory of a root in its stage base (live or not), by name. */
+/**
+ * Every generation directory of a root in its stage base (live or not), by name. A generation
+ * owned by a uid that is neither ours nor root is not listed: someone else planted it (issue 17);
+ * it is never used, and never removed either (its files are its owner's; doctor reports it).
+ */
 export const listGenerations = (root: string): string[] => {
   const base = path.dirname(root);
   const prefix = `${path.basename(root)}${GENERATION_INFIX}`;
   try {
     return fs
       .readdirSync(base)
-      .filter((n) => n.startsWith(prefix) && isGenerationOf(path.basename(root), n))
+      .filter(
+        (n) =>
+          n.startsWith(prefix) && isGenerationOf(path.basename(root), n) && !foreignOwned(path.join(base, n)),
+      )
       .sort();
   } catch {
     return [];
   }
+};
+
+/** Generations of a root that another uid owns: left alone, reported (issue 17). */
+export const foreignGenerations = (root: string): { path: string; uid: number }[] => {
+  const base = path.dirname(root);
+  const prefix = `${path.basename(root)}${GENERATION_INFIX}`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(base);
+  } catch {
+    return [];
+  }
+  const out: { path: string; uid: number }[] = [];
+  for (const n of names.sort()) {
+    if (!n.startsWith(prefix) || !isGenerationOf(path.basename(root), n)) continue;
+    const p = path.join(base, n);
+    const st = fs.lstatSync(p, { throwIfNoEntry: false });
+    if (st !== undefined && !trustedUid(st.uid)) out.push({ path: p, uid: st.uid });
+  }
+  return out;
+};
+
+const foreignOwned = (p: string): boolean => {
+  const st = fs.lstatSync(p, { throwIfNoEntry: false });
+  return st !== undefined && !trustedUid(st.uid);
 };

@@ -6,7 +6,7 @@ import { STATE_DIR, STATE_FILE } from "../model/layout.js";
 import { RootState } from "../model/state.js";
 import type { PlanContext } from "./context.js";
 import { GENERATION_INFIX, isGenerationOf, listGenerations, liveTree } from "./generations.js";
-import { isOwnedTempName, ownedDirProblem } from "../util/owned-fs.js";
+import { isOwnedTempName, ownedDirProblem, trustedUid } from "../util/owned-fs.js";
 import { versionedRootPattern } from "./host-identity.js";
 import { lockPathFor, readLockHolder, realLockFacts } from "./lock-holder.js";
 
@@ -202,7 +202,9 @@ const isOurGeneration = (ctx: PlanContext, dir: string): boolean => {
   try {
     const stateDir = path.join(dir, STATE_DIR);
     const file = path.join(stateDir, STATE_FILE);
-    if (!fs.lstatSync(dir).isDirectory() || !fs.lstatSync(stateDir).isDirectory()) return false;
+    const dirSt = fs.lstatSync(dir);
+    // Another uid's generation is never ours to remove, whatever its record says (issue 17).
+    if (!dirSt.isDirectory() || !trustedUid(dirSt.uid) || !fs.lstatSync(stateDir).isDirectory()) return false;
     const st = fs.lstatSync(file);
     if (!st.isFile() || st.size > 16 * 1024 * 1024) return false;
     const decoded = RootState.decode(JSON.parse(fs.readFileSync(file, "utf8")));

@@ -18,6 +18,7 @@ import { readLockHolder, realLockFacts } from "./lock-holder.js";
 import { observeRuntimePackages, type RuntimeDepsObserved } from "./runtime-packages.js";
 import { chooseStageBase } from "./stage-base.js";
 import { listOwnedRoots, readRoot } from "./versioned-roots.js";
+import { foreignGenerations } from "./generations.js";
 import { locateHost } from "./host.js";
 import { DEFAULT_INSTALL_TIMEOUT_MS, DEFAULT_RETENTION, type RunOptions } from "../model/options.js";
 import { parseDuration } from "../util/duration.js";
@@ -138,6 +139,13 @@ const observeWorld = (opts: RunOptions): E.Either<PlugdepsError, PlanContextWith
       if (current._tag === "NotOwned") {
         notes.push(
           `${targetRoot} exists but is not owned (${current.reason}); apply moves it aside, never into use`,
+        );
+      }
+      // Generations of the target root that another uid owns (planted: issue 17) are never used
+      // nor removed; said, so doctor reports them with the fix.
+      for (const g of foreignGenerations(targetRoot)) {
+        notes.push(
+          `${g.path}: foreign generation (owned by uid ${g.uid}, neither root nor this user), never used nor removed; remove it and make the stage base writable only by root or the user plugdeps runs as`,
         );
       }
       const previous = listOwnedRoots(stage.target.path, adapter.slug, identity.name, targetRoot, lockFacts);

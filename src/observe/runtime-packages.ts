@@ -5,6 +5,7 @@ import type { HostVisibility } from "../hosts/types.js";
 import type { PlanContext } from "./context.js";
 import { type Installed, readInstalled, versionSatisfies } from "./installed-package.js";
 import { closureWithin, resolveFrom } from "./node-resolution.js";
+import { packageDistrust, trustChecker } from "../util/trusted-tree.js";
 
 /**
  * What the runtime-deps reconciler decides from: for every desired package, where it already is
@@ -76,6 +77,16 @@ export const observeRuntimePackages = (ctx: PlanContext): RuntimeDepsObserved =>
   for (const p of ctx.planned) if (p._tag === "Valid") pluginDirs.set(p.facts.id, p.facts.dir);
   const currentRoot = ctx.current._tag === "Owned" ? ctx.current.root : null;
 
+  // A copy in the stage base that someone else could have written (owned by another uid, or
+  // writable by others, on the way from the stage base or inside the package) is not the
+  // package: it is installed afresh, never kept, never reused (issue 17).
+  const stageBase = ctx.stage.target.path;
+  const checker = trustChecker();
+  const distrusted = (i: Installed): Installed => {
+    if (i._tag !== "Present") return i;
+    const d = packageDistrust(checker, stageBase, i.dir);
+    return d === null ? i : { _tag: "Broken", dir: i.dir, reason: `foreign copy: ${d.reason}` };
+  };
   const sees = hostVisibility(ctx);
   const packages: PackageObservation[] = [];
   const kept: { setDir: string; name: string }[] = [];
@@ -118,7 +129,7 @@ export const observeRuntimePackages = (ctx: PlanContext): RuntimeDepsObserved =>
       const current: Installed =
         currentRoot === null
           ? { _tag: "Missing", dir: path.join(nodeModulesOf(set.dir), pkg.name) }
-          : readInstalled(nodeModulesOf(set.dir), pkg.name);
+          : distrusted(readInstalled(nodeModulesOf(set.dir), pkg.name));
       if (currentRoot !== null && satisfied(current)) kept.push({ setDir: set.dir, name: pkg.name });
 
       const reusable: ReuseCandidate[] = [];
@@ -127,7 +138,7 @@ export const observeRuntimePackages = (ctx: PlanContext): RuntimeDepsObserved =>
       if (host === null && readOnly === null && !satisfied(current)) {
         for (const prev of ctx.previous) {
           const dir = setDirIn(prev.path, targetRoot, set.dir);
-          const found = readInstalled(nodeModulesOf(dir), pkg.name);
+          const found = distrusted(readInstalled(nodeModulesOf(dir), pkg.name));
           if (found._tag === "Missing") continue;
           if (found._tag !== "Present" || !satisfied(found)) {
             notReusable.push(
@@ -143,6 +154,13 @@ export const observeRuntimePackages = (ctx: PlanContext): RuntimeDepsObserved =>
           const closure = closureWithin(dir, nodeModulesOf(dir), pkg.name);
           if (closure._tag === "Incomplete") {
             notReusable.push(`${prev.path} lacks ${closure.missing}`);
+            continue;
+          }
+          const foreign = closure.entries
+            .map((e) => packageDistrust(checker, stageBase, path.join(dir, e.rel)))
+            .find((d) => d !== null);
+          if (foreign !== undefined && foreign !== null) {
+            notReusable.push(`${prev.path} has a foreign copy (${foreign.reason})`);
             continue;
           }
           const setRel = path.relative(prev.path, dir);

@@ -11,6 +11,7 @@ import { parseJson } from "../util/read-json.js";
 import { type LockFacts, readLockHolder } from "./lock-holder.js";
 import { liveTree } from "./generations.js";
 import { versionedRootPattern } from "./host-identity.js";
+import { type Distrust, type TrustChecker, trustChecker } from "../util/trusted-tree.js";
 
 /**
  * Versioned roots of one host under one stage base. A root counts as ours only with a valid
@@ -34,12 +35,23 @@ export type RootReading =
        * large): not a root someone else made, but a file put there. The register hook warns.
        */
       readonly refused?: string;
+      /**
+       * Set when the root, its generation or its state record could have been written by
+       * someone else (owned by another uid, or writable by others): a root planted in a shared
+       * stage base (issue 17). Never reused, never made live, never resolved into; left alone.
+       */
+      readonly foreign?: Distrust;
     };
 
 /** A state record is a few KiB; one of thousands of packages stays far below this. */
 const MAX_STATE_BYTES = 16 * 1024 * 1024;
 
-export const readRoot = (root: string, hostName: string, facts: LockFacts): RootReading => {
+export const readRoot = (
+  root: string,
+  hostName: string,
+  facts: LockFacts,
+  checker: TrustChecker = trustChecker(),
+): RootReading => {
   // The root is our link to one of its generations (or, from a layout without generations, a
   // plain directory); any other link is not ours and is never followed.
   const live = liveTree(root);
@@ -47,6 +59,11 @@ export const readRoot = (root: string, hostName: string, facts: LockFacts): Root
   if (live._tag === "Foreign") return { _tag: "NotOwned", reason: live.reason };
   const stateDir = path.join(live.dir, STATE_DIR);
   const stateFile = path.join(stateDir, STATE_FILE);
+  // Who could have written it (issue 17): the link, the generation, the record and its directory
+  // must be root's or ours and writable by nobody else. The stage base itself is judged by the
+  // caller (apply: docs/security.md; the register hook: records.ts).
+  const foreign = foreignRoot(root, live.dir, stateDir, stateFile, checker);
+  if (foreign !== null) return { _tag: "NotOwned", reason: foreignReason(foreign), foreign };
   let text: string;
   try {
     // Every component below the root is checked without following links: a `.plugdeps`
@@ -90,6 +107,24 @@ export const readRoot = (root: string, hostName: string, facts: LockFacts): Root
   }
   return { _tag: "Owned", root: { path: root, state: decoded.right, lock: readLockHolder(root, facts) } };
 };
+
+const foreignRoot = (
+  root: string,
+  live: string,
+  stateDir: string,
+  stateFile: string,
+  checker: TrustChecker,
+): Distrust | null => {
+  for (const p of root === live ? [root, stateDir, stateFile] : [root, live, stateDir, stateFile]) {
+    const d = checker.entry(p);
+    if (d !== null) return d;
+  }
+  return null;
+};
+
+/** The words every command uses for a root someone else could have written. */
+export const foreignReason = (d: Distrust): string =>
+  `foreign: ${d.reason}, so plugdeps neither uses nor removes it`;
 
 /** Owned roots of this host in a stage base, newest first, excluding `except` (the current root). */
 export const listOwnedRoots = (

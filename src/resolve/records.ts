@@ -8,6 +8,7 @@ import { versionedRootPattern } from "../observe/host-identity.js";
 import { realLockFacts } from "../observe/lock-holder.js";
 import { readRoot } from "../observe/versioned-roots.js";
 import { readRegularFile } from "../util/bounded-read.js";
+import { type Distrust, type TrustChecker, trustChecker } from "../util/trusted-tree.js";
 import { chooseHost, type HostChoice, type RecordsInput } from "./stage-bases.js";
 
 export type { RecordsInput } from "./stage-bases.js";
@@ -72,11 +73,24 @@ export const readRecords = (choice: HostChoice): FoundRecords => {
   const records: MaterializationRecord[] = [];
   const searched: SearchedBase[] = [];
   const refused: RefusedFile[] = [];
+  const checker = trustChecker();
+  const stageBases = choice.bases.map((b) => path.resolve(b.path));
   for (const base of choice.bases) {
     const stageBase = path.resolve(base.path);
     if (seen.has(stageBase)) continue;
     seen.add(stageBase);
     const notes: string[] = [];
+    // Who can write the stage base decides who can plant a root in it (issue 17): a base owned
+    // by another uid, or writable by others without being a root-owned sticky directory, is
+    // not resolved into at all.
+    const baseDistrust = checker.chain(stageBase, stageBase, { includeBase: true });
+    if (baseDistrust !== null) {
+      const reason = `stage base ${baseDistrust.reason}: nothing is resolved from it`;
+      notes.push(reason);
+      refused.push({ path: baseDistrust.path, reason });
+      searched.push({ path: stageBase, source: base.source, roots: 0, notes });
+      continue;
+    }
     let names: string[] = [];
     try {
       names = fs.readdirSync(stageBase).sort();
@@ -90,21 +104,83 @@ export const readRecords = (choice: HostChoice): FoundRecords => {
       // the live link itself is a root.
       if (!pattern.test(name) || name.includes(GENERATION_INFIX) || name.includes(".aside-")) continue;
       const root = path.join(stageBase, name);
-      const reading = readRoot(root, choice.hostName, facts);
+      const reading = readRoot(root, choice.hostName, facts, checker);
       if (reading._tag === "NotOwned") {
         notes.push(`${root}: not owned (${reading.reason})`);
         if (reading.refused !== undefined) refused.push({ path: reading.refused, reason: reading.reason });
+        else if (reading.foreign !== undefined)
+          refused.push({ path: reading.foreign.path, reason: `${root}: ${reading.reason}` });
       }
       if (reading._tag !== "Owned") continue;
       count++;
-      const { state, specs, refused: manifests } = readSpecs(reading.root.state);
-      for (const r of manifests) notes.push(`${root}: plugin left to Node's own resolution (${r.reason})`);
-      refused.push(...manifests);
-      records.push({ root, stageBase, state, specs });
+      const read = readSpecs(reading.root.state);
+      for (const r of read.refused) notes.push(`${root}: plugin left to Node's own resolution (${r.reason})`);
+      refused.push(...read.refused);
+      const trusted = dropForeignPackages(root, stageBase, read.state, checker, stageBases);
+      for (const r of trusted.refused)
+        notes.push(`${root}: package left to Node's own resolution (${r.reason})`);
+      refused.push(...trusted.refused);
+      records.push({ root, stageBase, state: trusted.state, specs: read.specs });
     }
     searched.push({ path: stageBase, source: base.source, roots: count, notes });
   }
   return { records, refused, searched, host: choice.label };
+};
+
+/**
+ * The record without the packages someone else could have written (issue 17: "a planted single
+ * package"): every entry from the stage base down to the package directory, for pnpm its real
+ * `.pnpm/...` directories too, must be root's or the host's own uid's and writable by nobody
+ * else. A refused package is dropped from its set, so the hook resolves nothing there and Node's
+ * own resolution decides. lstat/realpath only, each directory judged once (the checker's cache):
+ * a root's packages share their `node_modules`.
+ */
+const dropForeignPackages = (
+  root: string,
+  stageBase: string,
+  state: RootState,
+  checker: TrustChecker,
+  stageBases: readonly string[],
+): { state: RootState; refused: RefusedFile[] } => {
+  const refused: RefusedFile[] = [];
+  const refuse = (d: Distrust, name: string): void => {
+    refused.push({ path: d.path, reason: `${name}: ${d.reason}` });
+  };
+  let changed = false;
+  const sets = state.sets.map((set) => {
+    const kept: Record<string, (typeof set.packages)[string]> = {};
+    let dropped = false;
+    for (const [name, entry] of Object.entries(set.packages)) {
+      const dir = path.resolve(root, set.dir, "node_modules", name);
+      const d = checker.chain(stageBase, dir);
+      if (d === null) kept[name] = entry;
+      else {
+        refuse(d, name);
+        dropped = true;
+      }
+    }
+    changed ||= dropped;
+    return dropped ? { ...set, packages: kept } : set;
+  });
+  const external = (state.external ?? []).filter((e) => {
+    if (!path.isAbsolute(e.dir)) return true; // never a candidate (decide.ts)
+    const dir = path.resolve(e.dir);
+    // Judged from the stage base holding it, else from the directory holding its node_modules.
+    const suffix = `${path.sep}${path.join("node_modules", e.name)}`;
+    const base =
+      stageBases.find((b) => dir.startsWith(`${b}${path.sep}`)) ??
+      (dir.endsWith(suffix) ? dir.slice(0, dir.length - suffix.length) : path.dirname(dir));
+    const d = checker.chain(base, dir);
+    if (d === null) return true;
+    refuse(d, e.name);
+    changed = true;
+    return false;
+  });
+  if (!changed) return { state, refused };
+  return {
+    state: { ...state, sets, ...(state.external === undefined ? {} : { external }) },
+    refused,
+  };
 };
 
 /** A plugin's package.json is a few KiB; a bigger one is not read in a host's start. */
