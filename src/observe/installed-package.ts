@@ -190,9 +190,60 @@ export const checkEntry = (dir: string, pkg: InstalledPackageJson): string | nul
     const resolved = path.resolve(base, target);
     if (resolved !== base && !resolved.startsWith(base + path.sep))
       return `entry ${target} points outside the package`;
-    if (isFile(resolved)) return null;
+    if (isFile(resolved)) return bothEntries(base, pkg);
   }
   return `entry file missing (${targets[0] ?? "index.js"})`;
+};
+
+const IMPORT_CONDITIONS: ReadonlySet<string> = new Set(["node", "import", "default"]);
+const REQUIRE_CONDITIONS: ReadonlySet<string> = new Set(["node", "require", "default"]);
+
+/**
+ * Issue 17: a package whose root export gives `import` and `require` different files is used both
+ * ways (a plugin's `import` and another's `require`, or the host's): both must be there. A copy
+ * with one of them gone (a planted or half-extracted tree) was "Present" because the other was
+ * found, and then failed in the host on the first import of the other kind. Only the targets Node
+ * itself loads are compared: with `exports`, Node (>= 12.7) never reads `main`, so a `main`
+ * beside it is not an entry; without `exports`, `main` is the only bare entry (checked above).
+ * When neither exists, the subpath and bin fallback above decided, as before.
+ */
+const bothEntries = (base: string, pkg: InstalledPackageJson): string | null => {
+  if (pkg.exports === undefined || pkg.exports === null) return null;
+  const root = rootExport(pkg.exports);
+  if (root === undefined) return null;
+  const esm = targetFor(root, IMPORT_CONDITIONS);
+  const cjs = targetFor(root, REQUIRE_CONDITIONS);
+  if (esm === null || cjs === null || esm === cjs) return null;
+  const entry = (kind: string, target: string) => {
+    const resolved = path.resolve(base, target);
+    const outside = resolved !== base && !resolved.startsWith(base + path.sep);
+    return { kind, target, outside, there: !outside && isFile(resolved) };
+  };
+  const a = entry("ESM (import)", esm);
+  const b = entry("CommonJS (require)", cjs);
+  for (const e of [a, b]) if (e.outside) return `entry ${e.target} points outside the package`;
+  if (a.there === b.there) return null;
+  const [gone, there] = a.there ? [b, a] : [a, b];
+  return `entry file missing (${gone.target}, the ${gone.kind} entry; the ${there.kind} entry ${there.target} is there)`;
+};
+
+/** The target Node picks under these conditions (object order; arrays: first valid target). */
+const targetFor = (value: unknown, conditions: ReadonlySet<string>): string | null => {
+  if (typeof value === "string") return value;
+  if (Array.isArray(value)) {
+    for (const v of value) {
+      const t = targetFor(v, conditions);
+      if (t !== null) return t;
+    }
+    return null;
+  }
+  if (value === null || typeof value !== "object") return null;
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    if (!conditions.has(key)) continue;
+    const t = targetFor(v, conditions);
+    if (t !== null) return t;
+  }
+  return null;
 };
 
 /**
@@ -227,7 +278,11 @@ const entryTargets = (pkg: InstalledPackageJson): string[] | "no-root-export" =>
     const root = rootExport(pkg.exports);
     if (root === undefined) return "no-root-export";
     const target = firstTarget(root);
-    return target === null ? "no-root-export" : [target];
+    if (target === null) return "no-root-export";
+    // The CommonJS side too: a package whose ESM entry is gone is still found (and then judged
+    // Broken by bothEntries, naming both), not reported as having no entry at all.
+    const cjs = targetFor(root, REQUIRE_CONDITIONS);
+    return cjs === null || cjs === target ? [target] : [target, cjs];
   }
   const main = typeof pkg.main === "string" && pkg.main !== "" ? pkg.main : null;
   if (main === null) return ["index.js", "index.json", "index.node"];

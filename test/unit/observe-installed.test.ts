@@ -92,9 +92,12 @@ describe("readInstalled: present packages", () => {
       name: "sub",
       version: "1.0.0",
       exports: { ".": { node: { import: "./n.mjs" }, default: "./d.js" }, "./extra": "./extra.js" },
-      files: ["n.mjs"],
+      files: ["n.mjs", "d.js"],
     });
     present(nm, "sub");
+    // require() takes `default` (./d.js): with it gone, the package is broken for CommonJS.
+    fs.rmSync(path.join(nm, "sub", "d.js"));
+    broken(nm, "sub", /entry file missing \(\.\/d\.js, the CommonJS \(require\) entry/);
   });
 
   it("subpath-only exports (no '.') are accepted: nothing bare to import", () => {
@@ -340,5 +343,67 @@ describe("checkEntry: packages the real host uses without a working bare entry",
     );
     writeFile(path.join(js, "index.d.ts"), "export {};\n");
     broken(nm, "lib", /entry file missing \(lib\.js\)/);
+  });
+});
+
+describe("checkEntry: a package with a CommonJS and an ESM entry is validated on both (issue 17)", () => {
+  const dual = {
+    ".": { import: "./dist/index.mjs", require: "./dist/index.cjs" },
+    "./package.json": "./package.json",
+  };
+  const write = (files: readonly string[], exports: unknown = dual) => {
+    const nm = freshModules();
+    writePackage(nm, {
+      name: "dual",
+      version: "1.0.0",
+      main: "./dist/index.cjs",
+      exports,
+      files: [...files],
+    });
+    return nm;
+  };
+
+  it("both there: Present", () => {
+    present(write(["dist/index.cjs", "dist/index.mjs"]), "dual");
+  });
+
+  it("its main (the require entry) there, its ESM entry gone: Broken, naming both", () => {
+    broken(
+      write(["dist/index.cjs"]),
+      "dual",
+      /entry file missing \(\.\/dist\/index\.mjs, the ESM \(import\) entry; the CommonJS \(require\) entry \.\/dist\/index\.cjs is there\)/,
+    );
+  });
+
+  it("its ESM entry there, the CommonJS one gone: Broken", () => {
+    broken(
+      write(["dist/index.mjs"]),
+      "dual",
+      /entry file missing \(\.\/dist\/index\.cjs, the CommonJS \(require\) entry/,
+    );
+  });
+
+  it("`default` is the require side when there is no `require` condition; nested `node` conditions count", () => {
+    const exports = {
+      ".": { node: { import: "./esm/i.js", default: "./cjs/i.js" }, default: "./browser.js" },
+    };
+    present(write(["esm/i.js", "cjs/i.js"], exports), "dual");
+    broken(write(["cjs/i.js"], exports), "dual", /\.\/esm\/i\.js, the ESM \(import\) entry/);
+  });
+
+  it("one target for both (a string, or only `import`): nothing else to compare; `main` beside `exports` is not read by Node", () => {
+    // main ./dist/index.cjs is absent in both: Node never loads it when exports exist.
+    present(write(["dist/index.mjs"], { ".": "./dist/index.mjs" }), "dual");
+    present(write(["dist/index.mjs"], { ".": { import: "./dist/index.mjs" } }), "dual");
+  });
+
+  it("neither there but a subpath is: the subpath fallback decides, as before", () => {
+    const exports = { ".": { import: "./esm.js", require: "./cjs.js" }, "./client": "./client.js" };
+    present(write(["client.js"], exports), "dual");
+  });
+
+  it("a target outside the package is refused", () => {
+    const exports = { ".": { import: "./esm.js", require: "../../evil.js" } };
+    broken(write(["esm.js"], exports), "dual", /entry \.\.\/\.\.\/evil\.js points outside the package/);
   });
 });
