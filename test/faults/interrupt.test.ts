@@ -238,6 +238,27 @@ describe("bounded and interruptible installs", () => {
   );
 
   it.each<Manager>(["pnpm", "npm"])(
+    "a registry that refuses connections, the managers' own retries left on (%s): the same --install-timeout bounds it (issue 17)",
+    async (pm) => {
+      const c = await convergedThenWanting(pm);
+      const refused = await refusingPort();
+      // Only `registry=`: pnpm and npm retry a refused connection for minutes by default.
+      const npmrc = plainNpmrc(c.sb, refused.url);
+      const r = await runCliProcess(c.sb, applyArgs(c.sb, "--install-timeout", "5s"), {
+        npm_config_userconfig: npmrc,
+      });
+      expect({ exitCode: r.exitCode, signal: r.signal }, describeEnded(r)).toEqual({
+        exitCode: 1,
+        signal: null,
+      });
+      expect(r.stderr, describeEnded(r)).toContain("did not finish within 5s");
+      expect(r.stderr, describeEnded(r)).toContain(refused.url);
+      await expectCleanAfter(c, r);
+    },
+    APPLY_TIMEOUT_MS,
+  );
+
+  it.each<Manager>(["pnpm", "npm"])(
     "a registry that refuses connections (%s): a bounded failure naming the registry URL and the setting that chose it",
     async (pm) => {
       const c = await convergedThenWanting(pm);
