@@ -33,45 +33,47 @@ export const withHostRootLock = async <A>(
 ): Promise<E.Either<PlugdepsError, A>> => {
   const dir = ensureDirectory(spec.path);
   if (E.isLeft(dir)) return dir;
+  const lock = spec.lock;
+  if (lock === null) return fn(); // a host that takes no lock there (a profile's hostLooks.stageDir)
   const started = Date.now();
   for (;;) {
     try {
-      fs.mkdirSync(spec.lock.dir);
+      fs.mkdirSync(lock.dir);
       break;
     } catch (err) {
       if (errnoCode(err) !== "EEXIST") {
-        return E.left(fsError("take the host's own lock", spec.lock.dir, err, writableFix(spec)));
+        return E.left(fsError("take the host's own lock", lock.dir, err, writableFix(spec)));
       }
     }
-    const verdict = spec.lock.judge(Date.now());
+    const verdict = lock.judge(Date.now());
     if (verdict?.stale === true) {
-      const removed = removeWithin(spec.lock.dir, [spec.path], "stale host lock");
+      const removed = removeWithin(lock.dir, [spec.path], "stale host lock");
       if (E.isLeft(removed)) return removed;
-      target.progress(`  removed the host's stale lock ${spec.lock.dir} (${verdict.why})`);
+      target.progress(`  removed the host's stale lock ${lock.dir} (${verdict.why})`);
       continue;
     }
     if (Date.now() - started > HOST_LOCK_WAIT_MS || target.signal?.aborted === true) {
       return E.left({
         _tag: "LockTimeout",
-        path: spec.lock.dir,
-        message: `the host holds its own lock ${spec.lock.dir} (${verdict?.why ?? "held"}) for more than ${HOST_LOCK_WAIT_MS / 60_000} minutes. Fix: let the host finish staging, or stop it, then run apply again.`,
+        path: lock.dir,
+        message: `the host holds its own lock ${lock.dir} (${verdict?.why ?? "held"}) for more than ${HOST_LOCK_WAIT_MS / 60_000} minutes. Fix: let the host finish staging, or stop it, then run apply again.`,
       });
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   try {
     try {
-      const owner = path.join(spec.lock.dir, "owner.json");
-      fs.writeFileSync(owner, spec.lock.ownerText(process.pid, readStartTime(process.pid), Date.now()), {
+      const owner = path.join(lock.dir, "owner.json");
+      fs.writeFileSync(owner, lock.ownerText(process.pid, readStartTime(process.pid), Date.now()), {
         flag: "wx",
       });
     } catch (err) {
-      return E.left(fsError("write the host lock's owner record", spec.lock.dir, err, writableFix(spec)));
+      return E.left(fsError("write the host lock's owner record", lock.dir, err, writableFix(spec)));
     }
     // Outside the try above: a throw from the work itself is not the owner record's failure.
     return fn();
   } finally {
-    fs.rmSync(spec.lock.dir, { recursive: true, force: true });
+    fs.rmSync(lock.dir, { recursive: true, force: true });
   }
 };
 

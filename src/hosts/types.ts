@@ -277,14 +277,17 @@ export interface HostRootSpec {
     readonly dependencies: Readonly<Record<string, string>>;
     readonly keep: "superset" | "any";
   } | null;
-  /** The host's lock inside `path` (a directory), taken as the host takes it. */
+  /**
+   * The host's lock inside `path` (a directory), taken as the host takes it; null for a host
+   * that takes none (a profile host's `hostLooks.stageDir`): the link is replaced atomically anyway.
+   */
   readonly lock: {
     readonly dir: string;
     /** The owner record the host writes, for this process. */
     readonly ownerText: (pid: number, starttime: number | null, now: number) => string;
     /** The host's own verdict on an existing lock; null when there is none. */
     readonly judge: (now: number) => { readonly stale: boolean; readonly why: string } | null;
-  };
+  } | null;
   /** For the plan: which host rule names this directory. */
   readonly why: string;
 }

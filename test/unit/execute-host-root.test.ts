@@ -78,6 +78,12 @@ const snapshot = (dir: string): Record<string, string> => {
   return out;
 };
 
+/** The OpenClaw spec always has a lock (only a profile host's stage dir has none). */
+const lockOf = (spec: HostRootSpec): NonNullable<HostRootSpec["lock"]> => {
+  if (spec.lock === null) throw new Error(`${spec.path}: the spec has no lock`);
+  return spec.lock;
+};
+
 describe("exposeHostRoot", () => {
   it("creates the link ../<target root>/node_modules (exact text) and writes OpenClaw's manifest", () => {
     const s = stage();
@@ -216,7 +222,7 @@ describe("withHostRootLock: OpenClaw's own lock, held while the host root change
     const s = stage();
     let inside: { owner: unknown; text: string; stale: boolean | undefined } | undefined;
     const r = await withHostRootLock(s.target, s.spec, () => {
-      const text = fs.readFileSync(path.join(s.spec.lock.dir, "owner.json"), "utf8");
+      const text = fs.readFileSync(path.join(lockOf(s.spec).dir, "owner.json"), "utf8");
       const evidence = readOpenclawLock(s.spec.path);
       inside = {
         owner: JSON.parse(text),
@@ -238,7 +244,7 @@ describe("withHostRootLock: OpenClaw's own lock, held while the host root change
     expect(inside.text).toBe(`${JSON.stringify(inside.owner, null, 2)}\n`);
     expect(inside.stale).toBe(false);
     expect(fs.lstatSync(s.spec.path).isDirectory()).toBe(true);
-    expect(fs.existsSync(s.spec.lock.dir)).toBe(false);
+    expect(fs.existsSync(lockOf(s.spec).dir)).toBe(false);
   });
 
   it("removes the lock after a failing callback too, and returns its failure", async () => {
@@ -246,7 +252,7 @@ describe("withHostRootLock: OpenClaw's own lock, held while the host root change
     const failure = { _tag: "LockTimeout" as const, path: "x", message: "the callback failed" };
     const r = await withHostRootLock(s.target, s.spec, () => E.left(failure));
     expect(leftOf(r)).toEqual(failure);
-    expect(fs.existsSync(s.spec.lock.dir)).toBe(false);
+    expect(fs.existsSync(lockOf(s.spec).dir)).toBe(false);
   });
 
   it("with exposeHostRoot: the root in place and the lock gone afterwards", async () => {
@@ -277,13 +283,13 @@ describe("withHostRootLock: OpenClaw's own lock, held while the host root change
     const s = stage();
     const dead = unusedPid();
     writeFile(
-      path.join(s.spec.lock.dir, "owner.json"),
+      path.join(lockOf(s.spec).dir, "owner.json"),
       JSON.stringify({ pid: dead, createdAtMs: Date.now() }),
     );
     let owner: unknown;
     rightOf(
       await withHostRootLock(s.target, s.spec, () => {
-        owner = readJson(path.join(s.spec.lock.dir, "owner.json"));
+        owner = readJson(path.join(lockOf(s.spec).dir, "owner.json"));
         return E.right(undefined);
       }),
     );
@@ -291,13 +297,13 @@ describe("withHostRootLock: OpenClaw's own lock, held while the host root change
     expect(
       s.progress.some((l) => l.includes("removed the host's stale lock") && l.includes(`pid ${dead}`)),
     ).toBe(true);
-    expect(fs.existsSync(s.spec.lock.dir)).toBe(false);
+    expect(fs.existsSync(lockOf(s.spec).dir)).toBe(false);
   });
 
   /** A lock held by a live process: this test's own pid with its real start time. */
   const holdLive = (s: Stage): string =>
     writeFile(
-      path.join(s.spec.lock.dir, "owner.json"),
+      path.join(lockOf(s.spec).dir, "owner.json"),
       JSON.stringify({ pid: process.pid, starttime: procStartTime(process.pid), createdAtMs: Date.now() }),
     );
 
@@ -309,10 +315,10 @@ describe("withHostRootLock: OpenClaw's own lock, held while the host root change
     const spec: HostRootSpec = {
       ...s.spec,
       lock: {
-        ...s.spec.lock,
+        ...lockOf(s.spec),
         judge: (now) => {
           judged++;
-          return s.spec.lock.judge(now);
+          return lockOf(s.spec).judge(now);
         },
       },
     };
@@ -323,11 +329,11 @@ describe("withHostRootLock: OpenClaw's own lock, held while the host root change
     });
     await waitFor("the lock judged live twice", () => judged >= 2);
     expect(ran).toBe(false);
-    expect(fs.existsSync(s.spec.lock.dir)).toBe(true);
-    fs.rmSync(s.spec.lock.dir, { recursive: true });
+    expect(fs.existsSync(lockOf(s.spec).dir)).toBe(true);
+    fs.rmSync(lockOf(s.spec).dir, { recursive: true });
     rightOf(await pending);
     expect(ran).toBe(true);
-    expect(fs.existsSync(s.spec.lock.dir)).toBe(false);
+    expect(fs.existsSync(lockOf(s.spec).dir)).toBe(false);
   });
 
   it("gives up on a live holder when aborted: LockTimeout, the holder's lock left as it was", async () => {

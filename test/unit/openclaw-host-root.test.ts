@@ -168,7 +168,7 @@ describe("openclawHostRoot: the directory OpenClaw 2026.4.22 – 4.30 reads", ()
     expect(spec.manifest).toBeNull();
     // 4.22's channel entry takes the host root for its package root and finds no version there.
     expect(spec.aliases).toEqual([path.join(STAGE, `openclaw-unknown-${sha12(spec.path)}`)]);
-    expect(spec.lock.dir).toBe(path.join(spec.path, OPENCLAW_LOCK_DIR));
+    expect(spec.lock?.dir).toBe(path.join(spec.path, OPENCLAW_LOCK_DIR));
   });
 
   it("2026.4.29: manifest named for OpenClaw, dependencies sorted by name, keep any, no alias", () => {
@@ -201,10 +201,10 @@ describe("openclawHostRoot: the directory OpenClaw 2026.4.22 – 4.30 reads", ()
   it("the lock's owner record is OpenClaw's {pid, starttime?, createdAtMs}, pretty-printed", () => {
     const spec = openclawHostRoot(ctx("2026.4.29"));
     if (spec === null) throw new Error("no host root");
-    expect(spec.lock.ownerText(42, 7, 1000)).toBe(
+    expect(spec.lock?.ownerText(42, 7, 1000)).toBe(
       `${JSON.stringify({ pid: 42, starttime: 7, createdAtMs: 1000 }, null, 2)}\n`,
     );
-    expect(JSON.parse(spec.lock.ownerText(42, null, 1000))).toEqual({ pid: 42, createdAtMs: 1000 });
+    expect(JSON.parse(spec.lock?.ownerText(42, null, 1000) ?? "null")).toEqual({ pid: 42, createdAtMs: 1000 });
   });
 });
 

@@ -86,6 +86,52 @@ export const profileAdapter = (profile: HostProfile): HostAdapter => {
 
     // A profile host has no legacy staging of its own to clean up.
     findDebris: () => [],
+
+    ...hostLooksOf(profile),
+  };
+};
+
+/**
+ * `hostLooks` (profile.ts): where a host that checks paths of its own finds the materialization.
+ * The same mechanisms as for OpenClaw (issue 14), declared instead of coded: a stage directory
+ * kept linked to the live root (execute/host-root.ts, without a lock: the profile names none), and
+ * a package directory the host's unit binds the live root onto.
+ */
+const hostLooksOf = (profile: HostProfile): Pick<HostAdapter, "hostRoot" | "sees" | "hostService"> => {
+  const looks = profile.hostLooks;
+  if (looks === undefined) return {};
+  const { stageDir, packageDir } = looks;
+  const hostRoot: HostAdapter["hostRoot"] = (ctx) =>
+    stageDir === undefined || Object.keys(ctx.shared).length === 0
+      ? null
+      : {
+          path: path.join(ctx.stageBase, stageDir),
+          aliases: [],
+          manifest: null,
+          lock: null,
+          why: `the profile says ${profile.name} reads <stage base>/${stageDir}/node_modules itself (hostLooks.stageDir)`,
+        };
+  return {
+    hostRoot,
+    sees: () => ({
+      packageNodeModules: stageDir === undefined,
+      layers: false,
+      why: `${profile.name} checks ${[stageDir === undefined ? null : `<stage base>/${stageDir}`, packageDir === undefined ? null : `<package>/${packageDir}`].filter((x) => x !== null).join(" and ")} itself (hostLooks in its profile)`,
+    }),
+    hostService: (ctx) => ({
+      readOnlyBinds:
+        packageDir === undefined
+          ? []
+          : [
+              {
+                source: path.join(ctx.targetRoot, "node_modules"),
+                target: path.join(ctx.packageRoot, packageDir),
+                why: `the profile says ${profile.name} searches <package>/${packageDir} for its plugins' dependencies (hostLooks.packageDir)`,
+              },
+            ],
+      writable: [],
+      stageList: true,
+    }),
   };
 };
 

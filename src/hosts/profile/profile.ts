@@ -21,8 +21,20 @@ import { ENV_VAR_NAME, PROFILE_SLUG, profileInvalid } from "./host.js";
  *   (`enabled`, `allow`, `deny`, `entries.<id>.enabled`, as in OpenClaw).
  * - `stage`: env var for the stage dir (a path-delimiter list: earlier entries are read-only
  *   layers, the last is the writable target) and the default stage dir.
+ * - `hostLooks` (optional): where the host ITSELF checks for its plugins' dependencies, for a host
+ *   that, like OpenClaw, checks paths of its own before it imports a plugin instead of (only)
+ *   resolving through Node (issue 14). `stageDir`: a directory name in the stage base whose
+ *   `node_modules` the host reads; plugdeps keeps it a real directory whose `node_modules` links
+ *   to the live root. `packageDir`: a directory relative to the package root that the host
+ *   searches (read-only under systemd); `plugdeps units` binds the live root's `node_modules`
+ *   there read-only (`BindReadOnlyPaths=`). Either way the host counts only what it finds there,
+ *   so every dependency is installed into the root, none left to a layer.
+ *   Without it the register hook is the way in (the default).
  */
-export const HostProfile = t.type(
+export const HostLooks = t.partial({ stageDir: t.string, packageDir: t.string }, "HostLooks");
+export type HostLooks = t.TypeOf<typeof HostLooks>;
+
+const HostProfileRequired = t.type(
   {
     name: t.string,
     packageName: t.string,
@@ -35,6 +47,7 @@ export const HostProfile = t.type(
   },
   "HostProfile",
 );
+export const HostProfile = t.intersection([HostProfileRequired, t.partial({ hostLooks: HostLooks })]);
 export type HostProfile = t.TypeOf<typeof HostProfile>;
 
 export const loadProfile = (file: string): E.Either<PlugdepsError, HostProfile> => {
@@ -82,6 +95,29 @@ export const checkProfile = (p: HostProfile): string | null => {
   for (const v of [p.config.envVar, p.stage.envVar]) {
     if (v !== undefined && !ENV_VAR_NAME.test(v))
       return `${JSON.stringify(v)} is not an environment variable name`;
+  }
+  return hostLooksProblem(p.name, p.hostLooks);
+};
+
+/** One plain directory name, never one of plugdeps' own (a root, a stage, `.plugdeps`). */
+const STAGE_DIR_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+const hostLooksProblem = (name: string, looks: HostLooks | undefined): string | null => {
+  if (looks === undefined) return null;
+  const { stageDir, packageDir } = looks;
+  if (stageDir !== undefined) {
+    if (!STAGE_DIR_NAME.test(stageDir))
+      return `hostLooks.stageDir ${JSON.stringify(stageDir)} must be one directory name matching ${STAGE_DIR_NAME.source}`;
+    // `<name>-<version>-<12 hex>` are plugdeps' versioned roots of this host.
+    if (new RegExp(`^${name}-.+-[0-9a-f]{12}`).test(stageDir))
+      return `hostLooks.stageDir ${JSON.stringify(stageDir)} looks like one of plugdeps' versioned roots (${name}-<version>-<key>); choose another name`;
+  }
+  if (packageDir !== undefined) {
+    const parts = packageDir.split(/[\\/]/);
+    if (packageDir === "" || path.isAbsolute(packageDir) || parts.includes("..") || parts.includes("."))
+      return `hostLooks.packageDir ${JSON.stringify(packageDir)} must be a path inside the package root, without "." or ".."`;
+    if (parts[parts.length - 1] !== "node_modules")
+      return `hostLooks.packageDir ${JSON.stringify(packageDir)} must name a node_modules directory (the host searches <dir>/<dependency>)`;
   }
   return null;
 };
