@@ -204,7 +204,10 @@ describe("openclawHostRoot: the directory OpenClaw 2026.4.22 – 4.30 reads", ()
     expect(spec.lock?.ownerText(42, 7, 1000)).toBe(
       `${JSON.stringify({ pid: 42, starttime: 7, createdAtMs: 1000 }, null, 2)}\n`,
     );
-    expect(JSON.parse(spec.lock?.ownerText(42, null, 1000) ?? "null")).toEqual({ pid: 42, createdAtMs: 1000 });
+    expect(JSON.parse(spec.lock?.ownerText(42, null, 1000) ?? "null")).toEqual({
+      pid: 42,
+      createdAtMs: 1000,
+    });
   });
 });
 
