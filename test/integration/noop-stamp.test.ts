@@ -157,12 +157,16 @@ describe("the no-op stamp (pnpm)", () => {
     const r = expectOk(await applyDebug(sb));
     expect(r.stderr, describeRun(r)).not.toContain(REPLAYED);
     expect(r.stdout).toContain(NO_CHANGES);
-    // garbage, a directory or a symlink in place of the stamp: all ignored
+    // garbage, a directory or a symlink in place of the stamp: all ignored. The link points at a
+    // canary in the sandbox: it pointed at /etc/passwd once, and the build of that time re-stamped
+    // THROUGH it (write-file-atomic resolved the link), overwriting the machine's /etc/passwd.
+    const canary = path.join(sb.root, "canary-passwd");
+    fs.writeFileSync(canary, "root:x:0:0:root:/root:/bin/bash\n");
     const files = stamps(sb).map((name) => path.join(dir, name));
     for (const make of [
       (file: string) => fs.writeFileSync(file, "{ not json"),
       (file: string) => fs.mkdirSync(file),
-      (file: string) => fs.symlinkSync("/etc/passwd", file),
+      (file: string) => fs.symlinkSync(canary, file),
     ]) {
       for (const file of files) {
         fs.rmSync(file, { recursive: true, force: true });
@@ -172,5 +176,6 @@ describe("the no-op stamp (pnpm)", () => {
       expect(again.stderr, describeRun(again)).not.toContain(REPLAYED);
       expect(again.stdout).toContain(NO_CHANGES);
     }
+    expect(fs.readFileSync(canary, "utf8")).toBe("root:x:0:0:root:/root:/bin/bash\n");
   });
 });
