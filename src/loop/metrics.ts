@@ -5,13 +5,41 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 import { fsError, type PlugdepsError } from "../model/errors.js";
 import type { Summary } from "../model/plan.js";
 import type { Condition, PassOutcome } from "../model/status.js";
+import { toolInfo } from "../util/tool-version.js";
 
 /**
  * Prometheus metrics of the reconcile loop and its health endpoints. An own Registry, never
  * prom-client's global one: an embedding host may register its own metrics there, and two
  * registrations of one name throw. Loaded only when `--metrics-port` is given (prom-client is
  * not free to import, and `plan` should not pay for it).
+ *
+ * The exposition passes Prometheus' own linter, `promtool check metrics` (test/integration/
+ * metrics-promtool.test.ts): HELP and TYPE for every family, the base unit in the name
+ * (`_seconds`, `_bytes`), `_total` on counters and only on counters. Every metric is listed in
+ * docs/metrics.md; a new one goes there too.
  */
+
+/**
+ * prom-client's default metrics that promtool rejects: gauges named `_total` ("non-counter metrics
+ * should not have _total suffix"). Nothing is lost: each is the sum over the `type` label of the
+ * gauge of the same name without the suffix (`nodejs_active_handles` ...), which stays.
+ */
+export const DROPPED_DEFAULT_METRICS = [
+  "nodejs_active_handles_total",
+  "nodejs_active_requests_total",
+  "nodejs_active_resources_total",
+] as const;
+
+/** What `plugdeps_build_info` says: this plugdeps and the Node running it. */
+export interface BuildInfo {
+  readonly version: string;
+  readonly nodejsVersion: string;
+}
+
+export const currentBuildInfo = (): BuildInfo => ({
+  version: toolInfo().version,
+  nodejsVersion: process.versions.node,
+});
 
 export interface ReconcileMetrics {
   readonly registry: Registry;
@@ -32,9 +60,16 @@ const ACTION_TYPES: readonly [keyof Summary, string][] = [
   ["cleanLegacy", "clean-legacy"],
 ];
 
-export const createMetrics = (): ReconcileMetrics => {
+export const createMetrics = (build: BuildInfo = currentBuildInfo()): ReconcileMetrics => {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  for (const name of DROPPED_DEFAULT_METRICS) registry.removeSingleMetric(name);
+  new Gauge({
+    name: "plugdeps_build_info",
+    help: "Always 1: the plugdeps version serving these metrics and the Node.js version running it, as labels.",
+    labelNames: ["version", "nodejs_version"],
+    registers: [registry],
+  }).set({ version: build.version, nodejs_version: build.nodejsVersion }, 1);
   const passDuration = new Histogram({
     name: "plugdeps_reconcile_pass_duration_seconds",
     help: "Wall time of one reconcile pass, by outcome (Converged, Applied, Failed, Interrupted).",

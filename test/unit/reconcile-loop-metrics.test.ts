@@ -2,7 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import * as net from "node:net";
 import { describe, expect, it } from "vitest";
 import type { Condition } from "../../src/model/status.js";
-import { createMetrics, startMetricsServer } from "../../src/loop/metrics.js";
+import { createMetrics, DROPPED_DEFAULT_METRICS, startMetricsServer } from "../../src/loop/metrics.js";
 
 /** The metrics registry and the health endpoints, on an ephemeral port of 127.0.0.1. */
 
@@ -86,6 +86,49 @@ describe("metrics server", () => {
       expect(E.isLeft(started) && started.left.message).toContain("--metrics-port");
     } finally {
       blocker.close();
+    }
+  });
+
+  it("plugdeps_build_info: 1, with the plugdeps and Node.js versions as labels", async () => {
+    const body = await createMetrics({ version: "1.2.3", nodejsVersion: "20.5.0" }).registry.metrics();
+    expect(body).toContain("# TYPE plugdeps_build_info gauge");
+    expect(body).toContain('plugdeps_build_info{version="1.2.3",nodejs_version="20.5.0"} 1');
+    // by default, this package's own version and the running Node
+    const own = await createMetrics().registry.metrics();
+    expect(own).toMatch(
+      new RegExp(
+        `plugdeps_build_info\\{version="\\d+\\.\\d+\\.\\d+[^"]*",nodejs_version="${process.versions.node}"\\} 1`,
+      ),
+    );
+  });
+
+  /**
+   * The rules of promtool's linter that a quick in-process check can hold (the real promtool runs
+   * in test/integration/metrics-promtool.test.ts): HELP and TYPE per family, snake_case names,
+   * `_total` on counters and only there, no family named like a histogram's series.
+   */
+  it("every family has HELP and TYPE, counters and only counters end in _total", async () => {
+    const metrics = createMetrics();
+    metrics.observePass("Failed", 0.2, { reuse: 0, install: 0, prune: 0, cleanLegacy: 0 }, "LockTimeout");
+    metrics.observeLockWait(1);
+    const body = await metrics.registry.metrics();
+    const types = new Map([...body.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1] ?? "", m[2] ?? ""]));
+    const helps = new Set([...body.matchAll(/^# HELP (\S+) \S/gm)].map((m) => m[1] ?? ""));
+    expect(types.size).toBeGreaterThan(10);
+    for (const [name, type] of types) {
+      expect(helps.has(name), `${name} has HELP`).toBe(true);
+      expect(name, "snake_case").toMatch(/^[a-z][a-z0-9_]*$/);
+      expect(name.endsWith("_total"), `${name} (${type}): _total iff counter`).toBe(type === "counter");
+      expect(name, `${name}: reserved suffix`).not.toMatch(/_(bucket|count|sum)$/);
+    }
+    for (const name of DROPPED_DEFAULT_METRICS) expect(types.has(name), name).toBe(false);
+    // the per-type gauges those were the sums of stay
+    expect(types.get("nodejs_active_handles")).toBe("gauge");
+    // every sample belongs to a declared family
+    for (const line of body.split("\n").filter((l) => l !== "" && !l.startsWith("#"))) {
+      const name = /^[a-z_:][a-z0-9_:]*/.exec(line)?.[0] ?? "";
+      const family = name.replace(/_(bucket|count|sum)$/, "");
+      expect(types.has(name) || types.has(family), line).toBe(true);
     }
   });
 });
