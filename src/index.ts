@@ -1,10 +1,16 @@
 /**
- * plugdeps as a library: what the CLI uses is what a host embeds. The read-only half of the
- * controller (plan, status) is a pure function of config, plugin metadata and what is on disk.
+ * plugdeps as a library: what the CLI runs is what a host embeds. `plan`, `apply`, `status`,
+ * `doctor` and `resolve` take the options of the CLI command of the same name (src/api/options.ts;
+ * `--flag-name` is `flagName`) and return what its `--json` prints, as a value. Every one returns
+ * a `Promise<Either<PlugdepsError, T>>` (fp-ts): an expected failure (no host, a lock held past the
+ * timeout, a failed install, a stale plan file) is a `Left` with the error the CLI prints, never a
+ * rejected promise. docs/library.md has the example test/integration/library-api.test.ts runs.
  *
- *   import { createPlan } from "plugdeps";
- *   const plan = createPlan({ packageRoot: "/usr/lib/node_modules/openclaw" });
- *   if (plan._tag === "Right" && plan.right.actions.length > 0) { ...run `plugdeps apply`... }
+ *   import { plan, apply } from "plugdeps";
+ *   const planned = await plan({ packageRoot: "/usr/lib/node_modules/openclaw" });
+ *   if (planned._tag === "Right" && planned.right.actions.length > 0) await apply({ planFile: planned.right });
+ *
+ * `createPlan` (synchronous, memoized: a host checking at every start) is kept as it was.
  */
 import * as os from "node:os";
 import * as E from "fp-ts/lib/Either.js";
@@ -14,7 +20,22 @@ import { makePlan } from "./run/plan.js";
 import { makeMemo } from "./fastpath/memo.js";
 import type { PlugdepsError } from "./model/errors.js";
 import type { PlanDocument } from "./model/plan.js";
+import type { DoctorReport } from "./model/doctor.js";
+import type { ApplyDocument } from "./api/apply.js";
+import type {
+  ApplyCommandOptions,
+  DoctorCommandOptions,
+  PlanCommandOptions,
+  ResolveCommandOptions,
+  StatusCommandOptions,
+} from "./api/options.js";
+import { planDocument } from "./api/plan.js";
+import { statusDocument } from "./api/status.js";
+import { resolveDocument } from "./api/resolve.js";
+import type { ResolveExplanation } from "./resolve/explain.js";
+import type { StatusView } from "./render/status-human.js";
 
+/** createPlan's options: RunOptions, every one optional. */
 export type PlanOptions = Partial<RunOptions>;
 
 /**
@@ -38,6 +59,53 @@ export const createPlan = (options: PlanOptions = {}): E.Either<PlugdepsError, P
  */
 const planMemo = makeMemo<PlugdepsError, PlanDocument>();
 
+/**
+ * `plugdeps plan`: the plan document, observed and decided without writing anything (but `out`)
+ * and without the lock. `renderPlanJson(plan)` is, byte for byte, what `plan --json` prints.
+ */
+export const plan = async (
+  options: PlanCommandOptions = {},
+): Promise<E.Either<PlugdepsError, PlanDocument>> => planDocument(options);
+
+/**
+ * `plugdeps apply [PLANFILE]`: converges the root under the install-root lock; the document
+ * `apply --json` prints. `planFile` takes a path or a document `plan()` returned. While it runs,
+ * the process umask includes 022 (as the CLI's always does). Loads the apply machinery (and
+ * execa) on the first call only.
+ */
+export const apply = async (
+  options: ApplyCommandOptions = {},
+): Promise<E.Either<PlugdepsError, ApplyDocument>> => {
+  const { runApply, applyDocument } = await import("./api/apply.js");
+  return E.map(applyDocument)(await runApply(options));
+};
+
+/** `plugdeps status`: the view `status --json` prints (read-only, no lock). */
+export const status = async (
+  options: StatusCommandOptions = {},
+): Promise<E.Either<PlugdepsError, StatusView>> => statusDocument(options);
+
+/**
+ * `plugdeps doctor [--fix]`: the report `doctor --json` prints. A host that cannot be observed is
+ * an error finding in a Right; a Left only for options that are not valid. The CLI exits 1 when
+ * `doctorHasErrors(report)`.
+ */
+export const doctor = async (
+  options: DoctorCommandOptions = {},
+): Promise<E.Either<PlugdepsError, DoctorReport>> => {
+  const { runDoctorCommand } = await import("./api/doctor.js");
+  return runDoctorCommand(options);
+};
+
+/**
+ * `plugdeps resolve --plugin ID SPECIFIER`: the explanation `resolve --json` prints. An import
+ * that would fail is a Right with `outcome: "not-found"` (the CLI exits 1); no record listing the
+ * plugin is a Left.
+ */
+export const resolve = async (
+  options: ResolveCommandOptions,
+): Promise<E.Either<PlugdepsError, ResolveExplanation>> => resolveDocument(options);
+
 export { observe, type Observation } from "./observe/observe.js";
 export { makePlan, summarize } from "./run/plan.js";
 export type { RunOptions } from "./model/options.js";
@@ -52,4 +120,18 @@ export { computeDesired } from "./desired/desired.js";
 export { renderPlanHuman } from "./render/plan-human.js";
 export { renderPlanJson, decodePlanJson } from "./render/plan-json.js";
 export { renderStatusHuman, type StatusView } from "./render/status-human.js";
+export type {
+  ApplyCommandOptions,
+  CommonCommandOptions,
+  DoctorCommandOptions,
+  Duration,
+  PlanCommandOptions,
+  ResolveCommandOptions,
+  StatusCommandOptions,
+} from "./api/options.js";
+export type { ApplyDocument } from "./api/apply.js";
+export type { DoctorReport, Finding, FixOutcome } from "./model/doctor.js";
+export { renderDoctorJson } from "./model/doctor.js";
+export { doctorHasErrors } from "./doctor/doctor.js";
+export type { ResolveExplanation, Landing, Outcome as ResolveOutcome } from "./resolve/explain.js";
 export { makeStyle, plainStyle } from "./render/style.js";

@@ -5,6 +5,7 @@ import type { RunOptions } from "../model/options.js";
 import { parseDuration } from "../util/duration.js";
 import type { ProbeMode } from "../util/probe-writable.js";
 import type { CliIO, LogFormat } from "./io.js";
+import type { CommonCommandOptions } from "../api/options.js";
 
 /** The options every command accepts (SPEC §2 "Common options"). */
 export interface CommonFlags {
@@ -64,6 +65,21 @@ export const runOptionsFrom = (flags: CommonFlags, io: CliIO, probe: ProbeMode):
   env: io.env,
   homedir: io.homedir,
 });
+
+/** The library's options (src/api/options.ts) of these flags: the CLI and the library run one code path. */
+export const commandOptionsFrom = (flags: CommonFlags, io: CliIO): CommonCommandOptions => ({
+  host: flags.host,
+  packageRoot: flags.packageRoot,
+  config: flags.config,
+  stageDir: flags.stageDir,
+  settings: flags.settings,
+  overrides: flags.override,
+  env: io.env,
+  homedir: io.homedir,
+});
+
+/** How the CLI names the duration options in its errors. */
+export const DURATION_FLAGS = { lockTimeout: "--lock-timeout", installTimeout: "--install-timeout" } as const;
 
 /**
  * `--install-timeout <duration>` for the commands that may run a package manager (apply,

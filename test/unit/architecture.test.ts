@@ -28,6 +28,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["src/units"],
   ["src/doctor", "src/loop", "src/resolve"],
   ["src/fastpath"],
+  ["src/api"],
   ["src/cli"],
   ["src/index.ts"],
 ];

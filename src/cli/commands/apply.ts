@@ -1,25 +1,21 @@
 import * as path from "node:path";
 import { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
-import { apply } from "../../run/apply.js";
+import { applyDocument, runApply } from "../../api/apply.js";
 import { describeHolder } from "../../execute/lock.js";
-import { fsError, usageError } from "../../model/errors.js";
-import { decodePlanJson } from "../../render/plan-json.js";
 import { escapeForTerminal, escapeLinesForTerminal } from "../../util/escape.js";
-import { readTextFile } from "../../util/read-json.js";
 import { makeStyle, wantsColor } from "../../render/style.js";
 import { summarize } from "../../run/plan.js";
 import { readOnlyDebrisWarnings } from "../../render/observed.js";
 import { forTerminal } from "../../render/text.js";
 import {
+  commandOptionsFrom,
   type CommonFlags,
-  installTimeoutFrom,
+  DURATION_FLAGS,
   installTimeoutOption,
-  runOptionsFrom,
   withCommonOptions,
 } from "../common-options.js";
 import { exitCodeFor, interruptedError, listenForInterrupts } from "../interrupt.js";
-import { parseDuration } from "../../util/duration.js";
 import { type CliIO, EXIT_OK, reportError } from "../io.js";
 
 interface ApplyFlags extends CommonFlags {
@@ -40,49 +36,6 @@ export const applyCommand = (io: CliIO, setExit: (code: number) => void): Comman
     .option("--lock-timeout <duration>", "how long to wait for another writer (e.g. 30s, 5m)", "5m")
     .addOption(installTimeoutOption())
     .action(async (planfile: string | undefined, flags: ApplyFlags) => {
-      const timeout = parseDuration(flags.lockTimeout);
-      if (timeout === null) {
-        return setExit(
-          reportError(
-            io,
-            flags.logFormat,
-            usageError(
-              `--lock-timeout ${JSON.stringify(flags.lockTimeout)} is not a duration (e.g. 30s, 5m, 1h)`,
-            ),
-          ),
-        );
-      }
-      const installTimeout = installTimeoutFrom(flags);
-      if ("error" in installTimeout) return setExit(reportError(io, flags.logFormat, installTimeout.error));
-      let saved = undefined;
-      if (planfile !== undefined) {
-        const file = path.resolve(planfile);
-        // readTextFile refuses what is not a regular file and anything over MAX_JSON_BYTES: a plain
-        // readFileSync blocked forever on a FIFO (SIGTERM cannot interrupt a blocked sync read)
-        // and read /dev/zero until memory ran out.
-        const read = readTextFile(file);
-        if (E.isLeft(read)) {
-          const failure = read.left;
-          return setExit(
-            reportError(
-              io,
-              flags.logFormat,
-              failure._tag === "Missing"
-                ? fsError(
-                    "read plan file",
-                    file,
-                    { code: "ENOENT", message: "no such file" },
-                    "pass the file written by `plugdeps plan --out`",
-                  )
-                : failure.error,
-            ),
-          );
-        }
-        const text = read.right;
-        const decoded = decodePlanJson(text, file);
-        if (E.isLeft(decoded)) return setExit(reportError(io, flags.logFormat, decoded.left));
-        saved = decoded.right;
-      }
       const style = makeStyle({
         color: wantsColor({ isTTY: io.isTTY, noColorFlag: !flags.color, env: io.env }),
       });
@@ -92,15 +45,14 @@ export const applyCommand = (io: CliIO, setExit: (code: number) => void): Comman
       };
       let ticking = false;
       const interrupts = listenForInterrupts(io);
-      const result = await apply({
-        ...runOptionsFrom(flags, io, "write"),
-        planFile: saved,
-        planFilePath: planfile,
-        lockTimeoutMs: timeout,
-        installTimeoutMs: installTimeout.ms,
+      const result = await runApply({
+        ...commandOptionsFrom(flags, io),
+        planFile: planfile,
+        lockTimeout: flags.lockTimeout,
+        installTimeout: flags.installTimeout,
+        names: DURATION_FLAGS,
         signal: interrupts.signal,
         packageManager: flags.packageManager,
-        command: `plugdeps apply${planfile ? ` ${planfile}` : ""}`,
         // The no-op stamp (fastpath/record.ts) re-checks exactly what the deciding look read.
         recordReads: io.onReplayable !== undefined,
         onProgress: (line) => {
@@ -143,9 +95,7 @@ export const applyCommand = (io: CliIO, setExit: (code: number) => void): Comman
       if (r.noop && r.observedOnly) io.onReplayable?.(stageBase, r.reads);
       else if (!r.noop) io.onApplied?.(stageBase);
       if (flags.json) {
-        io.stdout(
-          `${JSON.stringify({ noop: r.noop, executed: summarize(r.executed), packageManagerRuns: r.packageManagerRuns, skipped: r.skipped, fingerprint: r.plan.desired.fingerprint }, null, 2)}\n`,
-        );
+        io.stdout(`${JSON.stringify(applyDocument(r), null, 2)}\n`);
         return setExit(EXIT_OK);
       }
       // Debris plugdeps cannot remove (under a read-only package root) is never an action; it is

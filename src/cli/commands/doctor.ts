@@ -1,17 +1,17 @@
 import { Command } from "commander";
-import { usageError } from "../../model/errors.js";
-import { doctorHasErrors, runDoctor } from "../../doctor/doctor.js";
+import * as E from "fp-ts/lib/Either.js";
+import { runDoctorCommand } from "../../api/doctor.js";
+import { doctorHasErrors } from "../../doctor/doctor.js";
 import { renderDoctorJson } from "../../model/doctor.js";
 import { renderDoctorHuman } from "../../render/doctor-human.js";
 import { makeStyle, wantsColor } from "../../render/style.js";
 import {
+  commandOptionsFrom,
   type CommonFlags,
-  installTimeoutFrom,
+  DURATION_FLAGS,
   installTimeoutOption,
-  runOptionsFrom,
   withCommonOptions,
 } from "../common-options.js";
-import { parseDuration } from "../../util/duration.js";
 import { escapeLinesForTerminal } from "../../util/escape.js";
 import { exitCodeFor, interruptedError, listenForInterrupts } from "../interrupt.js";
 import { type CliIO, EXIT_ERROR, EXIT_OK, reportError } from "../io.js";
@@ -44,36 +44,24 @@ export const doctorCommand = (io: CliIO, setExit: (code: number) => void): Comma
       "skip the host's own dependency check, where its version has one (run with $PLUGDEPS_HOST_NODE, else node)",
     )
     .action(async (flags: DoctorFlags) => {
-      const timeout = parseDuration(flags.lockTimeout);
-      if (timeout === null) {
-        return setExit(
-          reportError(
-            io,
-            flags.logFormat,
-            usageError(
-              `--lock-timeout ${JSON.stringify(flags.lockTimeout)} is not a duration (e.g. 30s, 5m)`,
-            ),
-          ),
-        );
-      }
-      const installTimeout = installTimeoutFrom(flags);
-      if ("error" in installTimeout) return setExit(reportError(io, flags.logFormat, installTimeout.error));
       // Apply's progress is streamed as it happens (an install can take a while), so the report
       // does not print the log again.
       const stream = flags.fix === true && !flags.json && !flags.quiet;
-      const { probe: _probe, ...run } = runOptionsFrom(flags, io, "access");
       // Only --fix changes things: SIGTERM/SIGINT then stops its apply as they stop `apply`.
       const interrupts = flags.fix === true ? listenForInterrupts(io) : null;
-      const report = await runDoctor({
-        ...run,
+      const reported = await runDoctorCommand({
+        ...commandOptionsFrom(flags, io),
         ...(interrupts !== null ? { signal: interrupts.signal } : {}),
         fix: flags.fix === true,
         hostCheck: flags.hostCheck,
         packageManager: flags.packageManager,
-        lockTimeoutMs: timeout,
-        installTimeoutMs: installTimeout.ms,
+        lockTimeout: flags.lockTimeout,
+        installTimeout: flags.installTimeout,
+        names: DURATION_FLAGS,
         ...(stream ? { onProgress: (line: string) => io.stdout(`${escapeLinesForTerminal(line)}\n`) } : {}),
       }).finally(() => interrupts?.dispose());
+      if (E.isLeft(reported)) return setExit(reportError(io, flags.logFormat, reported.left));
+      const report = reported.right;
       if (flags.json) io.stdout(renderDoctorJson(report));
       else {
         if (stream && report.fix !== null && report.fix.messages.length > 0) io.stdout("\n");

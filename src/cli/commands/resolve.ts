@@ -1,11 +1,9 @@
 import { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
 import { makeStyle, wantsColor } from "../../render/style.js";
-import { choosePlugin, explain } from "../../resolve/explain.js";
-import { findRecords } from "../../resolve/records.js";
+import { resolveDocument } from "../../api/resolve.js";
 import { renderResolveHuman } from "../../resolve/render.js";
-import { pluginNotRecorded } from "../../model/errors.js";
-import { type CommonFlags, withCommonOptions } from "../common-options.js";
+import { commandOptionsFrom, type CommonFlags, withCommonOptions } from "../common-options.js";
 import { type CliIO, EXIT_ERROR, EXIT_OK, reportError } from "../io.js";
 
 interface ResolveFlags extends CommonFlags {
@@ -27,27 +25,13 @@ export const resolveCommand = (io: CliIO, setExit: (code: number) => void): Comm
     .argument("<specifier>", "the import specifier, e.g. @slack/web-api or lodash/fp")
     .option("--json", "print the explanation as JSON")
     .action((specifier: string, flags: ResolveFlags) => {
-      const found = findRecords({
-        env: io.env,
-        homedir: io.homedir,
-        host: flags.host,
-        stageDir: flags.stageDir,
+      const explained = resolveDocument({
+        ...commandOptionsFrom(flags, io),
+        plugin: flags.plugin,
+        specifier,
       });
-      if (E.isLeft(found)) return setExit(reportError(io, flags.logFormat, found.left));
-      const choice = choosePlugin(found.right.records, flags.plugin, flags.packageRoot ?? null);
-      if (choice === null) {
-        return setExit(
-          reportError(
-            io,
-            flags.logFormat,
-            pluginNotRecorded(
-              flags.plugin,
-              found.right.searched.map((s) => `${s.path} (${s.source}): ${s.roots} root(s)`),
-            ),
-          ),
-        );
-      }
-      const x = explain(found.right.records, choice.plugin, specifier);
+      if (E.isLeft(explained)) return setExit(reportError(io, flags.logFormat, explained.left));
+      const x = explained.right;
       if (flags.json) io.stdout(`${JSON.stringify(x, null, 2)}\n`);
       else
         io.stdout(
