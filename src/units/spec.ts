@@ -5,12 +5,12 @@ import * as E from "fp-ts/lib/Either.js";
 import { absoluteHostSpec } from "../hosts/lookup.js";
 import { selectAdapter } from "../hosts/registry.js";
 import { nonEmpty, resolveUserPath } from "../hosts/shared/paths.js";
-import type { HostAdapter, HostInput } from "../hosts/types.js";
+import type { ConfigLocation, HostAdapter, HostInput } from "../hosts/types.js";
 import { type PlugdepsError, usageError } from "../model/errors.js";
 import { readHostIdentity, versionedRootName } from "../observe/host-identity.js";
 import { toolInfo } from "../util/tool-version.js";
 import { MIN_TIMER_INTERVAL_MS, timeSpan } from "./systemd-syntax.js";
-import type { StageSpec, UnitScope, UnitsSpec } from "./units.js";
+import type { ServiceUser, StageSpec, UnitScope, UnitsSpec } from "./units.js";
 
 /**
  * Turns the command line of `plugdeps units` into a UnitsSpec. Reads a little (the profile, the
@@ -38,13 +38,85 @@ export interface UnitsRequest {
   readonly scope: UnitScope;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly homedir: string;
+  /** `--user-name`: who the system service runs as; default: the host's slug (`openclaw`). */
+  readonly userName?: string | undefined;
+  /** `--group`: its group; default: the user's primary group. */
+  readonly group?: string | undefined;
+  /** This machine's accounts (passwd); absent: nothing is known about any user. */
+  readonly lookupUser?: UserLookup | undefined;
 }
+
+/** A user's passwd entry, as far as units need it; null: no such user; undefined: not known here. */
+export type UserLookup = (name: string) => { readonly home: string } | null | undefined;
 
 export interface UnitsPlan {
   readonly spec: UnitsSpec;
   /** Things the operator should know (no config found, hook not built...). */
   readonly notes: readonly string[];
+  /** Things that are probably wrong (the config of root, not of the user who ran sudo). */
+  readonly warnings: readonly string[];
 }
+
+/** systemd's user and group names (the portable subset) or a numeric id. */
+const ACCOUNT_NAME = /^(?:[A-Za-z_][A-Za-z0-9_-]{0,31}|[0-9]{1,10})$/;
+
+/**
+ * Who a system unit runs as: `--user-name` / `--group`, else the host's slug, the name its own
+ * service user conventionally has (`openclaw`). User units run as their manager's user.
+ */
+const serviceUser = (
+  req: UnitsRequest,
+  slug: string,
+  notes: string[],
+): E.Either<PlugdepsError, ServiceUser | null> => {
+  const userName = nonEmpty(req.userName);
+  const group = nonEmpty(req.group);
+  if (req.scope === "user") {
+    if (userName !== undefined || group !== undefined) {
+      return E.left(
+        usageError(
+          `${userName !== undefined ? "--user-name" : "--group"} applies to system units: a user unit runs as ` +
+            "the user whose manager starts it. Drop it, or drop --user.",
+        ),
+      );
+    }
+    return E.right(null);
+  }
+  for (const [flag, value] of [
+    ["--user-name", userName],
+    ["--group", group],
+  ] as const) {
+    if (value !== undefined && !ACCOUNT_NAME.test(value)) {
+      return E.left(
+        usageError(
+          `${flag} ${JSON.stringify(value)} is not a user or group name systemd accepts (or a numeric id).`,
+        ),
+      );
+    }
+  }
+  const user = userName ?? slug;
+  const entry = req.lookupUser?.(user);
+  if (userName === undefined) {
+    notes.push(
+      `the service runs as user ${user} (no --user-name given). The host's own unit must run as the same user ` +
+        `(User=${user}): the host trusts only files of root and of its own user. Pass --user-name NAME otherwise.`,
+    );
+  }
+  if (entry === null && !/^[0-9]+$/.test(user)) {
+    notes.push(
+      `user ${user} does not exist on this machine: create it ` +
+        `(useradd --system --home-dir /var/lib/${slug} --shell /usr/sbin/nologin ${user}) before starting the unit, ` +
+        "or pass --user-name NAME.",
+    );
+  }
+  if (user === "root" || user === "0") {
+    notes.push(
+      "the service runs as root: the package manager writes as root, in a stage base only root may write " +
+        "(docs/security.md); every capability is still dropped.",
+    );
+  }
+  return E.right({ user, group: group ?? null, home: entry?.home ?? null });
+};
 
 /** Where this installation of plugdeps keeps its CLI and hook (resolved from this module). */
 export const installedPaths = (): { cli: string; register: string } => ({
@@ -76,6 +148,9 @@ export const unitsSpec = (
   if (E.isLeft(packageRoot)) return packageRoot;
 
   const notes: string[] = [];
+  const warnings: string[] = [];
+  const runAs = serviceUser(req, adapter.right.slug, notes);
+  if (E.isLeft(runAs)) return runAs;
   const options: string[] = [];
   const host = nonEmpty(req.host);
   if (host !== undefined) {
@@ -93,7 +168,10 @@ export const unitsSpec = (
         "from the service's own environment. Pass --config FILE to pin the host's config.",
     );
   }
-  const settings = nonEmpty(req.settings);
+  const sudo = sudoHomeWarning(req, adapter.right, config);
+  if (sudo !== null) warnings.push(sudo);
+  // $PLUGDEPS_SETTINGS in this shell is pinned like the config: the unit does not have it.
+  const settings = nonEmpty(req.settings) ?? nonEmpty(req.env["PLUGDEPS_SETTINGS"]);
   if (settings !== undefined) options.push("--settings", resolveUserPath(settings, req.homedir));
   for (const override of req.overrides ?? []) options.push("--override", override);
   if (req.packageManager !== undefined && req.packageManager !== "auto") {
@@ -137,11 +215,44 @@ export const unitsSpec = (
       hostService,
       everyMs: req.everyMs,
       toolVersion: toolInfo().version,
+      runAs: runAs.right,
       ...(req.installTimeoutMs !== undefined ? { installTimeoutMs: req.installTimeoutMs } : {}),
     },
     notes,
+    warnings,
   });
 };
+
+/**
+ * `sudo plugdeps units` with sudo's default HOME (root's): a config found from HOME is root's, not
+ * the one `plugdeps plan` found in the user's shell. Said, with the path used and how to pass the
+ * user's own. Nothing is said when the config came from `--config` or the environment.
+ */
+const sudoHomeWarning = (req: UnitsRequest, adapter: HostAdapter, config: ConfigLocation): string | null => {
+  const sudoUser = nonEmpty(req.env["SUDO_USER"]);
+  if (sudoUser === undefined || sudoUser === "root") return null;
+  const rootHome = path.resolve(req.lookupUser?.("root")?.home ?? "/root");
+  const home = path.resolve(req.homedir);
+  if (home !== rootHome) return null;
+  // Named explicitly (--config, OPENCLAW_CONFIG_PATH): the operator chose it.
+  if (config.required || !isWithin(config.path, home)) return null;
+  const userHome = req.lookupUser?.(sudoUser)?.home;
+  const theirs =
+    userHome === undefined
+      ? null
+      : adapter.locateConfig({ env: { ...req.env, HOME: userHome }, homedir: userHome, flags: {} }).path;
+  const used = isFile(config.path)
+    ? `the unit pins root's config, ${config.path}`
+    : `no config was found at ${config.path}, so the unit pins none`;
+  const pass =
+    theirs !== null && isFile(theirs)
+      ? `pass ${sudoUser}'s: sudo plugdeps units --config ${theirs} ...`
+      : `pass ${sudoUser}'s with --config FILE (an absolute path${theirs === null ? "" : `, e.g. ${theirs}`})`;
+  return `running under sudo (SUDO_USER=${sudoUser}) with HOME=${home}, root's: ${used}. If the host uses ${sudoUser}'s config, ${pass}.`;
+};
+
+const isWithin = (p: string, dir: string): boolean =>
+  p === dir || p.startsWith(dir.endsWith("/") ? dir : `${dir}/`);
 
 /**
  * The adapter's layered stage variable, if it has one. HostAdapter only names it in prose

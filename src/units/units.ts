@@ -31,6 +31,19 @@ export interface StageSpec {
   readonly variable: string | null;
 }
 
+/**
+ * Who a system unit runs as: the host's own service user (docs/security.md: plugdeps and the host
+ * as one user, so the package manager never writes as root and the host trusts what it builds).
+ */
+export interface ServiceUser {
+  /** `User=`: a user name or a numeric uid. */
+  readonly user: string;
+  /** `Group=`; null: the user's primary group (systemd's default, nothing written). */
+  readonly group: string | null;
+  /** The user's home directory as this machine's passwd names it; null when unknown. */
+  readonly home: string | null;
+}
+
 export interface UnitsSpec {
   /** The host adapter's slug: units are named `plugdeps-<host>.service` / `.timer`. */
   readonly host: string;
@@ -48,6 +61,11 @@ export interface UnitsSpec {
   readonly hostService: HostServiceNeeds;
   readonly everyMs: number;
   readonly toolVersion: string;
+  /**
+   * System units: the user the service runs as (`--user-name`, `--group`). Null for user units,
+   * which run as the user whose manager starts them (`User=` is not theirs to set).
+   */
+  readonly runAs: ServiceUser | null;
   /**
    * `--install-timeout` when given to `units` (it is then in `options` too, so ExecStart= carries
    * it); TimeoutStartSec= is kept above it. Unset: plugdeps' own default (settings, else 10 min).
@@ -124,14 +142,123 @@ const writablePathLines = (spec: UnitsSpec): string[] => {
   const stateDirectory = stateDirectoryFor(spec.scope, spec.stage.target);
   if (stateDirectory !== null) {
     return [
-      "# The stage base is the one writable path: systemd creates it before the service starts.",
+      "# The stage base is the one writable path: systemd creates it before the service starts",
+      ...(spec.runAs === null ? [] : ["# (owned by User=, chowned to it when another user owned it)."]),
       `StateDirectory=${unitWord(stateDirectory)}`,
     ];
   }
+  const owner =
+    spec.runAs === null
+      ? ""
+      : ` -o ${spec.runAs.user}${spec.runAs.group === null ? "" : ` -g ${spec.runAs.group}`}`;
   return [
     "# The stage base is the one writable path. It must exist before the service starts:",
-    `#   install -d -m 0755 ${spec.stage.target}`,
+    `#   install -d -m 0755${owner} ${spec.stage.target}`,
     `ReadWritePaths=${unitWord(spec.stage.target)}`,
+  ];
+};
+
+/** Where home directories are: what `ProtectHome=` hides or makes read-only. */
+const HOME_ROOTS = ["/home", "/root", "/run/user"];
+
+const underHome = (p: string): boolean => HOME_ROOTS.some((root) => p === root || p.startsWith(`${root}/`));
+
+/**
+ * `ProtectHome=yes` (home directories invisible) when the service needs nothing in one, else
+ * `read-only`, with the reason. It needs one when a path the unit names is in a home directory
+ * (the stage base of user units, a config under ~, a node or plugdeps installed there), when the
+ * config is not pinned (the service discovers it from its own HOME), and when the service user's
+ * own home is there or unknown: npm and pnpm read the registry and its token from `~/.npmrc`.
+ */
+export const protectHome = (
+  spec: UnitsSpec,
+): { readonly value: "yes" | "read-only"; readonly why: string } => {
+  const named = [...spec.stage.layers, ...spec.options.map(optionPath), spec.node, spec.cli, spec.register];
+  const inHome = named.find((p) => p !== null && underHome(p));
+  if (inHome !== undefined && inHome !== null)
+    return { value: "read-only", why: `${inHome} is in a home directory` };
+  if (!spec.options.includes("--config")) {
+    return { value: "read-only", why: "the config is not pinned: the service finds it from its own HOME" };
+  }
+  if (spec.runAs === null) return { value: "read-only", why: "the user's ~/.npmrc names the registry" };
+  if (spec.runAs.home === null || underHome(spec.runAs.home)) {
+    const where = spec.runAs.home === null ? "its home is not known here" : `it is in ${spec.runAs.home}`;
+    return {
+      value: "read-only",
+      why: `npm and pnpm read ${spec.runAs.user}'s ~/.npmrc (registry, token), and ${where}`,
+    };
+  }
+  return {
+    value: "yes",
+    why: `nothing it reads is in a home directory (${spec.runAs.user}'s is ${spec.runAs.home})`,
+  };
+};
+
+/** The absolute path in an option value (`profile:/etc/acme.json` included), else null. */
+const optionPath = (word: string): string | null => {
+  const at = word.indexOf("/");
+  return at === 0 || (at > 0 && word[at - 1] === ":") ? word.slice(at) : null;
+};
+
+/** `User=` / `Group=` of a system unit, with the reason. */
+const userLines = (spec: UnitsSpec): string[] =>
+  spec.runAs === null
+    ? []
+    : [
+        "# The host's own service user: what the package manager writes is owned by the user the host",
+        "# runs as (the host trusts only root's and its own files), and it never writes as root.",
+        `User=${spec.runAs.user}`,
+        ...(spec.runAs.group === null ? [] : [`Group=${spec.runAs.group}`]),
+      ];
+
+/**
+ * The sandbox: what a package-manager job needs is the registry (IPv4/IPv6, and local sockets for
+ * the resolver), the stage base, and reading the host package and config. Nothing else.
+ */
+const sandboxLines = (spec: UnitsSpec): string[] => {
+  const home = protectHome(spec);
+  return [
+    "# Everything else is read-only: the host package under /usr, /etc (openclaw #69923: staging",
+    "# into the package directory under ProtectSystem=strict failed with EROFS). The npm/pnpm cache",
+    "# lives in the stage base, so nothing is written in a home directory.",
+    "ProtectSystem=strict",
+    ...commentLines(`ProtectHome=${home.value}: ${home.why}.`),
+    `ProtectHome=${home.value}`,
+    "PrivateTmp=yes",
+    "PrivateDevices=yes",
+    "PrivateMounts=yes",
+    "# Only root, the service's user and group are mapped: files of other users show as nobody's,",
+    "# which plugdeps never trusts anyway. The config must be readable by the user or its primary group.",
+    "PrivateUsers=yes",
+    "# No capability, and no way to gain one (lifecycle scripts never run anyway).",
+    "NoNewPrivileges=yes",
+    "CapabilityBoundingSet=",
+    "AmbientCapabilities=",
+    "RestrictSUIDSGID=yes",
+    "ProtectKernelTunables=yes",
+    "ProtectKernelModules=yes",
+    "ProtectKernelLogs=yes",
+    "ProtectControlGroups=yes",
+    "ProtectClock=yes",
+    "ProtectHostname=yes",
+    "# Other users' processes are invisible. ProcSubset=pid is not set: it hides",
+    "# /proc/sys/kernel/random/boot_id, which the lock's liveness rule reads (without it a lock left",
+    "# by a killed run waits for its refresh timeout), and /proc/cpuinfo (os.cpus() becomes empty).",
+    "ProtectProc=invisible",
+    "# The registry (IPv4, IPv6) and local sockets (the name resolver); no netlink, no raw sockets.",
+    "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX",
+    "RestrictNamespaces=yes",
+    "RestrictRealtime=yes",
+    "LockPersonality=yes",
+    "RemoveIPC=yes",
+    "# A denied system call fails with EPERM instead of killing the process.",
+    "SystemCallFilter=@system-service",
+    "SystemCallErrorNumber=EPERM",
+    "SystemCallArchitectures=native",
+    "# MemoryDenyWriteExecute= is not set: V8's JIT compiler needs writable executable memory, and",
+    "# node aborts without it.",
+    "# Installed files must be readable by the host's user.",
+    "UMask=0022",
   ];
 };
 
@@ -161,16 +288,9 @@ export const renderService = (spec: UnitsSpec): string => {
     "Type=oneshot",
     `ExecStart=${execLine(reconcileOnce(spec))}`,
     ...stageEnvironment(spec),
+    ...userLines(spec),
     ...writablePathLines(spec),
-    "# Everything else is read-only: the host package under /usr, /etc (openclaw #69923: staging",
-    "# into the package directory under ProtectSystem=strict failed with EROFS), and home directories",
-    "# (the package-manager cache lives in the stage base, so ProtectHome= does not get in the way).",
-    "ProtectSystem=strict",
-    "ProtectHome=read-only",
-    "NoNewPrivileges=yes",
-    "PrivateTmp=yes",
-    "# Installed files must be readable by the host's user.",
-    "UMask=0022",
+    ...sandboxLines(spec),
     "# plugdeps stops a package-manager run that outlasts its install timeout (--install-timeout,",
     `# ${spec.installTimeoutMs === undefined ? "default 10min" : timeSpan(spec.installTimeoutMs)}) and names the registry. A oneshot has no start timeout by default: this one is`,
     "# the backstop, and on its SIGTERM plugdeps stops the package manager, removes the stage and",

@@ -6,7 +6,8 @@ import type { UnitsSpec } from "../../src/units/units.js";
  * by a system timer (the README's case; the host writes into its own root, so its drop-in makes
  * the stage base writable), a 2026.4.20 install as a user's units (the drop-in bind-mounts
  * plugdeps' root where that version looks), and a 2026.4.29 fleet host whose image bakes a
- * read-only layer and whose stage base lives outside /var/lib, on a 6-hour calendar timer.
+ * read-only layer and whose stage base lives outside /var/lib, on a 6-hour calendar timer. The
+ * system units run as the host's service user `openclaw`.
  */
 
 const PLUGDEPS = "/usr/lib/node_modules/plugdeps/dist/src";
@@ -35,6 +36,8 @@ export const systemSpec: UnitsSpec = {
     targetRoot: "/var/lib/openclaw/plugin-runtime-deps/openclaw-2026.4.29-0a1b2c3d4e5f",
   }),
   everyMs: 15 * 60_000,
+  // the host's service user, whose home is outside /home: ProtectHome=yes
+  runAs: { user: "openclaw", group: null, home: "/var/lib/openclaw" },
 };
 
 export const userSpec: UnitsSpec = {
@@ -56,6 +59,7 @@ export const userSpec: UnitsSpec = {
     targetRoot: "/home/alice/.openclaw/plugin-runtime-deps/openclaw-2026.4.20-5e6f7a8b9c0d",
   }),
   everyMs: 15 * 60_000,
+  runAs: null,
 };
 
 export const fleetSpec: UnitsSpec = {
@@ -83,6 +87,8 @@ export const fleetSpec: UnitsSpec = {
     targetRoot: "/srv/openclaw/plugin-runtime-deps/openclaw-2026.4.29-0a1b2c3d4e5f",
   }),
   everyMs: 6 * 3_600_000,
+  // a service user with a home under /home (its ~/.npmrc names the fleet's mirror): read-only
+  runAs: { user: "openclaw", group: "openclaw", home: "/home/openclaw" },
 };
 
 /** Golden file stem -> spec; each renders `<stem>.service`, `<stem>.timer`, `<stem>-dropin.conf`. */

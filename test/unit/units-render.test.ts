@@ -12,6 +12,7 @@ import {
   renderHostDropIn,
   renderService,
   renderTimer,
+  protectHome,
   renderUnits,
   stateDirectoryFor,
   type UnitsSpec,
@@ -53,15 +54,82 @@ describe("units golden files", () => {
 describe("the service", () => {
   const HARDENING = [
     "ProtectSystem=strict",
-    "ProtectHome=read-only",
     "NoNewPrivileges=yes",
     "PrivateTmp=yes",
+    "PrivateDevices=yes",
+    "PrivateUsers=yes",
+    "CapabilityBoundingSet=",
+    "AmbientCapabilities=",
+    "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX",
+    "SystemCallFilter=@system-service",
+    "SystemCallArchitectures=native",
+    "LockPersonality=yes",
+    "RestrictNamespaces=yes",
+    "RestrictRealtime=yes",
+    "RestrictSUIDSGID=yes",
+    "ProtectKernelTunables=yes",
+    "ProtectKernelModules=yes",
+    "ProtectKernelLogs=yes",
+    "ProtectControlGroups=yes",
+    "ProtectClock=yes",
+    "ProtectHostname=yes",
+    "ProtectProc=invisible",
+    "RemoveIPC=yes",
+    "UMask=0022",
   ];
 
   it.each(Object.entries(goldenUnitSpecs))("%s carries every hardening directive", (_stem, spec) => {
     const service = directives(renderService(spec), "Service");
     for (const d of HARDENING) expect(service).toContain(d);
     expect(service).toContain("Type=oneshot");
+    expect(value(renderService(spec), "Service", "ProtectHome")).toEqual([protectHome(spec).value]);
+    // V8's JIT needs W+X memory (node aborts under it); /proc subset=pid hides the boot id
+    expect(value(renderService(spec), "Service", "MemoryDenyWriteExecute")).toEqual([]);
+    expect(value(renderService(spec), "Service", "ProcSubset")).toEqual([]);
+  });
+
+  it("system units run as the host's service user; user units as their manager's user", () => {
+    expect(value(renderService(systemSpec), "Service", "User")).toEqual(["openclaw"]);
+    expect(value(renderService(systemSpec), "Service", "Group")).toEqual([]);
+    expect(value(renderService(fleetSpec), "Service", "Group")).toEqual(["openclaw"]);
+    // a stage base outside /var/lib is created for that user by the operator
+    expect(renderService(fleetSpec)).toContain(
+      "#   install -d -m 0755 -o openclaw -g openclaw /srv/openclaw/plugin-runtime-deps",
+    );
+    expect(value(renderService(userSpec), "Service", "User")).toEqual([]);
+  });
+
+  it("ProtectHome=yes only when nothing the service reads is in a home directory", () => {
+    expect(protectHome(systemSpec).value).toBe("yes");
+    // the service user's ~/.npmrc is under /home
+    expect(protectHome(fleetSpec)).toMatchObject({
+      value: "read-only",
+      why: expect.stringContaining("/home/openclaw"),
+    });
+    // its home unknown
+    expect(protectHome({ ...systemSpec, runAs: { user: "svc", group: null, home: null } }).value).toBe(
+      "read-only",
+    );
+    // a config under /root, or a config found at run time from HOME
+    const withConfig = (config: string[]): UnitsSpec => ({
+      ...systemSpec,
+      options: ["--package-root", "/usr/lib/node_modules/openclaw", ...config],
+    });
+    expect(protectHome(withConfig(["--config", "/root/.openclaw/openclaw.json"]))).toMatchObject({
+      value: "read-only",
+      why: "/root/.openclaw/openclaw.json is in a home directory",
+    });
+    expect(protectHome(withConfig([])).value).toBe("read-only");
+    // a profile host named by a file in a home directory
+    expect(
+      protectHome({ ...systemSpec, options: ["--host", "profile:/home/a/acme.json", ...systemSpec.options] })
+        .value,
+    ).toBe("read-only");
+    // the user units' stage base is in the home directory
+    expect(protectHome(userSpec)).toMatchObject({
+      value: "read-only",
+      why: expect.stringContaining("/home/alice/.openclaw"),
+    });
   });
 
   it("runs one reconcile pass (`reconcile --once --every <timer period>`) with absolute paths and the chosen options", () => {

@@ -13,6 +13,8 @@ import {
 } from "../common-options.js";
 import { parseDuration } from "../../util/duration.js";
 import { type CliIO, EXIT_OK, reportError } from "../io.js";
+import { escapeLinesForTerminal } from "../../util/escape.js";
+import { passwdLookup } from "../../units/passwd.js";
 
 interface UnitsFlags extends CommonFlags {
   readonly every: string;
@@ -20,6 +22,8 @@ interface UnitsFlags extends CommonFlags {
   readonly out?: string;
   readonly force?: boolean;
   readonly installTimeout?: string;
+  readonly userName?: string;
+  readonly group?: string;
 }
 
 /**
@@ -34,6 +38,11 @@ export const unitsCommand = (io: CliIO, setExit: (code: number) => void): Comman
     .option("--user", "user units (systemctl --user) instead of system units")
     .option("--out <dir>", "write the .service and .timer into this directory (e.g. /etc/systemd/system)")
     .option("--force", "with --out: replace unit files that differ from what would be written")
+    .option(
+      "--user-name <name>",
+      "system units: the user the service runs as, the host's own service user (default: the host's slug, as in plugdeps-<host>.service)",
+    )
+    .option("--group <name>", "system units: the service's group (default: the user's primary group)")
     .addOption(installTimeoutOption("pinned in the unit: how long one package-manager run may take"))
     .action((flags: UnitsFlags) => {
       const everyMs = parseDuration(flags.every);
@@ -63,13 +72,17 @@ export const unitsCommand = (io: CliIO, setExit: (code: number) => void): Comman
           scope,
           env: io.env,
           homedir: io.homedir,
+          userName: flags.userName,
+          group: flags.group,
+          lookupUser: passwdLookup(),
         },
         { node: process.execPath, ...installedPaths() },
       );
       if (E.isLeft(planned)) return setExit(reportError(io, flags.logFormat, planned.left));
-      const { spec, notes } = planned.right;
+      const { spec, notes, warnings } = planned.right;
       const outDir = flags.out === undefined ? undefined : path.resolve(flags.out);
       const units = renderUnits(spec, outDir ?? defaultInstallDir(scope, io.homedir, io.env));
+      for (const warning of warnings) io.stderr(`warning: ${escapeLinesForTerminal(warning)}\n`);
       for (const note of notes) io.stderr(`note: ${note}\n`);
       if (outDir === undefined) {
         io.stdout(renderUnitsText(units));
