@@ -120,6 +120,41 @@ describe("plugdeps units", () => {
     expect(v.status).toBe(0);
   });
 
+  it("--user-name/--group set User=/Group=; relative paths are pinned absolute; the default user is said", async () => {
+    const sb = makeSandbox({ stage: "absent" });
+    fs.copyFileSync(configFixture("demo.json5"), sb.at("openclaw.json"));
+    const r = await runCli(
+      [
+        "units",
+        "--package-root",
+        sb.host,
+        "--config",
+        "openclaw.json",
+        "--user-name",
+        "oc-svc",
+        "--group",
+        "oc-svc",
+      ],
+      { home: sb.home, cwd: sb.root },
+    );
+    expect(r.exitCode, describeRun(r)).toBe(0);
+    const service = section(r.stdout, /plugdeps-openclaw\.service$/);
+    expect(service).toMatch(/^User=oc-svc$/m);
+    expect(service).toMatch(/^Group=oc-svc$/m);
+    expect(/^ExecStart=(.*)$/m.exec(service)?.[1]).toContain(
+      `--config ${fs.realpathSync(sb.root)}/openclaw.json`,
+    );
+    expect(r.stderr).not.toMatch(/no --user-name given/);
+
+    const byDefault = await runCli(args(sb), { home: sb.home });
+    expect(section(byDefault.stdout, /plugdeps-openclaw\.service$/)).toMatch(/^User=openclaw$/m);
+    expect(byDefault.stderr).toMatch(/^note: the service runs as user openclaw \(no --user-name given\)/m);
+
+    const user = await runCli(args(sb, "--user", "--user-name", "oc-svc"), { home: sb.home });
+    expect(user.exitCode).toBe(1);
+    expect(user.stderr).toMatch(/^Error: --user-name applies to system units/);
+  });
+
   it("rejects a bad --every and a missing host with a one-line error", async () => {
     const sb = makeSandbox({ stage: "absent" });
     const bad = await runCli(args(sb, "--every", "soon"), { home: sb.home });

@@ -163,4 +163,139 @@ describe("unitsSpec", () => {
     expect(stageVariableOf(noVar, home)).toBeNull();
     expect(stageVariableOf(openclawAdapter, home)).toBe("OPENCLAW_PLUGIN_STAGE_DIR");
   });
+
+  it("system units run as --user-name / --group, else the host's slug, and say so", () => {
+    const { request } = setup();
+    const known = (name: string) => (name === "svc" ? { home: "/var/lib/svc" } : null);
+    const named = specOf(request({ userName: "svc", group: "deps", lookupUser: known }));
+    expect(named.spec.runAs).toEqual({ user: "svc", group: "deps", home: "/var/lib/svc" });
+    expect(named.notes.join("\n")).not.toMatch(/runs as user|user svc does not exist/);
+
+    const byDefault = specOf(request({ lookupUser: known }));
+    expect(byDefault.spec.runAs).toEqual({ user: "openclaw", group: null, home: null });
+    expect(byDefault.notes.join("\n")).toMatch(
+      /runs as user openclaw \(no --user-name given\).*User=openclaw/,
+    );
+    expect(byDefault.notes.join("\n")).toMatch(
+      /user openclaw does not exist on this machine: create it \(useradd/,
+    );
+    // nothing known about accounts (a directory service): no claim that the user is missing
+    expect(specOf(request({ lookupUser: () => undefined })).notes.join("\n")).not.toMatch(
+      /user openclaw does not exist/,
+    );
+    expect(specOf(request({ userName: "root", lookupUser: known })).notes.join("\n")).toMatch(
+      /runs as root: the package manager writes as root/,
+    );
+  });
+
+  it("refuses a name systemd would not take, and --user-name / --group with --user", () => {
+    const { request } = setup();
+    for (const bad of ["open claw", "a\nUser=root", "-x", "x".repeat(40)]) {
+      const r = unitsSpec(request({ userName: bad }), PATHS);
+      expect(E.isLeft(r) && r.left.message).toMatch(/^--user-name .* is not a user or group name/);
+    }
+    const g = unitsSpec(request({ group: "a:b" }), PATHS);
+    expect(E.isLeft(g) && g.left.message).toMatch(/^--group /);
+    expect(E.isRight(unitsSpec(request({ userName: "1001" }), PATHS))).toBe(true);
+    const user = unitsSpec(request({ scope: "user", userName: "svc" }), PATHS);
+    expect(E.isLeft(user) && user.left.message).toMatch(/--user-name applies to system units/);
+    expect(specOf(request({ scope: "user" })).spec.runAs).toBeNull();
+  });
+
+  it("pins every path absolute, relative ones resolved against the working directory", () => {
+    const { dir, host, request } = setup();
+    const cwd = process.cwd();
+    try {
+      process.chdir(dir);
+      fs.writeFileSync(path.join(dir, "settings.json5"), "{}\n");
+      fs.copyFileSync(configFixture("demo.json5"), path.join(dir, "openclaw.json"));
+      const { spec } = specOf(
+        request({
+          packageRoot: path.relative(dir, host),
+          config: "openclaw.json",
+          settings: "./settings.json5",
+          stageDir: "deps",
+        }),
+      );
+      const real = fs.realpathSync(dir);
+      const values = spec.options.filter((_, i) => spec.options[i - 1]?.startsWith("--") === true);
+      for (const v of values) expect(path.isAbsolute(v), v).toBe(true);
+      expect(spec.options).toEqual(
+        expect.arrayContaining([
+          "--config",
+          path.join(real, "openclaw.json"),
+          "--settings",
+          path.join(real, "settings.json5"),
+          "--stage-dir",
+          path.join(real, "deps"),
+        ]),
+      );
+      expect(spec.stage.target).toBe(path.join(real, "deps"));
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it("pins $PLUGDEPS_SETTINGS from the shell: the unit does not have it", () => {
+    const { dir, request } = setup();
+    const settings = path.join(dir, "s.json5");
+    const { spec } = specOf(request({ env: { PLUGDEPS_SETTINGS: settings } }));
+    expect(spec.options).toEqual(expect.arrayContaining(["--settings", settings]));
+    // --settings wins
+    const flag = specOf(request({ settings: "/etc/plugdeps.json5", env: { PLUGDEPS_SETTINGS: settings } }));
+    expect(flag.spec.options).toEqual(expect.arrayContaining(["--settings", "/etc/plugdeps.json5"]));
+    expect(flag.spec.options).not.toContain(settings);
+  });
+
+  describe("sudo with root's HOME", () => {
+    const sudo = () => {
+      const s = setup();
+      const rootHome = path.join(s.dir, "root");
+      const alice = path.join(s.dir, "alice");
+      fs.mkdirSync(path.join(alice, ".openclaw"), { recursive: true });
+      fs.copyFileSync(configFixture("demo.json5"), path.join(alice, ".openclaw", "openclaw.json"));
+      const accounts: Record<string, { home: string }> = { root: { home: rootHome }, alice: { home: alice } };
+      const lookupUser = (name: string) => accounts[name] ?? null;
+      const req = (extra: Partial<UnitsRequest> = {}) =>
+        s.request({ homedir: rootHome, env: { SUDO_USER: "alice", HOME: rootHome }, lookupUser, ...extra });
+      return { ...s, rootHome, alice, req };
+    };
+
+    it("warns, naming the config used (none) and the user's own to pass", () => {
+      const { req, rootHome, alice } = sudo();
+      const { spec, warnings } = specOf(req());
+      expect(spec.options).not.toContain("--config");
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain(`SUDO_USER=alice) with HOME=${rootHome}, root's`);
+      expect(warnings[0]).toContain(
+        `no config was found at ${path.join(rootHome, ".openclaw", "openclaw.json")}`,
+      );
+      expect(warnings[0]).toContain(
+        `sudo plugdeps units --config ${path.join(alice, ".openclaw", "openclaw.json")}`,
+      );
+    });
+
+    it("names root's config when there is one", () => {
+      const { req, rootHome } = sudo();
+      const rootConfig = path.join(rootHome, ".openclaw", "openclaw.json");
+      fs.mkdirSync(path.dirname(rootConfig), { recursive: true });
+      fs.copyFileSync(configFixture("demo.json5"), rootConfig);
+      const { spec, warnings } = specOf(req());
+      expect(spec.options).toEqual(expect.arrayContaining(["--config", rootConfig]));
+      expect(warnings[0]).toContain(`the unit pins root's config, ${rootConfig}`);
+    });
+
+    it("says nothing when the config is named (--config, OPENCLAW_CONFIG_PATH), HOME is kept, or no sudo", () => {
+      const { req, alice } = sudo();
+      const config = configFixture("demo.json5");
+      expect(specOf(req({ config })).warnings).toEqual([]);
+      expect(
+        specOf(req({ env: { SUDO_USER: "alice", HOME: "/root", OPENCLAW_CONFIG_PATH: config } })).warnings,
+      ).toEqual([]);
+      // sudo -H off / --preserve-env=HOME: HOME is alice's
+      expect(specOf(req({ homedir: alice, env: { SUDO_USER: "alice", HOME: alice } })).warnings).toEqual([]);
+      expect(specOf(req({ env: {} })).warnings).toEqual([]);
+      expect(specOf(req({ env: { SUDO_USER: "root" } })).warnings).toEqual([]);
+    });
+  });
 });
