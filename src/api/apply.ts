@@ -2,10 +2,9 @@ import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import { fsError, type PlugdepsError } from "../model/errors.js";
 import type { PlanDocument, Summary } from "../model/plan.js";
-import { decodePlanJson } from "../render/plan-json.js";
 import { apply, type ApplyResult } from "../run/apply.js";
 import { summarize } from "../run/plan.js";
-import { readTextFile } from "../util/read-json.js";
+import { readPlanFile as readSavedPlan } from "./plan-file.js";
 import { type ApplyCommandOptions, DEFAULT_LOCK_TIMEOUT, durationOf, runOptionsOf } from "./options.js";
 import { withStrictUmask } from "./umask.js";
 
@@ -30,29 +29,9 @@ export const applyDocument = (r: ApplyResult): ApplyDocument => ({
   fingerprint: r.plan.desired.fingerprint,
 });
 
-/**
- * A saved plan (`plan --out`). readTextFile refuses what is not a regular file and anything over
- * MAX_JSON_BYTES: a plain readFileSync blocked forever on a FIFO (SIGTERM cannot interrupt a
- * blocked sync read) and read /dev/zero until memory ran out.
- */
-export const readPlanFile = (planfile: string): E.Either<PlugdepsError, PlanDocument> => {
-  const file = path.resolve(planfile);
-  const read = readTextFile(file);
-  if (E.isLeft(read)) {
-    const failure = read.left;
-    return E.left(
-      failure._tag === "Missing"
-        ? fsError(
-            "read plan file",
-            file,
-            { code: "ENOENT", message: "no such file" },
-            "pass the file written by `plugdeps plan --out`",
-          )
-        : failure.error,
-    );
-  }
-  return decodePlanJson(read.right, file);
-};
+/** A saved plan (`plan --out`), read as `show` reads it (api/plan-file.ts). */
+export const readPlanFile = (planfile: string): E.Either<PlugdepsError, PlanDocument> =>
+  E.map((read: { readonly plan: PlanDocument }) => read.plan)(readSavedPlan(planfile));
 
 /** How the CLI runs apply beyond the library's options: its own progress and the no-op stamp. */
 export interface ApplyRunExtras {

@@ -5,6 +5,7 @@ import { doctorCommand } from "./commands/doctor.js";
 import { planCommand } from "./commands/plan.js";
 import { reconcileCommand } from "./commands/reconcile.js";
 import { resolveCommand } from "./commands/resolve.js";
+import { showCommand } from "./commands/show.js";
 import { statusCommand } from "./commands/status.js";
 import { unitsCommand } from "./commands/units.js";
 import { type CliIO, EXIT_ERROR, EXIT_OK } from "./io.js";
@@ -26,6 +27,7 @@ export const runCli = async (argv: readonly string[], io: CliIO): Promise<number
     .showHelpAfterError("(run with --help for usage)")
     .addCommand(planCommand(io, setExit))
     .addCommand(applyCommand(io, setExit))
+    .addCommand(showCommand(io, setExit))
     .addCommand(statusCommand(io, setExit))
     .addCommand(resolveCommand(io, setExit))
     .addCommand(doctorCommand(io, setExit))
