@@ -1,6 +1,5 @@
-import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
-import { fsError, type PlugdepsError } from "../model/errors.js";
+import type { PlugdepsError } from "../model/errors.js";
 import type { PlanDocument, Summary } from "../model/plan.js";
 import { apply, type ApplyResult } from "../run/apply.js";
 import { summarize } from "../run/plan.js";
