@@ -5,6 +5,7 @@ import { doctorCommand } from "./commands/doctor.js";
 import { planCommand } from "./commands/plan.js";
 import { reconcileCommand } from "./commands/reconcile.js";
 import { resolveCommand } from "./commands/resolve.js";
+import { rollbackCommand } from "./commands/rollback.js";
 import { showCommand } from "./commands/show.js";
 import { statusCommand } from "./commands/status.js";
 import { unitsCommand } from "./commands/units.js";
@@ -28,6 +29,7 @@ export const runCli = async (argv: readonly string[], io: CliIO): Promise<number
     .addCommand(planCommand(io, setExit))
     .addCommand(applyCommand(io, setExit))
     .addCommand(showCommand(io, setExit))
+    .addCommand(rollbackCommand(io, setExit))
     .addCommand(statusCommand(io, setExit))
     .addCommand(resolveCommand(io, setExit))
     .addCommand(doctorCommand(io, setExit))

@@ -51,3 +51,22 @@ export const makeLive = (
   }
   return E.right(undefined);
 };
+
+/**
+ * Points a root's link at another of its generations (`rollback`): a new link beside it, renamed
+ * over the root's name (atomic, as in makeLive). The caller holds the install-root lock and has
+ * validated the generation; the root's current link must be our own (checked by the caller too).
+ */
+export const relink = (root: string, generation: string): E.Either<PlugdepsError, void> => {
+  const link = path.join(path.dirname(root), `${linkPrefix(root)}${newId()}`);
+  try {
+    fs.symlinkSync(path.basename(generation), link);
+    fs.renameSync(link, root);
+    return E.right(undefined);
+  } catch (err) {
+    fs.rmSync(link, { force: true });
+    return E.left(
+      fsError("point the root at another generation", root, err, "check permissions on the stage base"),
+    );
+  }
+};

@@ -67,7 +67,13 @@ export type PlugdepsError =
       readonly install?: string;
       readonly message: string;
     }
-  | { readonly _tag: "PluginNotRecorded"; readonly plugin: string; readonly message: string };
+  | { readonly _tag: "PluginNotRecorded"; readonly plugin: string; readonly message: string }
+  | {
+      readonly _tag: "RollbackRefused";
+      readonly root: string;
+      readonly reason: string;
+      readonly message: string;
+    };
 
 export type ErrorTag = PlugdepsError["_tag"];
 
@@ -305,4 +311,12 @@ export const installInterrupted = (manager: string, what: string): PlugdepsError
   message:
     `the install of ${what} was interrupted (SIGTERM/SIGINT): stopped ${manager} and its process group; ` +
     `nothing was made live and the live root is unchanged.`,
+});
+
+/** `plugdeps rollback` found nothing it may make live: why, and what to do instead. */
+export const rollbackRefused = (root: string, reason: string, fix: string): PlugdepsError => ({
+  _tag: "RollbackRefused",
+  root,
+  reason,
+  message: `rollback of ${root} refused: ${reason}; the live root is unchanged. Fix: ${fix}.`,
 });

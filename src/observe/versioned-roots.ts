@@ -57,55 +57,67 @@ export const readRoot = (
   const live = liveTree(root);
   if (live._tag === "Absent") return { _tag: "Absent" };
   if (live._tag === "Foreign") return { _tag: "NotOwned", reason: live.reason };
-  const stateDir = path.join(live.dir, STATE_DIR);
+  const read = readTreeState(root, live.dir, hostName, checker);
+  return "state" in read
+    ? { _tag: "Owned", root: { path: root, state: read.state, lock: readLockHolder(root, facts) } }
+    : { _tag: "NotOwned", ...read };
+};
+
+/**
+ * The state record of a tree (a root's live generation, or any generation of it: `rollback`
+ * reads the previous one), read as untrusted input: the tree, `.plugdeps` and the record must be
+ * root's or ours and writable by nobody else, never a link, a regular file of bounded size, a
+ * record that decodes and names this host. `root` is the path the tree is reached by (the root's
+ * link, or the generation itself).
+ */
+export const readTreeState = (
+  root: string,
+  dir: string,
+  hostName: string,
+  checker: TrustChecker = trustChecker(),
+):
+  | { readonly state: RootState }
+  | { readonly reason: string; readonly refused?: string; readonly foreign?: Distrust } => {
+  const stateDir = path.join(dir, STATE_DIR);
   const stateFile = path.join(stateDir, STATE_FILE);
   // Who could have written it (issue 17): the link, the generation, the record and its directory
   // must be root's or ours and writable by nobody else. The stage base itself is judged by the
   // caller (apply: docs/security.md; the register hook: records.ts).
-  const foreign = foreignRoot(root, live.dir, stateDir, stateFile, checker);
-  if (foreign !== null) return { _tag: "NotOwned", reason: foreignReason(foreign), foreign };
+  const foreign = foreignRoot(root, dir, stateDir, stateFile, checker);
+  if (foreign !== null) return { reason: foreignReason(foreign), foreign };
   let text: string;
   try {
     // Every component below the root is checked without following links: a `.plugdeps`
     // symlink to someone else's record is a copied marker, not ours (argo-cd #15472).
     if (!fs.lstatSync(stateDir).isDirectory())
-      return { _tag: "NotOwned", reason: `${stateDir} is not a directory (a symlink is never ours)` };
+      return { reason: `${stateDir} is not a directory (a symlink is never ours)` };
     // Journaled (the fast path's record of what the plan looked at), and taken before the read,
     // which is what covers the content.
     const st = fs.lstatSync(stateFile);
     if (!st.isFile())
-      return {
-        _tag: "NotOwned",
-        reason: `${stateFile} is not a regular file (${fileKind(st)})`,
-        refused: stateFile,
-      };
+      return { reason: `${stateFile} is not a regular file (${fileKind(st)})`, refused: stateFile };
     if (st.size > MAX_STATE_BYTES)
       return {
-        _tag: "NotOwned",
         reason: `${stateFile} is implausibly large (${st.size} bytes, limit ${MAX_STATE_BYTES})`,
         refused: stateFile,
       };
     // The read itself opens without following links and without blocking, and reads only a
     // regular file: a FIFO swapped in after the lstat must not hang a host's start (issue 15).
     const read = readRegularFile(stateFile, { maxBytes: MAX_STATE_BYTES });
-    if (read._tag === "Refused")
-      return { _tag: "NotOwned", reason: `${stateFile} is ${read.reason}`, refused: stateFile };
+    if (read._tag === "Refused") return { reason: `${stateFile} is ${read.reason}`, refused: stateFile };
     if (read._tag !== "Read")
       return {
-        _tag: "NotOwned",
         reason: `no state record (${read._tag === "Missing" ? "ENOENT" : read.code} on ${stateFile})`,
       };
     text = read.text;
   } catch (err) {
-    return { _tag: "NotOwned", reason: `no state record (${errnoCode(err)} on ${stateFile})` };
+    return { reason: `no state record (${errnoCode(err)} on ${stateFile})` };
   }
   const decoded = E.chain(decodeWith(RootState, "state record", stateFile))(parseJson(stateFile, text));
-  if (E.isLeft(decoded))
-    return { _tag: "NotOwned", reason: `unreadable state record: ${decoded.left.message.split("\n")[0]}` };
-  if (decoded.right.host.name !== hostName) {
-    return { _tag: "NotOwned", reason: `state record belongs to host ${decoded.right.host.name}` };
-  }
-  return { _tag: "Owned", root: { path: root, state: decoded.right, lock: readLockHolder(root, facts) } };
+  if (E.isLeft(decoded)) return { reason: `unreadable state record: ${decoded.left.message.split("\n")[0]}` };
+  if (decoded.right.host.name !== hostName)
+    return { reason: `state record belongs to host ${decoded.right.host.name}` };
+  return { state: decoded.right };
 };
 
 const foreignRoot = (
