@@ -71,7 +71,10 @@ export interface ApplyCommandOptions extends CommonCommandOptions {
 }
 
 /** `plugdeps status`. */
-export type StatusCommandOptions = CommonCommandOptions;
+export interface StatusCommandOptions extends CommonCommandOptions {
+  /** `--verify`: also check every package of the live root on disk (slower); the result says drift. */
+  readonly verify?: boolean | undefined;
+}
 
 /** `plugdeps doctor [--fix]`. */
 export interface DoctorCommandOptions extends CommonCommandOptions {

@@ -2,7 +2,10 @@ import * as E from "fp-ts/lib/Either.js";
 import { reconcileView } from "../loop/status-view.js";
 import type { PlugdepsError } from "../model/errors.js";
 import type { PlanDocument } from "../model/plan.js";
+import { rootPackages } from "../execute/materialization.js";
+import { measureDiskUse } from "../observe/disk-use.js";
 import { observe } from "../observe/observe.js";
+import { verifyLiveRoot } from "../observe/verify.js";
 import type { StatusView } from "../render/status-human.js";
 import { isConverged, makePlan } from "../run/plan.js";
 import { runOptionsOf, type StatusCommandOptions } from "./options.js";
@@ -30,7 +33,11 @@ export const statusView = (plan: PlanDocument, converged: boolean): StatusView =
   pendingActions: plan.actions.length === 0 ? null : plan.summary,
 });
 
-/** `plugdeps status`: read-only, takes no lock, reports the lock holder if there is one. */
+/**
+ * `plugdeps status [--verify]`: read-only, takes no lock, reports the lock holder if there is one,
+ * and the disk use of the roots and their generations. `verify` checks every package of the live
+ * root on disk and says which drifted (the CLI exits 1 then).
+ */
 export const statusDocument = (
   opts: StatusCommandOptions,
   nowMs = Date.now(),
@@ -40,8 +47,18 @@ export const statusDocument = (
   const plan = makePlan(built.right);
   // The reconcile loop's record, when there is one; read-only like the rest of `status`.
   const reconcile = reconcileView(plan, nowMs);
+  const ctx = built.right;
+  // Disk use of this host's roots, their generations, the cache and the logs (an lstat walk).
+  const diskUse = measureDiskUse(ctx.stage.target.path, [
+    ctx.desired.targetRoot,
+    ...ctx.previous.map((r) => r.path),
+  ]);
+  // `--verify`: every package of the live root on disk (observe/verify.ts).
+  const verify = opts.verify === true ? verifyLiveRoot(ctx, rootPackages(plan).length > 0) : undefined;
   return E.right({
-    ...statusView(plan, isConverged(built.right, plan)),
+    ...statusView(plan, isConverged(ctx, plan)),
     ...(reconcile !== undefined ? { reconcile } : {}),
+    diskUse,
+    ...(verify !== undefined ? { verify } : {}),
   });
 };

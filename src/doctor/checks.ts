@@ -14,6 +14,15 @@ import { timeSpan } from "../units/systemd-syntax.js";
 import { type Finding, sortFindings } from "../model/doctor.js";
 import { statusStaleness } from "../model/status.js";
 import type { StatusFacts } from "./status-facts.js";
+import { isRetentionKind } from "../render/observed.js";
+import {
+  CACHE_MAX_AGE_MS,
+  DISK_USE_INFO_BYTES,
+  type DiskUse,
+  formatBytes,
+  LOG_KEEP_COUNT,
+  LOG_MAX_AGE_MS,
+} from "../model/disk-use.js";
 
 /**
  * What doctor finds, as a pure function of one observation: the plan (the same read-only code
@@ -318,8 +327,61 @@ export const unmanagedFinding = (u: Unmanaged): Finding =>
         fixable: false,
       };
 
+/**
+ * Disk use (issue 16 item 5: operators of this host report disk bloat from staged dependencies):
+ * information when the generations, cache and logs of the stage base together pass
+ * DISK_USE_INFO_BYTES, with the biggest parts and what bounds them.
+ */
+export const diskUseFinding = (use: DiskUse): Finding | null => {
+  if (use.totalBytes <= DISK_USE_INFO_BYTES) return null;
+  const parts = [
+    ...use.roots.flatMap((r) =>
+      r.generations.map((g) => ({
+        what: `${g.name}${g.live ? " (live)" : g.previous ? " (previous)" : ""}`,
+        bytes: g.exclusiveBytes,
+      })),
+    ),
+    ...(use.cache === null ? [] : [{ what: ".plugdeps/cache", bytes: use.cache.bytes }]),
+    ...(use.logs === null ? [] : [{ what: ".plugdeps/logs", bytes: use.logs.bytes }]),
+  ].sort((a, b) => b.bytes - a.bytes);
+  return {
+    id: "stage-disk-use",
+    severity: "info",
+    title: `the stage base uses ${formatBytes(use.totalBytes)} (more than ${formatBytes(DISK_USE_INFO_BYTES)})`,
+    subject: use.stageBase,
+    detail:
+      `largest parts (bytes only they hold): ${parts
+        .slice(0, 5)
+        .map((p) => `${p.what} ${formatBytes(p.bytes)}`)
+        .join(", ")}` +
+      `${use.truncated ? " (the walk stopped early: lower bounds)" : ""}. plugdeps keeps the live and the previous ` +
+      `generation of each root, ${"`retention`"} previous roots, the newest ${LOG_KEEP_COUNT} logs and a cache at most ` +
+      `${CACHE_MAX_AGE_MS / 86_400_000} days old`,
+    fix:
+      "`plugdeps status` shows the use per root and generation; `plugdeps apply` removes what is beyond retention; " +
+      "lower `retention` in the settings file to keep fewer previous roots",
+    fixable: false,
+  };
+};
+
 /** Left by an interrupted run (a kill, a crash, a full disk): harmless, and the next apply tidies it. */
-const leftoverFinding = (l: LeftoverJson): Finding => ({
+const leftoverFinding = (l: LeftoverJson): Finding =>
+  isRetentionKind(l.kind)
+    ? {
+        id: "beyond-retention",
+        severity: "info",
+        title: `beyond retention (${l.kind}): ${l.path}`,
+        subject: l.path,
+        detail:
+          l.kind === "log"
+            ? `plugdeps keeps the newest ${LOG_KEEP_COUNT} package-manager logs, none older than ${LOG_MAX_AGE_MS / 86_400_000} days`
+            : `a package-manager cache is started afresh once it is ${CACHE_MAX_AGE_MS / 86_400_000} days old`,
+        fix: APPLY,
+        fixable: true,
+      }
+    : interruptedFinding(l);
+
+const interruptedFinding = (l: LeftoverJson): Finding => ({
   id: "leftover",
   severity: "info",
   title: `left by an interrupted run (${l.kind}): ${l.path}`,

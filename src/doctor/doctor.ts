@@ -9,7 +9,8 @@ import { rootPackages } from "../execute/materialization.js";
 import type { ManagerChoice } from "../execute/package-manager.js";
 import type { LockHolder, PlanDocument } from "../model/plan.js";
 import { readLockHolder, realLockFacts } from "../observe/lock-holder.js";
-import { type DoctorFacts, findingFromError, findingsFrom } from "./checks.js";
+import { diskUseFinding, type DoctorFacts, findingFromError, findingsFrom } from "./checks.js";
+import { measureDiskUse } from "../observe/disk-use.js";
 import {
   DOCTOR_FORMAT_VERSION,
   type DoctorReport,
@@ -106,6 +107,14 @@ export const diagnose = (
       stageBase: ctx.stage.target.path,
       findings: sortFindings([
         ...findingsFrom(facts),
+        ...[
+          diskUseFinding(
+            measureDiskUse(ctx.stage.target.path, [
+              ctx.desired.targetRoot,
+              ...ctx.previous.map((r) => r.path),
+            ]),
+          ),
+        ].filter((f): f is Finding => f !== null),
         ...(opts.hostCheck === true ? hostCheckFindings(ctx, plan, opts.env) : []),
       ]),
     },
@@ -149,6 +158,7 @@ const APPLY_FIXES = new Set([
   "legacy-debris",
   "stale-legacy-lock",
   "dangling-global-symlink",
+  "beyond-retention",
 ]);
 
 export const runDoctor = async (opts: DoctorOptions): Promise<DoctorReport> => {

@@ -3,7 +3,8 @@ import * as path from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import type { PlanContext } from "../observe/context.js";
 import { findLeftovers, type Leftover } from "../observe/leftovers.js";
-import { untrustedRecord, writeOwnedFile } from "../util/owned-fs.js";
+import { STATE_DIR } from "../model/layout.js";
+import { ownedDirProblem, untrustedRecord, writeOwnedFile } from "../util/owned-fs.js";
 import { isPidRunning, readStartTime } from "../util/process-info.js";
 import { acquireLock } from "./lock.js";
 import { removeWithin } from "./safe-remove.js";
@@ -50,6 +51,7 @@ export const removeLeftovers = async (
   const base = ctx.stage.target.path;
   const target = ctx.desired.targetRoot;
   const byRoot = new Map<string, Leftover[]>();
+  let logsRemoved = 0;
   for (const l of leftovers) {
     if (l.kind === "temp-file") {
       // Re-checked at delete time: still a regular file of ours (never a link's target).
@@ -60,6 +62,27 @@ export const removeLeftovers = async (
       }
       continue;
     }
+    if (l.kind === "log") {
+      // Re-checked at delete time: a regular file of ours in our own logs directory (never a link).
+      const st = fs.lstatSync(l.path, { throwIfNoEntry: false });
+      if (st !== undefined && untrustedRecord(l.path, st) === null && ownLogDir(base, l.path)) {
+        fs.rmSync(l.path, { force: true });
+        logsRemoved++;
+      }
+      continue;
+    }
+    if (l.kind === "cache") {
+      const removed = removeWithin(
+        l.path,
+        [path.join(base, STATE_DIR, "cache")],
+        "aged-out package-manager cache",
+      );
+      if (E.isRight(removed) && removed.right)
+        progress(
+          `  removed the package-manager cache ${path.basename(l.path)}: older than its retention (it is filled again as needed)`,
+        );
+      continue;
+    }
     if (l.kind === "lock-aside") {
       const removed = removeWithin(l.path, [base], "interrupted lock reclaim");
       if (E.isRight(removed) && removed.right)
@@ -68,6 +91,8 @@ export const removeLeftovers = async (
     }
     byRoot.set(l.root, [...(byRoot.get(l.root) ?? []), l]);
   }
+  if (logsRemoved > 0)
+    progress(`  removed ${logsRemoved} package-manager log${logsRemoved === 1 ? "" : "s"} beyond retention`);
   for (const [root, items] of byRoot) {
     if (root === target) {
       await removeUnderLock(ctx, items, progress);
@@ -78,7 +103,7 @@ export const removeLeftovers = async (
     try {
       // Re-checked under that root's lock: only what is still a leftover now.
       const still = findLeftovers(ctx, { locksHeld: [target, root] }).filter(
-        (l) => l.kind !== "lock-aside" && l.kind !== "temp-file" && l.root === root && l.kind !== "lock",
+        (l) => "root" in l && l.root === root && l.kind !== "lock",
       );
       await removeUnderLock(ctx, still, progress);
       if (items.some((l) => l.kind === "lock"))
@@ -96,7 +121,7 @@ const removeUnderLock = async (
 ): Promise<void> => {
   const base = ctx.stage.target.path;
   for (const l of items) {
-    if (l.kind === "lock" || l.kind === "lock-aside" || l.kind === "temp-file") continue; // done by the caller
+    if (!("root" in l) || l.kind === "lock") continue; // done by the caller
     if (l.kind === "stage") {
       for (const pid of await stopOrphanedManager(l.path))
         progress(`  stopped the package manager (pid ${pid}) an interrupted run left running`);
@@ -111,6 +136,17 @@ const removeUnderLock = async (
       );
     }
   }
+};
+
+/** The log's directory is `<base>/.plugdeps/logs`, a real directory of ours (checked at delete time). */
+const ownLogDir = (base: string, file: string): boolean => {
+  const dir = path.join(base, STATE_DIR, "logs");
+  if (path.dirname(file) !== dir) return false;
+  for (const d of [path.join(base, STATE_DIR), dir]) {
+    const st = fs.lstatSync(d, { throwIfNoEntry: false });
+    if (st === undefined || ownedDirProblem(d, st) !== null) return false;
+  }
+  return true;
 };
 
 /**

@@ -6,7 +6,8 @@ import { STATE_DIR, STATE_FILE } from "../model/layout.js";
 import { RootState } from "../model/state.js";
 import type { PlanContext } from "./context.js";
 import { GENERATION_INFIX, isGenerationOf, listGenerations, liveTree } from "./generations.js";
-import { isOwnedTempName, ownedDirProblem, trustedUid } from "../util/owned-fs.js";
+import { isOwnedTempName, ownedDirProblem, trustedUid, untrustedRecord } from "../util/owned-fs.js";
+import { CACHE_DIRS, CACHE_MAX_AGE_MS, LOG_KEEP_COUNT, LOG_MAX_AGE_MS } from "../model/disk-use.js";
 import { versionedRootPattern } from "./host-identity.js";
 import { lockPathFor, readLockHolder, realLockFacts } from "./lock-holder.js";
 
@@ -50,10 +51,22 @@ export const surplusGenerations = (root: string, previous: string | null = null)
   const live = liveTree(root);
   const liveName = live._tag === "Generation" ? live.name : null;
   const all = listGenerations(root);
-  const keep =
-    previous ?? (liveName === null ? null : (all.filter((g) => g < liveName).sort(byAgeDesc)[0] ?? null));
+  const keep = previous ?? previousOf(liveName, all);
   return all.filter((g) => g !== liveName && g !== keep);
 };
+
+/**
+ * The retained previous generation of a root: the newest of its generations (of ours) older than
+ * the live one; null when the root is not our link or none is older. What `rollback` makes live
+ * again, and what tidy keeps.
+ */
+export const previousGeneration = (root: string): string | null => {
+  const live = liveTree(root);
+  return previousOf(live._tag === "Generation" ? live.name : null, listGenerations(root));
+};
+
+const previousOf = (liveName: string | null, all: readonly string[]): string | null =>
+  liveName === null ? null : (all.filter((g) => g < liveName).sort(byAgeDesc)[0] ?? null);
 
 export const stagePrefix = (root: string): string => `.plugdeps-stage-${path.basename(root)}-`;
 export const linkPrefix = (root: string): string => `.plugdeps-link-${path.basename(root)}-`;
@@ -68,7 +81,10 @@ export type Leftover =
   | { readonly kind: "generation"; readonly root: string; readonly path: string }
   | { readonly kind: "lock"; readonly root: string; readonly path: string }
   | { readonly kind: "lock-aside"; readonly path: string }
-  | { readonly kind: "temp-file"; readonly path: string };
+  | { readonly kind: "temp-file"; readonly path: string }
+  /** Beyond retention (model/disk-use.ts): a package-manager log, or a cache aged out. */
+  | { readonly kind: "log"; readonly path: string }
+  | { readonly kind: "cache"; readonly path: string };
 
 /**
  * Read-only: the leftovers of interrupted runs in the stage base of this run's target root.
@@ -103,7 +119,7 @@ export const findLeftovers = (
     const holder = readLockHolder(root, facts);
     return holder !== null && holder.state !== "stale";
   };
-  const out: Leftover[] = [...staleTempFiles(base)];
+  const out: Leftover[] = [...staleTempFiles(base), ...beyondRetention(base, Date.now())];
   if (targetLock !== null) out.push({ kind: "lock", root: target, path: lockPathFor(target) });
   const extra = surplusGenerations(target);
   out.push(...extra.map((g) => ({ kind: "generation" as const, root: target, path: path.join(base, g) })));
@@ -177,6 +193,61 @@ const staleTempFiles = (base: string): Leftover[] => {
     } catch {
       continue;
     }
+  }
+  return out;
+};
+
+/** What a package-manager run's log is called (execute/generation.ts logName): `<root>-<id>-<set>.log`. */
+const LOG_NAME = /^[A-Za-z0-9._-]+\.log$/;
+
+/**
+ * Logs and caches beyond retention (model/disk-use.ts: the bounds and why). Only plugdeps' own
+ * names in `.plugdeps/logs` and `.plugdeps/cache`, only when those are real directories of ours;
+ * a log only when it is a regular file of ours, a cache only when it is a real directory of ours
+ * (lstat: a link is never followed, never counted). Read with the unjournaled fs, like the temp
+ * files: a no-op record must not depend on them (nor on the clock that ages them), so a replayed
+ * no-op tidies nothing; the next apply that observes does.
+ */
+export const beyondRetention = (base: string, nowMs: number): Leftover[] => {
+  const ownDir = (dir: string): boolean => {
+    const st = nodeFs.lstatSync(dir, { throwIfNoEntry: false });
+    return st !== undefined && ownedDirProblem(dir, st) === null;
+  };
+  const out: Leftover[] = [];
+  try {
+    if (!ownDir(path.join(base, STATE_DIR))) return [];
+    const logs = path.join(base, STATE_DIR, "logs");
+    if (ownDir(logs)) {
+      const files = nodeFs
+        .readdirSync(logs)
+        .filter((name) => LOG_NAME.test(name))
+        .map((name) => ({
+          p: path.join(logs, name),
+          st: nodeFs.lstatSync(path.join(logs, name), { throwIfNoEntry: false }),
+        }))
+        .filter(
+          (f): f is { p: string; st: nodeFs.Stats } =>
+            f.st !== undefined && untrustedRecord(f.p, f.st) === null,
+        )
+        .sort((a, b) => b.st.mtimeMs - a.st.mtimeMs || (a.p < b.p ? -1 : 1));
+      files.forEach((f, rank) => {
+        if (rank >= LOG_KEEP_COUNT || nowMs - f.st.mtimeMs > LOG_MAX_AGE_MS)
+          out.push({ kind: "log", path: f.p });
+      });
+    }
+    const cache = path.join(base, STATE_DIR, "cache");
+    if (ownDir(cache)) {
+      for (const name of CACHE_DIRS) {
+        const p = path.join(cache, name);
+        const st = nodeFs.lstatSync(p, { throwIfNoEntry: false });
+        if (st === undefined || ownedDirProblem(p, st) !== null) continue;
+        // birthtime 0: the filesystem keeps none; such a cache is never aged out.
+        if (st.birthtimeMs > 0 && nowMs - st.birthtimeMs > CACHE_MAX_AGE_MS)
+          out.push({ kind: "cache", path: p });
+      }
+    }
+  } catch {
+    return out; // unreadable: nothing (more) to tidy; where plugdeps uses these it says why
   }
   return out;
 };

@@ -129,7 +129,12 @@ export const observeRuntimePackages = (ctx: PlanContext): RuntimeDepsObserved =>
       const current: Installed =
         currentRoot === null
           ? { _tag: "Missing", dir: path.join(nodeModulesOf(set.dir), pkg.name) }
-          : distrusted(readInstalled(nodeModulesOf(set.dir), pkg.name));
+          : distrusted(
+              recordedDrift(
+                readInstalled(nodeModulesOf(set.dir), pkg.name),
+                recordedVersion(currentRoot.state, set.id, pkg.name),
+              ),
+            );
       if (currentRoot !== null && satisfied(current)) kept.push({ setDir: set.dir, name: pkg.name });
 
       const reusable: ReuseCandidate[] = [];
@@ -202,6 +207,25 @@ export const observeRuntimePackages = (ctx: PlanContext): RuntimeDepsObserved =>
   }
   return { packages, currentState, inUse };
 };
+
+/** The version the root's state record says was installed for a set's package ("" when none). */
+const recordedVersion = (state: RootState, set: string, name: string): string =>
+  state.sets.find((s) => s.id === set)?.packages[name]?.version ?? "";
+
+/**
+ * A copy that is not the version the root's state record says was installed was edited in place
+ * (docs/security.md, promise 4): it is drifted even when the edited version still satisfies the
+ * spec, so plan shows it, apply installs it afresh and `status --verify` names it. "" (no
+ * recorded version) decides nothing.
+ */
+export const recordedDrift = (found: Installed, recorded: string): Installed =>
+  found._tag === "Present" && recorded !== "" && found.version !== recorded
+    ? {
+        _tag: "Broken",
+        dir: found.dir,
+        reason: `its package.json says version ${found.version}, but the root's state record says ${recorded} was installed (edited in place?)`,
+      }
+    : found;
 
 /** The root's record names a package that no desired set wants any more (a prune candidate). */
 const hasUnwanted = (state: RootState | null, sets: readonly InstallSet[]): boolean => {

@@ -27,13 +27,28 @@ export const readOnlyDebrisWarnings = (debris: readonly Debris[], style: Style):
  * What plugdeps found and leaves alone (never an action): one line each, with why. The plan says
  * it so that an operator sees that nothing of the host's is being removed, and why.
  */
-export const leftoverLines = (leftovers: readonly LeftoverJson[] | undefined, style: Style): string[] =>
-  leftovers === undefined || leftovers.length === 0
-    ? []
-    : [
-        `${style.bold("Left by interrupted runs")} (the next apply removes them under the lock):`,
-        ...leftovers.map((l) => `  . ${l.path} (${l.kind})`),
-      ];
+export const leftoverLines = (leftovers: readonly LeftoverJson[] | undefined, style: Style): string[] => {
+  const all = leftovers ?? [];
+  const retained = all.filter((l) => isRetentionKind(l.kind));
+  const interrupted = all.filter((l) => !isRetentionKind(l.kind));
+  return [
+    ...(interrupted.length === 0
+      ? []
+      : [
+          `${style.bold("Left by interrupted runs")} (the next apply removes them under the lock):`,
+          ...interrupted.map((l) => `  . ${l.path} (${l.kind})`),
+        ]),
+    ...(retained.length === 0
+      ? []
+      : [
+          `${style.bold("Beyond retention")} (old logs and caches; the next apply removes them under the lock):`,
+          ...retained.map((l) => `  . ${l.path} (${l.kind})`),
+        ]),
+  ];
+};
+
+/** Package-manager logs and caches past their bounds (model/disk-use.ts), not debris of a crash. */
+export const isRetentionKind = (kind: string): boolean => kind === "log" || kind === "cache";
 
 export const unmanagedLines = (unmanaged: readonly Unmanaged[] | undefined, style: Style): string[] =>
   unmanaged === undefined || unmanaged.length === 0

@@ -8,6 +8,8 @@ import type {
   Summary,
 } from "../model/plan.js";
 import type { ReconcileStatus } from "../model/status.js";
+import { type DiskUse, formatBytes } from "../model/disk-use.js";
+import type { Verification } from "../model/verify.js";
 import { describeLock } from "../model/lock-description.js";
 import { readOnlyDebrisWarnings } from "./observed.js";
 import type { Style } from "./style.js";
@@ -38,6 +40,10 @@ export interface StatusView {
    * is no writable stage base to look in.
    */
   readonly reconcile?: ReconcileView;
+  /** Disk use of this host's roots, their generations, the cache and the logs (model/disk-use.ts). */
+  readonly diskUse?: DiskUse;
+  /** `status --verify`: every package of the live root checked on disk (model/verify.ts). */
+  readonly verify?: Verification;
 }
 
 /** What `status` found of the reconcile status record. Staleness is judged by the caller (it has the clock). */
@@ -67,6 +73,8 @@ export const renderStatusHuman = (view: StatusView, style: Style): string => {
     readOnlyDebrisWarnings(status.debris, style),
     removableDebris(status.debris),
     reconcileSection(status.reconcile, style),
+    diskUseSection(status.diskUse, style),
+    verifySection(status.verify, style),
     [verdict(status, style)],
   ].filter((block) => block.length > 0);
   return `${blocks.map((block) => block.join("\n")).join("\n\n")}\n`;
@@ -204,6 +212,66 @@ const reconcileSection = (r: ReconcileView | undefined, style: Style): string[] 
     );
   }
   return lines;
+};
+
+/**
+ * Disk use like `du`: each root (every file once), its generations (what only that one holds, in
+ * brackets: what removing it would free), then the cache and the logs, and the total.
+ */
+const diskUseSection = (use: DiskUse | undefined, style: Style): string[] => {
+  if (use === undefined) return [];
+  const rows: CellInput[][] = [];
+  for (const r of use.roots) {
+    rows.push([
+      `${shortPath(r.path, use.stageBase)}${r.current ? " (current)" : ""}`,
+      "",
+      formatBytes(r.bytes),
+      "",
+    ]);
+    for (const g of r.generations) {
+      rows.push([
+        `  ${shortPath(g.path, use.stageBase)}`,
+        g.live ? "live" : g.previous ? "previous" : { text: "surplus", paint: style.yellow },
+        formatBytes(g.bytes),
+        `(${formatBytes(g.exclusiveBytes)} only here)`,
+      ]);
+    }
+  }
+  for (const [what, t] of [
+    [".plugdeps/cache", use.cache],
+    [".plugdeps/logs", use.logs],
+  ] as const) {
+    if (t !== null) rows.push([what, "", formatBytes(t.bytes), `(${plural(t.files, "file")})`]);
+  }
+  return [
+    `${style.bold("Disk use:")} ${formatBytes(use.totalBytes)} in all, each file once${use.truncated ? " (walk stopped early: lower bounds)" : ""}`,
+    ...table(rows),
+  ];
+};
+
+/** `status --verify`: the verdict, then each drifted package with what is wrong, then the fix. */
+const verifySection = (v: Verification | undefined, style: Style): string[] => {
+  if (v === undefined) return [];
+  if (v.problem !== null) {
+    return [
+      v.ok
+        ? `${style.bold("Verify:")} nothing to verify: ${v.problem}, and the plan needs no package there.`
+        : `${style.bold(style.red("Verify failed:"))} ${v.problem}.${v.fix === null ? "" : ` Fix: ${v.fix}.`}`,
+    ];
+  }
+  const where = `${v.root ?? "?"}${v.generation === null ? "" : ` -> ${v.generation}`}`;
+  if (v.ok)
+    return [
+      `${style.bold(style.green("Verified:"))} ${plural(v.checked, "package")} of ${where}: each present, its entry file there, the version its record names.`,
+    ];
+  return [
+    `${style.bold(style.red("Drift:"))} ${v.drifted.length} of ${plural(v.checked, "package")} in ${where} differ from the root's record:`,
+    ...v.drifted.flatMap((d) => [
+      `  ! ${d.name} [${d.set}] (recorded ${d.recorded || "?"}): ${d.problem}`,
+      `      ${d.path}`,
+    ]),
+    `Fix: ${v.fix ?? "run `plugdeps apply`"}.`,
+  ];
 };
 
 /** `15m`, `1h30m`, `45s`, `2d3h`: coarse, for people (seconds in). */

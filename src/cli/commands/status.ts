@@ -4,19 +4,28 @@ import { statusDocument } from "../../api/status.js";
 import { renderStatusHuman } from "../../render/status-human.js";
 import { makeStyle, wantsColor } from "../../render/style.js";
 import { commandOptionsFrom, type CommonFlags, withCommonOptions } from "../common-options.js";
-import { type CliIO, EXIT_OK, reportError } from "../io.js";
+import { type CliIO, EXIT_ERROR, EXIT_OK, reportError } from "../io.js";
 
 interface StatusFlags extends CommonFlags {
   readonly json?: boolean;
+  readonly verify?: boolean;
 }
 
-/** `plugdeps status`: read-only, takes no lock, reports the lock holder if there is one. */
+/**
+ * `plugdeps status [--verify]`: read-only, takes no lock, reports the lock holder if there is one,
+ * and the disk use of the roots and their generations. `--verify` checks every package of the live
+ * root on disk (observe/verify.ts) and exits 1 on drift, naming each package and what is wrong.
+ */
 export const statusCommand = (io: CliIO, setExit: (code: number) => void): Command =>
   withCommonOptions(new Command("status"))
     .description("show the materialized state: stage base, roots, lock holder, debris, in sync or not")
     .option("--json", "print the status as JSON")
+    .option(
+      "--verify",
+      "also check every package of the live root on disk (entry file, version, owner); exit 1 on drift (slower)",
+    )
     .action((flags: StatusFlags) => {
-      const built = statusDocument(commandOptionsFrom(flags, io));
+      const built = statusDocument({ ...commandOptionsFrom(flags, io), verify: flags.verify === true });
       if (E.isLeft(built)) return setExit(reportError(io, flags.logFormat, built.left));
       const view = built.right;
       if (flags.json) io.stdout(`${JSON.stringify(view, null, 2)}\n`);
@@ -27,5 +36,5 @@ export const statusCommand = (io: CliIO, setExit: (code: number) => void): Comma
             makeStyle({ color: wantsColor({ isTTY: io.isTTY, noColorFlag: !flags.color, env: io.env }) }),
           ),
         );
-      setExit(EXIT_OK);
+      setExit(view.verify !== undefined && !view.verify.ok ? EXIT_ERROR : EXIT_OK);
     });
