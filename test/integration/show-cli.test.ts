@@ -1,6 +1,13 @@
 import * as fs from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { configFixture, describeRun, makeSandbox, runCli, type Sandbox, sandboxArgs } from "../support/cli.js";
+import {
+  configFixture,
+  describeRun,
+  makeSandbox,
+  runCli,
+  type Sandbox,
+  sandboxArgs,
+} from "../support/cli.js";
 
 /**
  * `plugdeps show PLANFILE` (issue 16 item 5): a plan saved with `plan --out` rendered again, like
@@ -42,7 +49,11 @@ describe("plugdeps show PLANFILE", () => {
   it.each([
     ["not JSON", "{ this is not json", /not valid JSON at line 1/],
     ["another format version", JSON.stringify({ formatVersion: 7 }), /formatVersion 7/],
-    ["keys that do not match", JSON.stringify({ formatVersion: 1, host: 3 }), /keys do not match the plan format/],
+    [
+      "keys that do not match",
+      JSON.stringify({ formatVersion: 1, host: 3 }),
+      /keys do not match the plan format/,
+    ],
   ])("a file with %s: PlanFileInvalid, exit 1, with the fix", async (_what, text, detail) => {
     const bad = sb.at("bad.json");
     fs.writeFileSync(bad, text);
