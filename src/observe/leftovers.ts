@@ -205,8 +205,10 @@ const LOG_NAME = /^[A-Za-z0-9._-]+\.log$/;
  * names in `.plugdeps/logs` and `.plugdeps/cache`, only when those are real directories of ours;
  * a log only when it is a regular file of ours, a cache only when it is a real directory of ours
  * (lstat: a link is never followed, never counted). Read with the unjournaled fs, like the temp
- * files: a no-op record must not depend on them (nor on the clock that ages them), so a replayed
- * no-op tidies nothing; the next apply that observes does.
+ * files (a no-op record must not depend on the clock that ages them), except the listing of the
+ * logs directory: a replayed no-op tidies nothing, and a log that only grew old is removed by the
+ * next apply that observes (any change, or an install: tidy runs before it, so at most
+ * LOG_KEEP_COUNT logs plus one build's are ever there).
  */
 export const beyondRetention = (base: string, nowMs: number): Leftover[] => {
   const ownDir = (dir: string): boolean => {
@@ -218,7 +220,9 @@ export const beyondRetention = (base: string, nowMs: number): Leftover[] => {
     if (!ownDir(path.join(base, STATE_DIR))) return [];
     const logs = path.join(base, STATE_DIR, "logs");
     if (ownDir(logs)) {
-      const files = nodeFs
+      // This listing alone is journaled: a log added since a no-op was stamped (by hand, or by a
+      // run of an older plugdeps) makes the next apply observe, and tidy.
+      const files = fs
         .readdirSync(logs)
         .filter((name) => LOG_NAME.test(name))
         .map((name) => ({
