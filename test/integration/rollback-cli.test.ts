@@ -93,6 +93,9 @@ describe.each(MANAGERS)("plugdeps rollback with %s", (pm) => {
       const third = liveTarget(root);
       expect(third).not.toBe(first);
       expect(third).not.toBe(second);
+      // The generation rolled back from was surplus: tidied; the one rolled back to is now previous.
+      expect(fs.existsSync(path.join(sb.stage, second))).toBe(false);
+      expect(fs.existsSync(path.join(sb.stage, first))).toBe(true);
       await expectRootValid(root, await planJson(sb));
       expect((await planJson(sb)).actions).toEqual([]);
     },
