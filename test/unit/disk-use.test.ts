@@ -1,7 +1,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { formatBytes, LOG_KEEP_COUNT, LOG_MAX_AGE_MS } from "../../src/model/disk-use.js";
+import { diskUseFinding } from "../../src/doctor/checks.js";
+import {
+  DISK_USE_INFO_BYTES,
+  type DiskUse,
+  formatBytes,
+  LOG_KEEP_COUNT,
+  LOG_MAX_AGE_MS,
+} from "../../src/model/disk-use.js";
 import { measureDiskUse } from "../../src/observe/disk-use.js";
 import { beyondRetention } from "../../src/observe/leftovers.js";
 import { recordedDrift } from "../../src/observe/runtime-packages.js";
@@ -137,5 +144,54 @@ describe("recordedDrift", () => {
   it("the recorded version, or no record: unchanged", () => {
     expect(recordedDrift(present, "1.2.0")).toBe(present);
     expect(recordedDrift(present, "")).toBe(present);
+  });
+});
+
+describe("diskUseFinding (doctor)", () => {
+  const use = (totalBytes: number): DiskUse => ({
+    stageBase: "/var/lib/openclaw/plugin-runtime-deps",
+    roots: [
+      {
+        path: "/var/lib/openclaw/plugin-runtime-deps/openclaw-1-aaaaaaaaaaaa",
+        current: true,
+        bytes: totalBytes - 1024,
+        generations: [
+          {
+            path: "/g1",
+            name: "openclaw-1-aaaaaaaaaaaa.gen-1",
+            live: true,
+            previous: false,
+            bytes: 10,
+            exclusiveBytes: totalBytes / 2,
+            files: 1,
+          },
+          {
+            path: "/g0",
+            name: "openclaw-1-aaaaaaaaaaaa.gen-0",
+            live: false,
+            previous: true,
+            bytes: 10,
+            exclusiveBytes: 5,
+            files: 1,
+          },
+        ],
+      },
+    ],
+    cache: { path: "/c", bytes: totalBytes / 4, exclusiveBytes: 0, files: 3 },
+    logs: null,
+    totalBytes,
+    truncated: false,
+  });
+  it("nothing up to the threshold", () => {
+    expect(diskUseFinding(use(DISK_USE_INFO_BYTES))).toBeNull();
+  });
+  it("an info finding past it, naming the biggest parts first and the fix", () => {
+    const f = diskUseFinding(use(DISK_USE_INFO_BYTES * 2));
+    expect(f).toMatchObject({ id: "stage-disk-use", severity: "info", fixable: false });
+    expect(f?.title).toContain("uses 4.0 GiB (more than 2.0 GiB)");
+    expect(f?.detail).toMatch(
+      /largest parts \(bytes only they hold\): openclaw-1-aaaaaaaaaaaa\.gen-1 \(live\) 2\.0 GiB, \.plugdeps\/cache 1\.0 GiB/,
+    );
+    expect(f?.fix).toContain("plugdeps status");
   });
 });

@@ -18,7 +18,9 @@ interface StatusFlags extends CommonFlags {
  */
 export const statusCommand = (io: CliIO, setExit: (code: number) => void): Command =>
   withCommonOptions(new Command("status"))
-    .description("show the materialized state: stage base, roots, lock holder, debris, in sync or not")
+    .description(
+      "show the materialized state: stage base, roots, lock holder, debris, disk use, in sync or not",
+    )
     .option("--json", "print the status as JSON")
     .option(
       "--verify",
