@@ -178,7 +178,7 @@ const choose = (
           "remove it and make the stage base writable only by root or the user plugdeps runs as (docs/security.md)",
         )
       : refuse(
-          `no previous generation is retained: ${live.name} is the only generation of this root (one is kept after an apply that built a new one; a rollback is not undone by another rollback)`,
+          `no previous generation is retained: none of this root's generations is older than the live one, ${live.name} (one is kept after an apply that built a new one; a rollback is not undone by another rollback)`,
           "nothing to roll back to; `plugdeps apply` converges to the desired state",
         );
   }

@@ -136,7 +136,7 @@ describe("plugdeps rollback with nothing to roll back to", () => {
       const r = await rollback(sb);
       expect(r.exitCode, describeRun(r)).toBe(1);
       expect(r.stderr).toContain(
-        `rollback of ${root} refused: no previous generation is retained: ${live} is the only generation`,
+        `rollback of ${root} refused: no previous generation is retained: none of this root's generations is older than the live one, ${live}`,
       );
       expect(liveTarget(root)).toBe(live);
     },
