@@ -147,6 +147,15 @@ describe("npm i -g <tarball> into a fresh prefix", () => {
       expect(r.stdout).toMatch(new RegExp(`^\\s+${cmd}\\b`, "m"));
   });
 
+  it("`source <(plugdeps completion bash)` registers the completion of the installed plugdeps", async () => {
+    const r = ok(
+      await sh("bash", ["-c", "source <(plugdeps completion bash); complete -p plugdeps"], tmp, {
+        PATH: `${path.join(prefix, "bin")}${path.delimiter}${PATH}`,
+      }),
+    );
+    expect(r.stdout.trim()).toBe("complete -o default -F _plugdeps plugdeps");
+  });
+
   it("`npm exec --package=<tarball> -- plugdeps --help` runs it from the tarball", async () => {
     const dir = at("exec");
     fs.mkdirSync(dir);
