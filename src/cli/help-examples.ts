@@ -20,13 +20,21 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     "$ sudo plugdeps apply                       # plan and converge in one go",
     "$ sudo plugdeps apply /tmp/deps.plan        # exactly a saved plan (refused if stale)",
   ],
-  status: ["$ plugdeps status --json"],
+  status: [
+    "$ plugdeps status --json",
+    "$ plugdeps status --verify          # check every package on disk; exit 1 naming the drifted ones",
+  ],
+  show: [
+    "$ plugdeps show /tmp/deps.plan            # a saved plan, as plan printed it",
+    "$ plugdeps show /tmp/deps.plan --json     # its document",
+  ],
+  rollback: ["$ sudo plugdeps rollback            # the previous generation live again (validated first)"],
+  units: [
+    "$ plugdeps units --user-name svc                 # review what would be written",
+    "$ sudo plugdeps units --user-name svc --out /etc/systemd/system --every 15m",
+  ],
   resolve: ["$ plugdeps resolve --plugin slack @slack/web-api"],
   doctor: ["$ plugdeps doctor                 # findings, each with its fix", "$ sudo plugdeps doctor --fix"],
-  units: [
-    "$ plugdeps units                                      # review what would be written",
-    "$ sudo plugdeps units --out /etc/systemd/system --every 15m",
-  ],
   reconcile: [
     "$ plugdeps reconcile --every 15m --metrics-port 9464   # a long-running controller",
     "$ plugdeps reconcile --once                            # one pass, for a job or an init container",
