@@ -49,11 +49,18 @@ export const makeStyle = ({ color }: { readonly color: boolean }): Style =>
 export const plainStyle: Style = makeStyle({ color: false });
 
 /**
- * The usual decision, as a pure function of what the caller read from its process: color only on
- * a TTY, never with `--no-color`, never when `NO_COLOR` is set to a non-empty value (no-color.org).
+ * The usual decision, as a pure function of what the caller read from its process, strongest
+ * first: never with `--no-color`; never when `NO_COLOR` is set to a non-empty value
+ * (no-color.org); always when `FORCE_COLOR` is set to anything but "", "0" or "false" (a CI log
+ * viewer that renders escapes, as Node and chalk read it); otherwise only on a TTY.
  */
 export const wantsColor = (input: {
   readonly isTTY: boolean;
   readonly noColorFlag: boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
-}): boolean => input.isTTY && !input.noColorFlag && (input.env["NO_COLOR"] ?? "") === "";
+}): boolean => {
+  if (input.noColorFlag || (input.env["NO_COLOR"] ?? "") !== "") return false;
+  const force = input.env["FORCE_COLOR"];
+  if (force !== undefined && force !== "" && force !== "0" && force !== "false") return true;
+  return input.isTTY;
+};

@@ -154,4 +154,15 @@ describe("style", () => {
     expect(wantsColor({ isTTY: true, noColorFlag: true, env: {} })).toBe(false);
     expect(wantsColor({ isTTY: false, noColorFlag: false, env: {} })).toBe(false);
   });
+
+  it("wantsColor: FORCE_COLOR colors a pipe, but never over NO_COLOR or --no-color", () => {
+    expect(wantsColor({ isTTY: false, noColorFlag: false, env: { FORCE_COLOR: "1" } })).toBe(true);
+    expect(wantsColor({ isTTY: false, noColorFlag: false, env: { FORCE_COLOR: "0" } })).toBe(false);
+    expect(wantsColor({ isTTY: false, noColorFlag: false, env: { FORCE_COLOR: "false" } })).toBe(false);
+    expect(wantsColor({ isTTY: false, noColorFlag: false, env: { FORCE_COLOR: "" } })).toBe(false);
+    expect(wantsColor({ isTTY: false, noColorFlag: false, env: { FORCE_COLOR: "1", NO_COLOR: "1" } })).toBe(
+      false,
+    );
+    expect(wantsColor({ isTTY: true, noColorFlag: true, env: { FORCE_COLOR: "3" } })).toBe(false);
+  });
 });
