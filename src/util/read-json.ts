@@ -1,6 +1,7 @@
 import * as fs from "./observed-fs.js";
 import * as E from "fp-ts/lib/Either.js";
 import JSON5 from "json5";
+import { fileKind } from "./bounded-read.js";
 import { readRegularFile } from "./bounded-read.js";
 import { configParseError, errnoCode, fsError, type PlugdepsError } from "../model/errors.js";
 
@@ -59,17 +60,6 @@ export const readTextFile = (path: string): E.Either<ReadFailure, string> => {
     return E.left({ _tag: "Failed", error: fsError("read", path, err) });
   }
 };
-
-const fileKind = (st: fs.Stats): string =>
-  st.isDirectory()
-    ? "a directory"
-    : st.isFIFO()
-      ? "a FIFO"
-      : st.isSocket()
-        ? "a socket"
-        : st.isCharacterDevice() || st.isBlockDevice()
-          ? "a device"
-          : "not a file";
 
 /**
  * Parses JSON5 text. Syntax errors carry file:line:col. `__proto__` and `constructor` keys are
