@@ -30,8 +30,8 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   ],
   rollback: ["$ sudo plugdeps rollback            # the previous generation live again (validated first)"],
   units: [
-    "$ plugdeps units --user-name svc                 # review what would be written",
-    "$ sudo plugdeps units --user-name svc --out /etc/systemd/system --every 15m",
+    "$ plugdeps units --user-name svc                 # review: service, timer, the host unit's drop-in",
+    "$ sudo plugdeps units --user-name svc --config /etc/host/config.json --out /etc/systemd/system",
   ],
   resolve: ["$ plugdeps resolve --plugin slack @slack/web-api"],
   doctor: ["$ plugdeps doctor                 # findings, each with its fix", "$ sudo plugdeps doctor --fix"],

@@ -42,6 +42,8 @@ export interface UnitsRequest {
   readonly userName?: string | undefined;
   /** `--group`: its group; default: the user's primary group. */
   readonly group?: string | undefined;
+  /** `--host-unit`: the host's own unit, which gets the drop-in; default `<slug>.service`. */
+  readonly hostUnit?: string | undefined;
   /** This machine's accounts (passwd); absent: nothing is known about any user. */
   readonly lookupUser?: UserLookup | undefined;
 }
@@ -56,6 +58,9 @@ export interface UnitsPlan {
   /** Things that are probably wrong (the config of root, not of the user who ran sudo). */
   readonly warnings: readonly string[];
 }
+
+/** A service unit name systemd accepts (instances included: `openclaw@main.service`). */
+const SERVICE_UNIT_NAME = /^[A-Za-z0-9:_.\\@-]{1,247}\.service$/;
 
 /** systemd's user and group names (the portable subset) or a numeric id. */
 const ACCOUNT_NAME = /^(?:[A-Za-z_][A-Za-z0-9_-]{0,31}|[0-9]{1,10})$/;
@@ -203,9 +208,18 @@ export const unitsSpec = (
   if (!isFile(paths.register)) {
     notes.push(`the resolution hook ${paths.register} does not exist yet: build or reinstall plugdeps.`);
   }
+  const hostUnit = nonEmpty(req.hostUnit) ?? `${adapter.right.slug}.service`;
+  if (!SERVICE_UNIT_NAME.test(hostUnit)) {
+    return E.left(
+      usageError(
+        `--host-unit ${JSON.stringify(hostUnit)} is not a service unit name: give the host's unit as systemctl names it, e.g. ${adapter.right.slug}.service`,
+      ),
+    );
+  }
   return E.right({
     spec: {
       host: adapter.right.slug,
+      hostUnit,
       scope: req.scope,
       node: paths.node,
       cli: paths.cli,

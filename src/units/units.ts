@@ -57,6 +57,8 @@ export interface UnitsSpec {
   /** The options after `apply --quiet`: host, package root, config... already absolute. */
   readonly options: readonly string[];
   readonly stage: StageSpec;
+  /** The host's own unit (`--host-unit`, default `<slug>.service`): it gets the drop-in. */
+  readonly hostUnit: string;
   /** What the host's own unit needs besides the variables (HostAdapter.hostService). */
   readonly hostService: HostServiceNeeds;
   readonly everyMs: number;
@@ -80,6 +82,8 @@ export interface RenderedUnits {
   readonly timer: string;
   /** A drop-in for the host's own unit: ordering, the stage variable and NODE_OPTIONS. */
   readonly hostDropIn: string;
+  /** Where `--out DIR` writes it, relative to DIR: `<host unit>.d/plugdeps.conf`. */
+  readonly hostDropInName: string;
   /** Where units of this scope live by default (`/etc/systemd/system`, `~/.config/systemd/user`). */
   readonly installDir: string;
   /** Shell commands that install and start them, in order. */
@@ -355,7 +359,8 @@ export const renderHostDropIn = (spec: UnitsSpec): string => {
       ? `StateDirectory=${unitWord(stateDirectory)}`
       : `ReadWritePaths=${unitWord(spec.stage.target)}`;
   const lines = [
-    `# Drop-in for the host's own unit: \`${systemctl} edit ${spec.host}.service\`, then restart it.`,
+    `# Drop-in for the host's own unit ${spec.hostUnit}: \`plugdeps units --out DIR\` writes it as`,
+    `# DIR/${spec.hostUnit}.d/plugdeps.conf (or paste it into \`${systemctl} edit ${spec.hostUnit}\`); then restart it.`,
     "[Unit]",
     `# Converge before the host starts (the oneshot finishes first; if it fails, the host still starts).`,
     `Wants=${service}`,
@@ -435,8 +440,13 @@ export const renderUnits = (spec: UnitsSpec, installDir: string): RenderedUnits 
     service: renderService(spec),
     timer: renderTimer(spec),
     hostDropIn: renderHostDropIn(spec),
+    hostDropInName: path.join(`${spec.hostUnit}.d`, "plugdeps.conf"),
     installDir,
-    installCommands: [`${systemctl} daemon-reload`, `${systemctl} enable --now ${timerName}`],
+    installCommands: [
+      `${systemctl} daemon-reload`,
+      `${systemctl} enable --now ${timerName}`,
+      `${systemctl} restart ${spec.hostUnit}`,
+    ],
   };
 };
 
@@ -447,15 +457,11 @@ export const renderUnitsText = (units: RenderedUnits): string =>
     units.service,
     `### ${path.join(units.installDir, units.timerName)}`,
     units.timer,
+    `### ${path.join(units.installDir, units.hostDropInName)}`,
+    units.hostDropIn,
     renderNextSteps(units),
   ].join("\n");
 
-/** What to do after the files are in place: the host drop-in and the commands. */
+/** What to do once the three files are in place: reload, start the timer, restart the host. */
 export const renderNextSteps = (units: RenderedUnits): string =>
-  [
-    "### Add to the host's own unit",
-    units.hostDropIn,
-    "### Then",
-    ...units.installCommands.map((c) => `#   ${c}`),
-    "",
-  ].join("\n");
+  ["### Then", ...units.installCommands.map((c) => `#   ${c}`), ""].join("\n");

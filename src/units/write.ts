@@ -46,10 +46,13 @@ export const writeUnitFiles = (
       );
     }
   }
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-  } catch (err) {
-    return E.left(fsError("create unit directory", dir, err, "choose a writable --out directory"));
+  // The directory and, for the host's drop-in, its `<unit>.d` below it.
+  for (const sub of new Set(planned.map((p) => path.dirname(p.path)))) {
+    try {
+      fs.mkdirSync(sub, { recursive: true });
+    } catch (err) {
+      return E.left(fsError("create unit directory", sub, err, "choose a writable --out directory"));
+    }
   }
   for (const p of planned) {
     if (p.outcome === "unchanged") continue;

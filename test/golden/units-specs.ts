@@ -14,6 +14,7 @@ const PLUGDEPS = "/usr/lib/node_modules/plugdeps/dist/src";
 
 const base = {
   host: "openclaw",
+  hostUnit: "openclaw.service",
   node: "/usr/bin/node",
   cli: `${PLUGDEPS}/cli/plugdeps.cjs`,
   register: `${PLUGDEPS}/resolve/register.js`,

@@ -48,7 +48,7 @@ import { showDiff, statTree, treeDiff } from "./support/tree-stat.js";
  *    lstat of every entry, support/tree-stat.ts) — the mount also keeps the cached install intact
  *    for the next run.
  * 2. `plugdeps units` with the same flags: the host drop-in it prints (the section after
- *    `### Add to the host's own unit`) is parsed the way systemd reads it — only active lines of
+ *    `### <dir>/openclaw.service.d/plugdeps.conf`) is parsed the way systemd reads it — only active lines of
  *    its [Service]: `Environment=`, `BindReadOnlyPaths=`, `ReadWritePaths=` — and applied as is.
  *    An active setting the emulation does not know fails the test by name.
  * 3. The gateway starts the way systemd would start the host's unit with `ProtectSystem=strict`

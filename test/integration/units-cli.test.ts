@@ -15,7 +15,7 @@ import {
 
 /**
  * `plugdeps units` end to end: the built CLI prints the units with this installation's absolute
- * paths, `--out` writes exactly two files (and refuses to overwrite different ones without
+ * paths, `--out` writes exactly three files (the drop-in as <host unit>.d/plugdeps.conf) (and refuses to overwrite different ones without
  * `--force`), and the written files pass `systemd-analyze verify` where it exists.
  */
 
@@ -55,18 +55,30 @@ describe("plugdeps units", () => {
     expect(service).toMatch(/^StateDirectory=openclaw\/plugin-runtime-deps$/m);
     expect(section(r.stdout, /plugdeps-openclaw\.timer$/)).toMatch(/^OnUnitActiveSec=15min$/m);
     const register = path.join(REPO_ROOT, "dist", "src", "resolve", "register.js");
-    expect(section(r.stdout, /host's own unit/)).toContain(`Environment="NODE_OPTIONS=--import ${register}"`);
+    expect(section(r.stdout, /openclaw\.service\.d\/plugdeps\.conf$/)).toContain(
+      `Environment="NODE_OPTIONS=--import ${register}"`,
+    );
     // printing writes nothing
     expect(snapshotTree(sb.root)).toEqual(before);
   });
 
-  it("--out writes the two files, is a no-op the second time, refuses a changed file without --force", async () => {
+  it("--out writes the service, the timer and the host's drop-in, is a no-op the second time, refuses a changed file without --force", async () => {
     const sb = makeSandbox({ stage: "absent" });
     const out = sb.at("units");
     const first = await runCli(args(sb, "--out", out, "--every", "1h"), { home: sb.home });
     expect(first.exitCode, describeRun(first)).toBe(0);
-    expect(fs.readdirSync(out).sort()).toEqual(["plugdeps-openclaw.service", "plugdeps-openclaw.timer"]);
+    expect(fs.readdirSync(out).sort()).toEqual([
+      "openclaw.service.d",
+      "plugdeps-openclaw.service",
+      "plugdeps-openclaw.timer",
+    ]);
     expect(first.stdout).toContain(`created: ${path.join(out, "plugdeps-openclaw.service")}`);
+    const dropIn = path.join(out, "openclaw.service.d", "plugdeps.conf");
+    expect(first.stdout).toContain(`created: ${dropIn}`);
+    expect(fs.readFileSync(dropIn, "utf8")).toMatch(/^After=plugdeps-openclaw\.service$/m);
+    // What remains to do, and nothing to paste by hand.
+    expect(first.stdout).toContain("systemctl restart openclaw.service");
+    expect(first.stdout).not.toContain("[Service]");
     expect(fs.readFileSync(path.join(out, "plugdeps-openclaw.timer"), "utf8")).toMatch(
       /^OnCalendar=\*-\*-\* \*:00:00$/m,
     );

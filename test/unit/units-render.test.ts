@@ -262,7 +262,17 @@ describe("the host's drop-in", () => {
     expect(renderUnits(userSpec, "/home/alice/.config/systemd/user").installCommands).toEqual([
       "systemctl --user daemon-reload",
       "systemctl --user enable --now plugdeps-openclaw.timer",
+      "systemctl --user restart openclaw.service",
     ]);
+  });
+
+  it("is written by --out as <host unit>.d/plugdeps.conf, named in its own first line", () => {
+    const units = renderUnits({ ...userSpec, hostUnit: "gateway@main.service" }, "/x");
+    expect(units.hostDropInName).toBe("gateway@main.service.d/plugdeps.conf");
+    expect(units.hostDropIn.split("\n").slice(0, 2).join("\n")).toContain(
+      "DIR/gateway@main.service.d/plugdeps.conf",
+    );
+    expect(units.installCommands.at(-1)).toBe("systemctl --user restart gateway@main.service");
   });
 });
 

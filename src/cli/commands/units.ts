@@ -24,25 +24,33 @@ interface UnitsFlags extends CommonFlags {
   readonly installTimeout?: string;
   readonly userName?: string;
   readonly group?: string;
+  readonly hostUnit?: string;
 }
 
 /**
- * `plugdeps units`: a hardened systemd `.service` (oneshot `apply`) and `.timer`, plus the drop-in
- * for the host's own unit. Prints them; `--out DIR` writes the two unit files there (the only
- * write) and prints the rest.
+ * `plugdeps units`: a hardened systemd `.service` (a oneshot `reconcile --once`: apply plus the
+ * status record) and `.timer`, plus the drop-in for the host's own unit. Prints them; `--out DIR`
+ * writes the three files there (the only write: the drop-in as `<host unit>.d/plugdeps.conf`, so
+ * the recipe needs no interactive `systemctl edit`) and prints the commands that remain.
  */
 export const unitsCommand = (io: CliIO, setExit: (code: number) => void): Command =>
   withCommonOptions(new Command("units"))
-    .description("print (or write with --out) a hardened systemd .service + .timer that run `plugdeps apply`")
+    .description(
+      "print (or write with --out) a hardened systemd .service + .timer that run `plugdeps reconcile --once`, and the host unit's drop-in",
+    )
     .option("--every <duration>", "how often the timer runs apply (e.g. 15m, 1h, 1d)", "15m")
     .option("--user", "user units (systemctl --user) instead of system units")
-    .option("--out <dir>", "write the .service and .timer into this directory (e.g. /etc/systemd/system)")
+    .option(
+      "--out <dir>",
+      "write the .service, the .timer and the host unit's drop-in (<host unit>.d/plugdeps.conf) into this directory (e.g. /etc/systemd/system)",
+    )
     .option("--force", "with --out: replace unit files that differ from what would be written")
     .option(
       "--user-name <name>",
       "system units: the user the service runs as, the host's own service user (default: the host's slug, as in plugdeps-<host>.service)",
     )
     .option("--group <name>", "system units: the service's group (default: the user's primary group)")
+    .option("--host-unit <name>", "the host's own unit, which gets the drop-in (default: <host>.service)")
     .addOption(installTimeoutOption("pinned in the unit: how long one package-manager run may take"))
     .action((flags: UnitsFlags) => {
       const everyMs = parseDuration(flags.every);
@@ -74,6 +82,7 @@ export const unitsCommand = (io: CliIO, setExit: (code: number) => void): Comman
           homedir: io.homedir,
           userName: flags.userName,
           group: flags.group,
+          hostUnit: flags.hostUnit,
           lookupUser: passwdLookup(),
         },
         { node: process.execPath, ...installedPaths() },
@@ -93,6 +102,7 @@ export const unitsCommand = (io: CliIO, setExit: (code: number) => void): Comman
         [
           { name: units.serviceName, text: units.service },
           { name: units.timerName, text: units.timer },
+          { name: units.hostDropInName, text: units.hostDropIn },
         ],
         flags.force === true,
       );

@@ -1,6 +1,6 @@
 /**
- * The host drop-in that `plugdeps units` prints (the section after `### Add to the host's own
- * unit`), read the way systemd reads it, so that test/host/gateway.test.ts starts the gateway with
+ * The host drop-in that `plugdeps units` prints (the section headed `### <dir>/<host unit>.d/plugdeps.conf`,
+ * the file `units --out` writes), read the way systemd reads it, so that test/host/gateway.test.ts starts the gateway with
  * exactly what an operator would add to the host's unit. Pure.
  *
  * Only the ACTIVE lines of its `[Service]` section count (a line starting with `#` or `;` is a
@@ -34,7 +34,8 @@ export interface HostDropIn {
   readonly unsupported: readonly string[];
 }
 
-export const DROP_IN_HEADING = "### Add to the host's own unit";
+/** The heading of the drop-in's section: `### /etc/systemd/system/openclaw.service.d/plugdeps.conf`. */
+export const DROP_IN_HEADING = /^### \S+\.service\.d\/plugdeps\.conf$/;
 
 /**
  * systemd's word splitting for list settings (`extract_first_word` with unquoting): words are
@@ -80,9 +81,9 @@ const expandSpecifiers = (word: string): string =>
 /** The drop-in's text: from the heading to the next `### ` heading. */
 export const hostDropInText = (unitsOutput: string): string => {
   const lines = unitsOutput.split("\n");
-  const start = lines.findIndex((l) => l.trim() === DROP_IN_HEADING);
+  const start = lines.findIndex((l) => DROP_IN_HEADING.test(l.trim()));
   if (start === -1)
-    throw new Error(`\`plugdeps units\` printed no "${DROP_IN_HEADING}" section:\n${unitsOutput}`);
+    throw new Error(`\`plugdeps units\` printed no "${DROP_IN_HEADING.source}" section:\n${unitsOutput}`);
   const rest = lines.slice(start + 1);
   const end = rest.findIndex((l) => l.startsWith("### "));
   return (end === -1 ? rest : rest.slice(0, end)).join("\n");
