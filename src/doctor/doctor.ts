@@ -22,6 +22,7 @@ import {
 } from "../model/doctor.js";
 import { readStatusFacts } from "./status-facts.js";
 import { compareHostCheck, runHostCheck } from "./host-check.js";
+import type { Progress } from "../util/progress.js";
 
 /**
  * `plugdeps doctor [--fix]`.
@@ -43,7 +44,7 @@ export interface DoctorOptions extends Omit<RunOptions, "probe"> {
   readonly hostCheck?: boolean;
   readonly packageManager: ManagerChoice;
   readonly lockTimeoutMs: number;
-  readonly onProgress?: (line: string) => void;
+  readonly onProgress?: Progress;
   /** SIGTERM/SIGINT (the CLI's): stops --fix's apply, its package manager included. */
   readonly signal?: AbortSignal;
 }
@@ -166,14 +167,17 @@ export const runDoctor = async (opts: DoctorOptions): Promise<DoctorReport> => {
   if (!opts.fix) return finish(before.report, null);
   const progress = opts.onProgress ?? (() => undefined);
   const messages: string[] = [];
-  const say = (line: string) => {
-    messages.push(line);
-    progress(line);
+  // The report keeps each line as the text log showed it (a warning with its prefix).
+  const say: Progress = (line, fields) => {
+    messages.push(fields?.step === "warning" ? `warning: ${line}` : line);
+    progress(line, fields);
   };
   let applied: FixOutcome["applied"] = null;
 
   if (before.ctx === null) {
-    say("nothing can be fixed before plugdeps can observe the host (see the error above)");
+    say("nothing can be fixed before plugdeps can observe the host (see the error above)", {
+      step: "nothing-to-fix",
+    });
   } else {
     const fixable = before.report.findings.filter((f) => f.fixable);
     if (fixable.some((f) => APPLY_FIXES.has(f.id))) {
@@ -183,10 +187,12 @@ export const runDoctor = async (opts: DoctorOptions): Promise<DoctorReport> => {
         command: "plugdeps doctor --fix",
         onProgress: say,
       });
-      if (E.isLeft(result)) say(`apply failed: ${result.left.message}`);
+      if (E.isLeft(result))
+        say(`apply failed: ${result.left.message}`, { step: "apply-failed", tag: result.left._tag });
       else {
         applied = summarize(result.right.executed);
-        for (const skipped of result.right.skipped) say(`skipped: ${skipped}`);
+        for (const skipped of result.right.skipped)
+          say(`skipped: ${skipped}`, { step: "skipped", reason: skipped });
       }
     }
     for (const { root } of before.locks.filter(({ lock }) => lock.state === "stale")) {
@@ -197,12 +203,13 @@ export const runDoctor = async (opts: DoctorOptions): Promise<DoctorReport> => {
       if (E.isLeft(held)) {
         say(
           `could not reclaim the lock beside ${path.basename(root)}: ${held.left.message.split("\n")[0] ?? ""}`,
+          { step: "reclaim-lock-failed", root, tag: held.left._tag },
         );
         continue;
       }
       const released = await held.right.release();
-      if (E.isLeft(released)) say(`warning: ${released.left.message}`);
-      else say(`  reclaimed the stale lock ${now.path}`);
+      if (E.isLeft(released)) say(released.left.message, { step: "warning" });
+      else say(`  reclaimed the stale lock ${now.path}`, { step: "reclaim-lock", path: now.path });
     }
   }
 

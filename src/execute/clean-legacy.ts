@@ -29,7 +29,7 @@ export const cleanLegacy = (
     if (!ctx.debris.some((d) => d.path === t && d.writable)) continue;
     const removed = removeWithin(t, allowed, "legacy debris");
     if (E.isLeft(removed)) return removed;
-    target.progress(`  x removed legacy ${t}`);
+    target.progress(`  x removed legacy ${t}`, { step: "clean-legacy", path: t });
     failpoint("during-clean-legacy"); // some debris removed, the rest not yet
   }
   return E.right(undefined);

@@ -50,7 +50,11 @@ export const buildGeneration = async (
             const removed = removeWithin(path.join(stage, path.relative(root, t)), [stage], "pruned package");
             if (E.isLeft(removed)) return removed;
           }
-          target.progress(`  - pruned ${action.packages.map((p) => p.name).join(", ")} [${action.set}]`);
+          target.progress(`  - pruned ${action.packages.map((p) => p.name).join(", ")} [${action.set}]`, {
+            step: "prune-package",
+            packages: action.packages.map((p) => p.name),
+            set: action.set,
+          });
           break;
         }
         case "reuse": {
@@ -62,7 +66,12 @@ export const buildGeneration = async (
             linkTree(path.join(action.from, rel), dst);
           }
           const what = action.packages.map((p) => `${p.name}@${p.version ?? "?"}`).join(", ");
-          target.progress(`  ~ reused ${what} from ${path.basename(action.from)}`);
+          target.progress(`  ~ reused ${what} from ${path.basename(action.from)}`, {
+            step: "reuse",
+            packages: action.packages.map((p) => `${p.name}@${p.version ?? "?"}`),
+            set: action.set,
+            from: action.from,
+          });
           break;
         }
         case "install":
@@ -76,6 +85,7 @@ export const buildGeneration = async (
     if (repaired.length > 0) {
       target.progress(
         `  ! ${repaired.join(", ")} drifted in the live root: installed afresh, not carried over`,
+        { step: "drifted", packages: repaired },
       );
     }
     // The stage as we made it: a real directory of ours. Checked again before anything of it is
@@ -95,7 +105,10 @@ export const buildGeneration = async (
     if (checked.problems.length > 0) return E.left(validationFailed(stage, checked.problems));
     failpoint("after-validate");
     writeState(stage, target, plan, must, checked.versions);
-    target.progress(`  ✓ validated ${must.length} package${must.length === 1 ? "" : "s"} in the stage`);
+    target.progress(`  ✓ validated ${must.length} package${must.length === 1 ? "" : "s"} in the stage`, {
+      step: "validate",
+      count: must.length,
+    });
 
     const generation = path.join(base, generationName(path.basename(root), id));
     const stillOurs = sameDirectory(stage, made);
@@ -227,6 +240,7 @@ const seed = (target: ExecutionTarget, stage: string): void => {
     fs.rmSync(path.join(stage, STATE_DIR), { recursive: true, force: true });
     target.progress(
       `  seeded stage from the live root (${stats.linked} files linked, ${stats.copied} copied)`,
+      { step: "seed", linked: stats.linked, copied: stats.copied },
     );
   } else {
     fs.mkdirSync(stage, { recursive: true });
@@ -259,7 +273,13 @@ const install = async (
       .flatMap((a) => a.packages.map((p) => `${p.name}@${p.spec ?? "*"}`));
     const logs = path.join(base, STATE_DIR, "logs");
     const log = path.join(logs, logName(path.basename(root), id, set.id));
-    target.progress(`  + installing ${names.join(", ")} [${set.id}] with ${pm.right.name} (log: ${log})`);
+    target.progress(`  + installing ${names.join(", ")} [${set.id}] with ${pm.right.name} (log: ${log})`, {
+      step: "install",
+      packages: names,
+      set: set.id,
+      manager: pm.right.name,
+      log,
+    });
     const killer = isArmed("during-install") ? setTimeout(() => failpoint("during-install"), 300) : null;
     const cwd = setDirIn(stage, root, set);
     // If we are killed, the manager runs on as an orphan: the next run stops it by this record.

@@ -49,7 +49,10 @@ export const withHostRootLock = async <A>(
     if (verdict?.stale === true) {
       const removed = removeWithin(lock.dir, [spec.path], "stale host lock");
       if (E.isLeft(removed)) return removed;
-      target.progress(`  removed the host's stale lock ${lock.dir} (${verdict.why})`);
+      target.progress(`  removed the host's stale lock ${lock.dir} (${verdict.why})`, {
+        step: "reclaim-host-lock",
+        path: lock.dir,
+      });
       continue;
     }
     if (Date.now() - started > HOST_LOCK_WAIT_MS || target.signal?.aborted === true) {
@@ -133,11 +136,16 @@ const linkNodeModules = (
         if (E.isLeft(removed)) return removed;
         target.progress(
           `  replaced the host's own node_modules in ${path.basename(dir)} with the live materialization`,
+          { step: "replace-host-install", path: link },
         );
       } else {
         fs.renameSync(tmp, link); // over a wrong link or a file: rename(2) replaces, never follows
       }
-      target.progress(`  ✓ host root: ${path.basename(dir)}/node_modules -> ${want}`);
+      target.progress(`  ✓ host root: ${path.basename(dir)}/node_modules -> ${want}`, {
+        step: "host-root",
+        path: link,
+        target: want,
+      });
     }
   } catch (err) {
     return E.left(

@@ -42,7 +42,7 @@ export const pruneRoot = async (
       const removed = removeWithin(path.join(base, g), [base], "stale root generation");
       if (E.isLeft(removed)) return removed;
     }
-    target.progress(`  - pruned previous root ${path.basename(root)}`);
+    target.progress(`  - pruned previous root ${path.basename(root)}`, { step: "prune-root", root });
     return E.right(null);
   } finally {
     await held.right.release();

@@ -34,7 +34,11 @@ export const makeLive = (
     if (live._tag === "Directory" || live._tag === "Foreign") {
       const aside = `${root}.aside-${newId()}`;
       fs.renameSync(root, aside);
-      target.progress(`  moved the unowned ${path.basename(root)} aside to ${path.basename(aside)}`);
+      target.progress(`  moved the unowned ${path.basename(root)} aside to ${path.basename(aside)}`, {
+        step: "move-aside",
+        root,
+        to: aside,
+      });
     }
     fs.renameSync(link, root);
   } catch (err) {
@@ -44,10 +48,15 @@ export const makeLive = (
   failpoint("after-swap-before-cleanup");
   const again = validateTree(root, root, rootPackages(plan));
   if (again.problems.length > 0) return E.left(validationFailed(root, again.problems));
-  target.progress(`  ✓ live: ${path.basename(root)} -> ${path.basename(generation)}`);
+  target.progress(`  ✓ live: ${path.basename(root)} -> ${path.basename(generation)}`, {
+    step: "swap",
+    root,
+    generation: path.basename(generation),
+  });
   for (const g of surplusGenerations(root, previous)) {
     const removed = removeWithin(path.join(base, g), [base], "old generation");
-    if (E.isRight(removed) && removed.right) target.progress(`  removed old generation ${g}`);
+    if (E.isRight(removed) && removed.right)
+      target.progress(`  removed old generation ${g}`, { step: "remove-generation", generation: g });
   }
   return E.right(undefined);
 };

@@ -1,5 +1,6 @@
 import type { ManagerChoice } from "./package-manager.js";
 import type { Observation } from "../observe/observe.js";
+import type { Progress } from "../util/progress.js";
 
 /**
  * Where and how a plan is carried out: the observation made under the install-root lock (its
@@ -11,7 +12,7 @@ export interface ExecutionTarget {
   readonly packageManager: ManagerChoice;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly signal?: AbortSignal | undefined;
-  readonly progress: (line: string) => void;
+  readonly progress: Progress;
   /** Progress while a package manager runs (the CLI passes one only on a TTY). */
   readonly onInstallTick?: ((elapsedMs: number, lastLogLine: string) => void) | undefined;
 }

@@ -6,6 +6,7 @@ import { findLeftovers, type Leftover } from "../observe/leftovers.js";
 import { STATE_DIR } from "../model/layout.js";
 import { ownedDirProblem, untrustedRecord, writeOwnedFile } from "../util/owned-fs.js";
 import { isPidRunning, readStartTime } from "../util/process-info.js";
+import type { Progress } from "../util/progress.js";
 import { acquireLock } from "./lock.js";
 import { removeWithin } from "./safe-remove.js";
 
@@ -46,7 +47,7 @@ export const forgetManager = (stage: string): void => {
 export const removeLeftovers = async (
   ctx: PlanContext,
   leftovers: readonly Leftover[],
-  progress: (line: string) => void,
+  progress: Progress,
 ): Promise<void> => {
   const base = ctx.stage.target.path;
   const target = ctx.desired.targetRoot;
@@ -58,7 +59,11 @@ export const removeLeftovers = async (
       const st = fs.lstatSync(l.path, { throwIfNoEntry: false });
       if (st !== undefined && untrustedRecord(l.path, st) === null) {
         fs.rmSync(l.path, { force: true });
-        progress(`  removed ${path.basename(l.path)}, the temp file of an interrupted write`);
+        progress(`  removed ${path.basename(l.path)}, the temp file of an interrupted write`, {
+          step: "tidy",
+          kind: l.kind,
+          path: l.path,
+        });
       }
       continue;
     }
@@ -80,19 +85,28 @@ export const removeLeftovers = async (
       if (E.isRight(removed) && removed.right)
         progress(
           `  removed the package-manager cache ${path.basename(l.path)}: older than its retention (it is filled again as needed)`,
+          { step: "tidy", kind: l.kind, path: l.path },
         );
       continue;
     }
     if (l.kind === "lock-aside") {
       const removed = removeWithin(l.path, [base], "interrupted lock reclaim");
       if (E.isRight(removed) && removed.right)
-        progress(`  cleaned ${path.basename(l.path)} of an interrupted lock reclaim`);
+        progress(`  cleaned ${path.basename(l.path)} of an interrupted lock reclaim`, {
+          step: "tidy",
+          kind: l.kind,
+          path: l.path,
+        });
       continue;
     }
     byRoot.set(l.root, [...(byRoot.get(l.root) ?? []), l]);
   }
   if (logsRemoved > 0)
-    progress(`  removed ${logsRemoved} package-manager log${logsRemoved === 1 ? "" : "s"} beyond retention`);
+    progress(`  removed ${logsRemoved} package-manager log${logsRemoved === 1 ? "" : "s"} beyond retention`, {
+      step: "tidy",
+      kind: "log",
+      count: logsRemoved,
+    });
   for (const [root, items] of byRoot) {
     if (root === target) {
       await removeUnderLock(ctx, items, progress);
@@ -107,7 +121,7 @@ export const removeLeftovers = async (
       );
       await removeUnderLock(ctx, still, progress);
       if (items.some((l) => l.kind === "lock"))
-        progress(`  reclaimed the stale lock of ${path.basename(root)}`);
+        progress(`  reclaimed the stale lock of ${path.basename(root)}`, { step: "reclaim-lock", root });
     } finally {
       await held.right.release();
     }
@@ -117,14 +131,18 @@ export const removeLeftovers = async (
 const removeUnderLock = async (
   ctx: PlanContext,
   items: readonly Leftover[],
-  progress: (line: string) => void,
+  progress: Progress,
 ): Promise<void> => {
   const base = ctx.stage.target.path;
   for (const l of items) {
     if (!("root" in l) || l.kind === "lock") continue; // done by the caller
     if (l.kind === "stage") {
       for (const pid of await stopOrphanedManager(l.path))
-        progress(`  stopped the package manager (pid ${pid}) an interrupted run left running`);
+        progress(`  stopped the package manager (pid ${pid}) an interrupted run left running`, {
+          step: "tidy",
+          kind: "orphaned-manager",
+          pid,
+        });
     }
     const what = l.kind === "generation" ? "old generation" : "leftover stage";
     const removed = removeWithin(l.path, [base], what);
@@ -133,6 +151,7 @@ const removeUnderLock = async (
         l.kind === "generation"
           ? `  removed old generation ${path.basename(l.path)}`
           : `  cleaned leftover ${path.basename(l.path)} of an interrupted run`,
+        { step: "tidy", kind: l.kind, path: l.path },
       );
     }
   }

@@ -5,6 +5,7 @@ import type { RunOptions } from "../model/options.js";
 import type { Action, LockHolder, PlanDocument } from "../model/plan.js";
 import type { HeldLock } from "../execute/lock.js";
 import type { Journal } from "../util/observed-fs.js";
+import type { Progress } from "../util/progress.js";
 import type { Looked } from "./plan.js";
 
 /** What a caller says about one apply, what it gets back, and the saved-plan rule (run/apply.ts does the work). */
@@ -15,7 +16,7 @@ export interface ApplyOptions extends RunOptions {
   readonly lockTimeoutMs: number;
   readonly packageManager: ManagerChoice;
   readonly command: string;
-  readonly onProgress?: (line: string) => void;
+  readonly onProgress?: Progress;
   /** Progress while a package manager runs (the CLI passes one only on a TTY). */
   readonly onInstallTick?: (elapsedMs: number, lastLogLine: string) => void;
   readonly onLockWait?: (holder: LockHolder) => void;
@@ -79,7 +80,7 @@ export const otherRoot = (locked: string): PlugdepsError => ({
 /** What the phases have learnt so far. */
 export interface Run {
   readonly opts: ApplyOptions;
-  readonly progress: (line: string) => void;
+  readonly progress: Progress;
   /** The latest observation and the plan decided from it. */
   readonly seen: E.Either<PlugdepsError, Looked>;
   /** Converged, but an interrupted run left something only a run under the lock removes. */
@@ -107,5 +108,5 @@ export const lookedOf = (r: Run): Looked => {
 export const release = async (r: Run): Promise<void> => {
   if (r.lock === null) return;
   const released = await r.lock.release();
-  if (E.isLeft(released)) r.progress(`warning: ${released.left.message}`);
+  if (E.isLeft(released)) r.progress(released.left.message, { step: "warning" });
 };

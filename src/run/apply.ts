@@ -132,7 +132,11 @@ const lock = async (r: Run): Promise<Step> => {
     ...(r.opts.onLockWait && !tidy ? { onWait: r.opts.onLockWait } : {}),
     ...(r.opts.signal ? { signal: r.opts.signal } : {}),
     onReclaim: (holder) =>
-      r.progress(`  reclaimed the stale install-root lock ${holder.path}: ${holder.detail}`),
+      r.progress(`  reclaimed the stale install-root lock ${holder.path}: ${holder.detail}`, {
+        step: "reclaim-lock",
+        path: holder.path,
+        ...(holder.owner !== null ? { pid: holder.owner.pid } : {}),
+      }),
   });
   if (E.isLeft(held)) return held;
   failpoint("after-lock");

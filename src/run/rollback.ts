@@ -16,6 +16,7 @@ import { previousGeneration } from "../observe/leftovers.js";
 import { realLockFacts } from "../observe/lock-holder.js";
 import { observe, type Observation } from "../observe/observe.js";
 import { readRoot, readTreeState } from "../observe/versioned-roots.js";
+import type { Progress } from "../util/progress.js";
 import { packageDistrust, trustChecker } from "../util/trusted-tree.js";
 
 /**
@@ -41,7 +42,7 @@ import { packageDistrust, trustChecker } from "../util/trusted-tree.js";
 export interface RollbackOptions extends RunOptions {
   readonly lockTimeoutMs: number;
   readonly command: string;
-  readonly onProgress?: (line: string) => void;
+  readonly onProgress?: Progress;
   readonly onLockWait?: (holder: LockHolder) => void;
   readonly signal?: AbortSignal;
 }
@@ -76,7 +77,7 @@ export const rollback = async (opts: RollbackOptions): Promise<E.Either<Plugdeps
     return await underLock(ctx, opts);
   } finally {
     const released = await held.right.release();
-    if (E.isLeft(released)) opts.onProgress?.(`warning: ${released.left.message}`);
+    if (E.isLeft(released)) opts.onProgress?.(released.left.message, { step: "warning" });
   }
 };
 
@@ -103,6 +104,7 @@ const underLock = async (
   }
   progress(
     `  ✓ validated ${packages.length} package${packages.length === 1 ? "" : "s"} of ${to} (its record of ${state.updatedAt})`,
+    { step: "validate", count: packages.length, generation: to },
   );
 
   const swap = (): E.Either<PlugdepsError, void> => {
@@ -135,7 +137,12 @@ const underLock = async (
   // for its own lock instead of seeing the change half-way (as apply's swap does).
   const done = spec !== null && hostDirExists ? await withHostRootLock(target, spec, swap) : swap();
   if (E.isLeft(done)) return done;
-  progress(`  ✓ live: ${path.basename(root)} -> ${to} (was ${from})`);
+  progress(`  ✓ live: ${path.basename(root)} -> ${to} (was ${from})`, {
+    step: "swap",
+    root,
+    generation: to,
+    from,
+  });
   return E.right({
     root,
     from,
