@@ -1,6 +1,7 @@
 import * as os from "node:os";
 import * as path from "node:path";
 import { replayable, replayNoop } from "../fastpath/replay.js";
+import { logFormatOf, processLine } from "../util/json-line.js";
 import { runBundle } from "./load-bundle.js";
 
 // This file is only ever run as the CommonJS bundle plugdeps.cjs (scripts/bundle.mjs).
@@ -31,7 +32,8 @@ if (replay !== null && replay._tag === "Replayed") {
   process.stderr.write(replay.output.stderr);
   process.exitCode = replay.output.exitCode;
 } else {
-  for (const w of replay?.warnings ?? []) process.stderr.write(`plugdeps: warning: ${w}\n`);
+  for (const w of replay?.warnings ?? [])
+    process.stderr.write(processLine(logFormatOf(argv), "warn", "warning", w));
   // main.ts would look for the stamp again: tell it why this look missed.
   (globalThis as Record<symbol, unknown>)[Symbol.for("plugdeps.replay")] = replay?.why ?? "not an apply";
   // The full CLI, bundled beside this file (scripts/bundle.mjs), run with its code cache.
@@ -39,7 +41,12 @@ if (replay !== null && replay._tag === "Replayed") {
     runBundle(path.join(__dirname, "main.bundle.cjs"), process.env);
   } catch (err) {
     process.stderr.write(
-      `plugdeps: cannot load the CLI: ${err instanceof Error ? err.message : String(err)}\n`,
+      processLine(
+        logFormatOf(argv),
+        "error",
+        "internal-error",
+        `cannot load the CLI: ${err instanceof Error ? err.message : String(err)}`,
+      ),
     );
     process.exitCode = 1;
   }

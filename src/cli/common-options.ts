@@ -21,6 +21,25 @@ export interface CommonFlags {
   readonly override: string[];
 }
 
+/**
+ * The printing options (docs/log-events.md), which every command takes: the common options
+ * above, and `show` and `completion`, which take no host options.
+ */
+export const logFormatOption = (): Option =>
+  new Option(
+    "--log-format <format>",
+    "text, or json: every line printed is one JSON object with an event name (docs/log-events.md)",
+  )
+    .choices(["text", "json"])
+    .default("text");
+export const quietOption = (): Option =>
+  new Option(
+    "--quiet",
+    "no progress and no informational lines: only warnings, errors and the result (the one-line outcome, or the report)",
+  );
+export const noColorOption = (): Option =>
+  new Option("--no-color", "never color the output (NO_COLOR too; FORCE_COLOR colors a pipe)");
+
 export const withCommonOptions = (cmd: Command): Command =>
   cmd
     .option(
@@ -38,9 +57,7 @@ export const withCommonOptions = (cmd: Command): Command =>
         .choices(["auto", "pnpm", "npm"])
         .default("auto"),
     )
-    .addOption(
-      new Option("--log-format <format>", "log and error format").choices(["text", "json"]).default("text"),
-    )
+    .addOption(logFormatOption())
     .option(
       "--settings <file>",
       "plugdeps settings file (JSON5: overrides, retention); default $PLUGDEPS_SETTINGS",
@@ -51,8 +68,8 @@ export const withCommonOptions = (cmd: Command): Command =>
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
-    .option("--quiet", "print only errors and the result")
-    .option("--no-color", "never color the output");
+    .addOption(quietOption())
+    .addOption(noColorOption());
 
 export const runOptionsFrom = (flags: CommonFlags, io: CliIO, probe: ProbeMode): RunOptions => ({
   host: flags.host,

@@ -1,6 +1,6 @@
 import * as os from "node:os";
 import type { PlugdepsError } from "../model/errors.js";
-import type { CliIO } from "./io.js";
+import type { CliIO, Output } from "./io.js";
 
 /**
  * SIGTERM and SIGINT for a command that changes things (`apply`, `doctor --fix`), the way the
@@ -25,7 +25,7 @@ export interface Interrupts {
 
 const SIGNALS = ["SIGTERM", "SIGINT"] as const;
 
-export const listenForInterrupts = (io: CliIO): Interrupts => {
+export const listenForInterrupts = (io: CliIO, out: Output): Interrupts => {
   const controller = new AbortController();
   let received: NodeJS.Signals | null = null;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -34,7 +34,15 @@ export const listenForInterrupts = (io: CliIO): Interrupts => {
       controller.abort();
       return;
     }
-    io.stderr(`${sig} again: exiting at once; the next run removes what this one left\n`);
+    out.event(
+      "warn",
+      "signal.again",
+      `${sig} again: exiting at once; the next run removes what this one left`,
+      {
+        signal: sig,
+      },
+      `${sig} again: exiting at once; the next run removes what this one left`,
+    );
     io.exit?.(exitCodeFor(sig));
   };
   for (const s of SIGNALS) io.signals?.on(s, onSignal);
@@ -45,6 +53,12 @@ export const listenForInterrupts = (io: CliIO): Interrupts => {
       for (const s of SIGNALS) io.signals?.off(s, onSignal);
     },
   };
+};
+
+/** A signal that came when the run could no longer be stopped safely: it was completed. */
+export const lateSignal = (out: Output, sig: NodeJS.Signals, command: string): void => {
+  const msg = `${sig} arrived when the ${command} could no longer be stopped safely: it was completed.`;
+  out.event("warn", "signal.late", msg, { signal: sig }, msg);
 };
 
 /** 128 + the signal's number, as a shell reports a process killed by it: 143 SIGTERM, 130 SIGINT. */

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import * as os from "node:os";
 import { replayNoop } from "../fastpath/replay.js";
+import { logFormatOf, processLine } from "../util/json-line.js";
 import type { CliIO } from "./io.js";
 
 /**
@@ -13,6 +14,7 @@ import type { CliIO } from "./io.js";
  * single CommonJS file and imports this module only when it misses.
  */
 const argv = process.argv.slice(2);
+const format = logFormatOf(argv);
 // Nothing plugdeps or its package manager writes is group- or world-writable, whatever umask the
 // caller had (under `umask 000` generations and packages were world-writable: issue "hostile
 // stage base", item 13). Stricter umasks stay as they are.
@@ -45,7 +47,7 @@ const main = async (): Promise<number> => {
     return replay.output.exitCode;
   }
   debug(`not replayed: ${replay.why}`);
-  for (const w of replay.warnings ?? []) io.stderr(`plugdeps: warning: ${w}\n`);
+  for (const w of replay.warnings ?? []) io.stderr(processLine(format, "warn", "warning", w));
   const [{ runCli }, { runAndStamp }] = await Promise.all([
     import("./program.js"),
     import("../fastpath/record.js"),
@@ -59,7 +61,12 @@ main().then(
   },
   (err: unknown) => {
     process.stderr.write(
-      `plugdeps: internal error (this is a bug; please report it with the output below)\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      processLine(
+        format,
+        "error",
+        "internal-error",
+        `internal error (this is a bug; please report it with the output below)\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      ),
     );
     process.exitCode = 1;
   },

@@ -11,19 +11,38 @@ import { showCommand } from "./commands/show.js";
 import { statusCommand } from "./commands/status.js";
 import { unitsCommand } from "./commands/units.js";
 import { addHelpExamples } from "./help-examples.js";
-import { type CliIO, EXIT_ERROR, EXIT_OK } from "./io.js";
+import { type CliIO, EXIT_ERROR, EXIT_OK, type LogFormat } from "./io.js";
+import { usageError } from "../model/errors.js";
+import { makeOutput } from "../render/output.js";
+import { logFormatOf } from "../util/json-line.js";
 
 /**
  * The whole command tree, wired to `io`; `setExit` receives each action's exit code. Built for
  * runCli, and read as it is by `plugdeps completion` and the help tests.
  */
-export const buildProgram = (io: CliIO, setExit: (code: number) => void): Command => {
+export const buildProgram = (
+  io: CliIO,
+  setExit: (code: number) => void,
+  format: LogFormat = "text",
+): Command => {
+  // A usage error is found by commander before any command runs: with `--log-format json` it is
+  // one `error` line too (a UsageError), without the hint about --help.
+  const output = {
+    writeOut: io.stdout,
+    writeErr: io.stderr,
+    ...(format === "json"
+      ? {
+          outputError: (text: string) =>
+            makeOutput({ io, format }).error(usageError(text.trim().replace(/^error: /, ""))),
+        }
+      : {}),
+  };
   const program = new Command("plugdeps")
     .description("Keeps the runtime dependencies of a packaged Node application's bundled plugins converged.")
     .version(toolInfo().version)
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput(output)
+    .showHelpAfterError(format === "json" ? false : "(run with --help for usage)")
     .addCommand(planCommand(io, setExit))
     .addCommand(applyCommand(io, setExit))
     .addCommand(showCommand(io, setExit))
@@ -34,8 +53,7 @@ export const buildProgram = (io: CliIO, setExit: (code: number) => void): Comman
     .addCommand(unitsCommand(io, setExit))
     .addCommand(reconcileCommand(io, setExit))
     .addCommand(completionCommand(io, setExit));
-  for (const sub of program.commands)
-    sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  for (const sub of program.commands) sub.exitOverride().configureOutput(output);
   addHelpExamples(program);
   return program;
 };
@@ -46,9 +64,13 @@ export const buildProgram = (io: CliIO, setExit: (code: number) => void): Comman
  */
 export const runCli = async (argv: readonly string[], io: CliIO): Promise<number> => {
   let exitCode = EXIT_OK;
-  const program = buildProgram(io, (code) => {
-    exitCode = code;
-  });
+  const program = buildProgram(
+    io,
+    (code) => {
+      exitCode = code;
+    },
+    logFormatOf(argv),
+  );
   try {
     await program.parseAsync([...argv], { from: "user" });
   } catch (err) {

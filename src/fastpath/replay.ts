@@ -75,6 +75,16 @@ const candidateBases = (input: ReplayInput): string[] => {
  */
 export const replayable = (argv: readonly string[]): boolean => argv[0] === "apply";
 
+/**
+ * A JSON log line (`--log-format json`) says when it was printed: the replayed lines get this
+ * run's time. Every such line starts with its `time` (render/output.ts); text lines carry none.
+ */
+const LEADING_TIME = /^\{"time":"[^"]*"/gm;
+export const retimed = (output: Stamp["output"], iso: string): Stamp["output"] => {
+  const renew = (text: string) => text.replace(LEADING_TIME, `{"time":"${iso}"`);
+  return { ...output, stdout: renew(output.stdout), stderr: renew(output.stderr) };
+};
+
 export const replayNoop = (input: ReplayInput): ReplayOutcome => {
   if (!replayable(input.argv)) return { _tag: "NotReplayed", why: "not an apply" };
   const key = stampKey(input);
@@ -115,7 +125,7 @@ export const replayNoop = (input: ReplayInput): ReplayOutcome => {
       why.push(`${file}: ${changed.path} changed (${changed.kind})`);
       continue;
     }
-    return { _tag: "Replayed", output: stamp.output, stamp: file };
+    return { _tag: "Replayed", output: retimed(stamp.output, new Date().toISOString()), stamp: file };
   }
   return {
     _tag: "NotReplayed",

@@ -1,34 +1,29 @@
+import { makeOutput, type Output } from "../render/output.js";
+
 /**
- * The loop's log: one line per event. Text lines start with an ISO timestamp (kubectl logs and
- * plain files have none of their own); `--log-format json` gives one JSON object per line for log
- * pipelines. Progress of a pass (what apply prints) is `debug`, pass results `info`, failures
- * `warn`; `--quiet` keeps warnings and errors only.
+ * The loop's log: one line per event, in the shape every command prints (render/output.ts,
+ * docs/log-events.md). Text lines start with an ISO timestamp (kubectl logs and plain files have
+ * none of their own); `--log-format json` gives one JSON object per line, `{time, level, event,
+ * msg, ...fields}`. Progress of a pass (what apply prints) is `debug`, the pass's line
+ * (`reconcile.pass`) its result, failures `warn`; `--quiet` keeps the pass lines, warnings and
+ * errors.
  */
-export type Level = "debug" | "info" | "warn" | "error";
+export type { Level } from "../render/output.js";
 
-export interface Logger {
-  readonly log: (level: Level, message: string, fields?: Readonly<Record<string, unknown>>) => void;
-}
+export type Logger = Pick<Output, "event" | "warn" | "result" | "progress" | "lockWait">;
 
+/** The loop's logger alone (the CLI passes its own Output, which is one). */
 export const makeLogger = (options: {
   readonly format: "text" | "json";
   readonly quiet: boolean;
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly now?: () => Date;
-}): Logger => {
-  const now = options.now ?? (() => new Date());
-  return {
-    log: (level, message, fields = {}) => {
-      if (options.quiet && (level === "debug" || level === "info")) return;
-      const write = level === "warn" || level === "error" ? options.stderr : options.stdout;
-      const time = now().toISOString();
-      if (options.format === "json") {
-        write(`${JSON.stringify({ time, level, msg: message, ...fields })}\n`);
-        return;
-      }
-      const prefix = level === "warn" ? "warning: " : level === "error" ? "error: " : "";
-      write(`${time} ${prefix}${message}\n`);
-    },
-  };
-};
+}): Logger =>
+  makeOutput({
+    io: { stdout: options.stdout, stderr: options.stderr, isTTY: false, env: {} },
+    format: options.format,
+    quiet: options.quiet,
+    timestamps: true,
+    ...(options.now !== undefined ? { now: options.now } : {}),
+  });

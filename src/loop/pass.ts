@@ -4,9 +4,9 @@ import { type Observation, observe } from "../observe/observe.js";
 import { makePlan, summarize } from "../run/plan.js";
 import { apply, type ApplyOptions } from "../run/apply.js";
 import { statusFileIn } from "../model/layout.js";
-import { describeLock } from "../model/lock-description.js";
 import type { PlanDocument, Summary } from "../model/plan.js";
 import type { Condition, PassError, PassOutcome, ReconcileStatus, StatusHost } from "../model/status.js";
+import { escapeLinesForTerminal } from "../util/escape.js";
 import { toolInfo } from "../util/tool-version.js";
 import {
   conditionsAfterPass,
@@ -93,9 +93,9 @@ export const createPassRunner = (opts: PassRunnerOptions): PassRunner => {
     if (read._tag === "Found") current = read.status;
     else {
       if (read._tag === "Invalid") {
-        log.log(
-          "warn",
+        log.warn(
           `ignoring the unreadable status record (it is rewritten after this pass): ${read.error.message}`,
+          { path: file },
         );
       }
       current = null;
@@ -108,11 +108,11 @@ export const createPassRunner = (opts: PassRunnerOptions): PassRunner => {
   ): Promise<void> => {
     current = status;
     if (!("path" in file)) {
-      log.log("warn", `the status record cannot be written this pass: ${file.unwritable}`);
+      log.warn(`the status record cannot be written this pass: ${file.unwritable}`);
       return;
     }
     const written = await writeStatusFile(file.path, status);
-    if (E.isLeft(written)) log.log("warn", written.left.message);
+    if (E.isLeft(written)) log.warn(written.left.message, { path: file.path, tag: written.left._tag });
   };
 
   const runPass: PassRunner["runPass"] = async ({ n, trigger }, stop) => {
@@ -131,7 +131,7 @@ export const createPassRunner = (opts: PassRunnerOptions): PassRunner => {
       opts.watcher?.point(watchFiles);
     }
     adopt("path" in statusFile ? statusFile.path : null);
-    log.log("debug", `pass ${n} (${trigger}) started`, { pass: n, trigger });
+    log.event("debug", "reconcile.start", `pass ${n} (${trigger}) started`, { pass: n, trigger });
 
     // Lock wait, measured from outside apply(): from its first "waiting for the lock" callback to
     // its next progress line or the end of the pass (a timeout, or a root someone else converged
@@ -158,24 +158,21 @@ export const createPassRunner = (opts: PassRunnerOptions): PassRunner => {
       });
     };
 
+    const step = log.progress("apply.step", { pass: n });
     let result: Awaited<ReturnType<typeof apply>> | { readonly _tag: "Thrown"; readonly message: string };
     try {
       result = await apply({
         ...opts.apply,
         probe: "write",
         signal: stop,
-        onProgress: (line) => {
+        onProgress: (line, fields) => {
           endWait();
           markApplying();
-          log.log("debug", line.trim(), { pass: n });
+          step(line, fields);
         },
         onLockWait: (holder) => {
           if (waitStarted === null) waitStarted = clock();
-          log.log(
-            "info",
-            `waiting for the install-root lock ${holder.path}: held by ${describeLock(holder).oneLine}`,
-            { pass: n },
-          );
+          log.lockWait(holder, { pass: n });
         },
       });
     } catch (err) {
@@ -195,7 +192,14 @@ export const createPassRunner = (opts: PassRunnerOptions): PassRunner => {
       plan = result.right.plan;
       outcome = result.right.noop ? "Converged" : "Applied";
       executed = summarize(result.right.executed);
-      for (const s of result.right.skipped) log.log("info", `skipped: ${s}`, { pass: n });
+      for (const s of result.right.skipped)
+        log.event(
+          "warn",
+          "apply.skipped",
+          `skipped: ${s}`,
+          { pass: n, reason: s },
+          escapeLinesForTerminal(`skipped: ${s}`),
+        );
     } else {
       outcome = stop.aborted ? "Interrupted" : "Failed";
       const cause =
@@ -323,12 +327,13 @@ export const createPassRunner = (opts: PassRunnerOptions): PassRunner => {
       ...(next !== null ? { nextPassInSeconds: next.delayMs / 1000 } : {}),
       ...(r.error !== null ? { reason: r.error.reason } : {}),
     };
-    log.log(
-      r.outcome === "Failed" ? "warn" : "info",
-      `pass ${r.n} (${r.trigger}): ${r.outcome}${did} in ${took}; Ready=${fields.ready}${then}` +
+    log.result("reconcile.pass", {
+      level: r.outcome === "Failed" ? "warn" : "info",
+      msg:
+        `pass ${r.n} (${r.trigger}): ${r.outcome}${did} in ${took}; Ready=${fields.ready}${then}` +
         (r.error !== null && r.outcome === "Failed" ? `\n${r.error.message}` : ""),
       fields,
-    );
+    });
   };
 
   return { runPass, afterPass, conditions: () => (completed > 0 ? (current?.conditions ?? []) : []) };

@@ -60,23 +60,24 @@ export const runReconcile = async (opts: ReconcileRunOptions): Promise<E.Either<
     );
     if (E.isLeft(started)) return started;
     server = started.right;
-    log.log("info", `serving ${server.url}/metrics, /healthz and /readyz`, { metrics: server.url });
+    log.event("info", "reconcile.metrics", `serving ${server.url}/metrics, /healthz and /readyz`, {
+      metrics: server.url,
+    });
   }
 
   let signalled = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signalled++;
     if (signalled === 1) {
-      log.log(
+      log.event(
         "info",
+        "signal.received",
         `${signal}: stopping (a running package manager is aborted; the live root stays as it is)`,
-        {
-          signal,
-        },
+        { signal },
       );
       stop.abort();
     } else {
-      log.log("warn", `${signal} again: exiting at once`, { signal });
+      log.event("warn", "signal.again", `${signal} again: exiting at once`, { signal });
       opts.forceExit(1);
     }
   };
@@ -86,12 +87,12 @@ export const runReconcile = async (opts: ReconcileRunOptions): Promise<E.Either<
     if (!opts.once) {
       watcher = watchFiles(
         () => {
-          log.log("debug", "a watched config file changed: pass now");
+          log.event("debug", "reconcile.wake", "a watched config file changed: pass now");
           wakeup.kick();
         },
         {
           ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}),
-          onWarning: (message) => log.log("warn", message),
+          onWarning: (message) => log.warn(message),
         },
       );
     }
@@ -109,7 +110,7 @@ export const runReconcile = async (opts: ReconcileRunOptions): Promise<E.Either<
       wakeup,
       { once: opts.once },
     );
-    if (stop.signal.aborted) log.log("info", "stopped");
+    if (stop.signal.aborted) log.event("info", "reconcile.stopped", "stopped");
     return E.right(opts.once && result.last === "failure" ? 1 : 0);
   } finally {
     for (const s of SIGNALS) opts.signals.off(s, onSignal);

@@ -4,7 +4,6 @@ import { runDoctorCommand } from "../../api/doctor.js";
 import { doctorHasErrors } from "../../doctor/doctor.js";
 import { renderDoctorJson } from "../../model/doctor.js";
 import { renderDoctorHuman } from "../../render/doctor-human.js";
-import { makeStyle, wantsColor } from "../../render/style.js";
 import {
   commandOptionsFrom,
   type CommonFlags,
@@ -12,9 +11,10 @@ import {
   installTimeoutOption,
   withCommonOptions,
 } from "../common-options.js";
-import { escapeLinesForTerminal } from "../../util/escape.js";
+import type { StepFields } from "../../util/progress.js";
 import { exitCodeFor, interruptedError, listenForInterrupts } from "../interrupt.js";
-import { type CliIO, EXIT_ERROR, EXIT_OK, reportError } from "../io.js";
+import { type CliIO, EXIT_ERROR, EXIT_OK, outputFor } from "../io.js";
+import { reportResult } from "../output.js";
 
 interface DoctorFlags extends CommonFlags {
   readonly fix?: boolean;
@@ -44,11 +44,13 @@ export const doctorCommand = (io: CliIO, setExit: (code: number) => void): Comma
       "skip the host's own dependency check, where its version has one (run with $PLUGDEPS_HOST_NODE, else node)",
     )
     .action(async (flags: DoctorFlags) => {
-      // Apply's progress is streamed as it happens (an install can take a while), so the report
-      // does not print the log again.
-      const stream = flags.fix === true && !flags.json && !flags.quiet;
+      const out = outputFor(io, flags);
       // Only --fix changes things: SIGTERM/SIGINT then stops its apply as they stop `apply`.
-      const interrupts = flags.fix === true ? listenForInterrupts(io) : null;
+      const interrupts = flags.fix === true ? listenForInterrupts(io, out) : null;
+      // Apply's progress is streamed as it happens (an install can take a while), so the report
+      // does not print the fix log again; under --quiet there is no progress at all.
+      let streamed = 0;
+      const step = out.progress("doctor.fix");
       const reported = await runDoctorCommand({
         ...commandOptionsFrom(flags, io),
         ...(interrupts !== null ? { signal: interrupts.signal } : {}),
@@ -58,24 +60,22 @@ export const doctorCommand = (io: CliIO, setExit: (code: number) => void): Comma
         lockTimeout: flags.lockTimeout,
         installTimeout: flags.installTimeout,
         names: DURATION_FLAGS,
-        ...(stream ? { onProgress: (line: string) => io.stdout(`${escapeLinesForTerminal(line)}\n`) } : {}),
+        onProgress: (line: string, fields?: StepFields) => {
+          streamed++;
+          step(line, fields);
+        },
       }).finally(() => interrupts?.dispose());
-      if (E.isLeft(reported)) return setExit(reportError(io, flags.logFormat, reported.left));
+      if (E.isLeft(reported)) return setExit(out.error(reported.left));
       const report = reported.right;
-      if (flags.json) io.stdout(renderDoctorJson(report));
-      else {
-        if (stream && report.fix !== null && report.fix.messages.length > 0) io.stdout("\n");
-        io.stdout(
-          renderDoctorHuman(
-            report,
-            makeStyle({ color: wantsColor({ isTTY: io.isTTY, noColorFlag: !flags.color, env: io.env }) }),
-            { log: !stream },
-          ),
-        );
-      }
+      const separate = streamed > 0 && !out.quiet && !flags.json;
+      reportResult(out, "doctor", {
+        document: renderDoctorJson(report),
+        render: (style) => `${separate ? "\n" : ""}${renderDoctorHuman(report, style, { log: false })}`,
+        fields: { ...report.summary },
+      });
       const sig = interrupts?.received() ?? null;
       if (sig !== null) {
-        reportError(io, flags.logFormat, interruptedError(sig, null));
+        out.error(interruptedError(sig, null));
         return setExit(exitCodeFor(sig));
       }
       setExit(doctorHasErrors(report) ? EXIT_ERROR : EXIT_OK);

@@ -3,9 +3,9 @@ import * as E from "fp-ts/lib/Either.js";
 import { planDocument } from "../../api/plan.js";
 import { renderPlanHuman } from "../../render/plan-human.js";
 import { renderPlanJson } from "../../render/plan-json.js";
-import { makeStyle, wantsColor } from "../../render/style.js";
 import { commandOptionsFrom, type CommonFlags, withCommonOptions } from "../common-options.js";
-import { type CliIO, EXIT_CHANGES, EXIT_OK, reportError } from "../io.js";
+import { type CliIO, EXIT_CHANGES, EXIT_OK, outputFor } from "../io.js";
+import { reportResult } from "../output.js";
 
 interface PlanFlags extends CommonFlags {
   readonly json?: boolean;
@@ -25,18 +25,15 @@ export const planCommand = (io: CliIO, setExit: (code: number) => void): Command
     .option("--out <planfile>", "also save the plan document to this file, for `plugdeps apply PLANFILE`")
     .option("--detailed-exitcode", "exit 0 when there are no changes, 2 when there are, 1 on error")
     .action((flags: PlanFlags) => {
+      const out = outputFor(io, flags);
       const planned = planDocument({ ...commandOptionsFrom(flags, io), out: flags.out });
-      if (E.isLeft(planned)) return setExit(reportError(io, flags.logFormat, planned.left));
+      if (E.isLeft(planned)) return setExit(out.error(planned.left));
       const plan = planned.right;
-      if (flags.json) io.stdout(renderPlanJson(plan));
-      else if (!flags.quiet || plan.actions.length > 0) {
-        io.stdout(
-          renderPlanHuman(
-            plan,
-            makeStyle({ color: wantsColor({ isTTY: io.isTTY, noColorFlag: !flags.color, env: io.env }) }),
-          ),
-        );
-      }
+      reportResult(out, "plan", {
+        document: renderPlanJson(plan),
+        render: (style) => renderPlanHuman(plan, style),
+        fields: { actions: plan.actions.length, summary: plan.summary },
+      });
       const changes = plan.actions.length > 0;
       setExit(flags.detailedExitcode && changes ? EXIT_CHANGES : EXIT_OK);
     });

@@ -1,7 +1,6 @@
 import { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
 import { usageError } from "../../model/errors.js";
-import { makeLogger } from "../../loop/log.js";
 import { runReconcile } from "../../loop/run.js";
 import { DEFAULT_BACKOFF_START_MS, DEFAULT_JITTER_PERCENT } from "../../loop/scheduler.js";
 import {
@@ -12,7 +11,7 @@ import {
   withCommonOptions,
 } from "../common-options.js";
 import { parseDuration } from "../../util/duration.js";
-import { type CliIO, reportError } from "../io.js";
+import { type CliIO, outputFor } from "../io.js";
 
 interface ReconcileFlags extends CommonFlags {
   readonly every: string;
@@ -54,7 +53,9 @@ export const reconcileCommand = (io: CliIO, setExit: (code: number) => void): Co
     .option("--lock-timeout <duration>", "how long a pass waits for another writer (e.g. 30s, 5m)", "5m")
     .addOption(installTimeoutOption("how long one package-manager run of a pass may take"))
     .action(async (flags: ReconcileFlags) => {
-      const fail = (detail: string) => setExit(reportError(io, flags.logFormat, usageError(detail)));
+      // The loop's lines start with their time in text (render/output.ts).
+      const out = outputFor(io, flags, { timestamps: true });
+      const fail = (detail: string) => setExit(out.error(usageError(detail)));
       const every = parseDuration(flags.every);
       if (every === null || every < MIN_INTERVAL_MS) {
         return fail(`--every ${JSON.stringify(flags.every)} is not a duration of at least 1s (e.g. 15m, 1h)`);
@@ -71,7 +72,7 @@ export const reconcileCommand = (io: CliIO, setExit: (code: number) => void): Co
         );
       }
       const installTimeout = installTimeoutFrom(flags);
-      if ("error" in installTimeout) return setExit(reportError(io, flags.logFormat, installTimeout.error));
+      if ("error" in installTimeout) return setExit(out.error(installTimeout.error));
       let metricsPort: number | null = null;
       if (flags.metricsPort !== undefined) {
         metricsPort = /^\d+$/.test(flags.metricsPort) ? Number(flags.metricsPort) : Number.NaN;
@@ -91,15 +92,10 @@ export const reconcileCommand = (io: CliIO, setExit: (code: number) => void): Co
         schedule: { intervalMs: every, jitterPercent: jitter, backoffStartMs: DEFAULT_BACKOFF_START_MS },
         once: flags.once === true,
         metrics: metricsPort === null ? null : { host: flags.metricsHost, port: metricsPort },
-        log: makeLogger({
-          format: flags.logFormat,
-          quiet: flags.quiet === true,
-          stdout: io.stdout,
-          stderr: io.stderr,
-        }),
+        log: out,
         signals: process,
         forceExit: (code) => process.exit(code),
       });
-      if (E.isLeft(result)) return setExit(reportError(io, flags.logFormat, result.left));
+      if (E.isLeft(result)) return setExit(out.error(result.left));
       setExit(result.right);
     });

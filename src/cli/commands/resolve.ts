@@ -1,10 +1,10 @@
 import { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
-import { makeStyle, wantsColor } from "../../render/style.js";
 import { resolveDocument } from "../../api/resolve.js";
 import { renderResolveHuman } from "../../resolve/render.js";
 import { commandOptionsFrom, type CommonFlags, withCommonOptions } from "../common-options.js";
-import { type CliIO, EXIT_ERROR, EXIT_OK, reportError } from "../io.js";
+import { type CliIO, EXIT_ERROR, EXIT_OK, outputFor } from "../io.js";
+import { reportResult } from "../output.js";
 
 interface ResolveFlags extends CommonFlags {
   readonly plugin: string;
@@ -25,20 +25,19 @@ export const resolveCommand = (io: CliIO, setExit: (code: number) => void): Comm
     .argument("<specifier>", "the import specifier, e.g. @slack/web-api or lodash/fp")
     .option("--json", "print the explanation as JSON")
     .action((specifier: string, flags: ResolveFlags) => {
+      const out = outputFor(io, flags);
       const explained = resolveDocument({
         ...commandOptionsFrom(flags, io),
         plugin: flags.plugin,
         specifier,
       });
-      if (E.isLeft(explained)) return setExit(reportError(io, flags.logFormat, explained.left));
+      if (E.isLeft(explained)) return setExit(out.error(explained.left));
       const x = explained.right;
-      if (flags.json) io.stdout(`${JSON.stringify(x, null, 2)}\n`);
-      else
-        io.stdout(
-          renderResolveHuman(
-            x,
-            makeStyle({ color: wantsColor({ isTTY: io.isTTY, noColorFlag: !flags.color, env: io.env }) }),
-          ),
-        );
+      reportResult(out, "resolve", {
+        document: `${JSON.stringify(x, null, 2)}\n`,
+        render: (style) => renderResolveHuman(x, style),
+        msg: `${x.specifier} imported by plugin ${x.plugin.id}: ${x.outcome}`,
+        fields: { outcome: x.outcome },
+      });
       setExit(x.outcome === "not-found" ? EXIT_ERROR : EXIT_OK);
     });

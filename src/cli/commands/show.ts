@@ -1,17 +1,14 @@
-import { Command, Option } from "commander";
+import { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
 import { renderPlanHuman } from "../../render/plan-human.js";
 import { renderPlanJson } from "../../render/plan-json.js";
-import { makeStyle, wantsColor } from "../../render/style.js";
 import { escapeLinesForTerminal } from "../../util/escape.js";
 import { readPlanFile } from "../../api/plan-file.js";
-import { type CliIO, EXIT_OK, type LogFormat, reportError } from "../io.js";
+import { logFormatOption, noColorOption, quietOption } from "../common-options.js";
+import { type CliIO, EXIT_OK, type OutputFlags, outputFor } from "../io.js";
+import { reportResult } from "../output.js";
 
-interface ShowFlags {
-  readonly json?: boolean;
-  readonly logFormat: LogFormat;
-  readonly color: boolean;
-}
+type ShowFlags = OutputFlags;
 
 /**
  * `plugdeps show PLANFILE`: a saved plan (`plugdeps plan --out`) rendered as `plan` rendered it
@@ -25,26 +22,22 @@ export const showCommand = (io: CliIO, setExit: (code: number) => void): Command
     .description("render a plan saved with `plugdeps plan --out` (human, or --json); reads only that file")
     .argument("<planfile>", "a plan saved with `plugdeps plan --out`")
     .option("--json", "print the plan document (JSON) instead of the human rendering")
-    .addOption(
-      new Option("--log-format <format>", "log and error format").choices(["text", "json"]).default("text"),
-    )
-    .option("--no-color", "never color the output")
+    .addOption(logFormatOption())
+    .addOption(quietOption())
+    .addOption(noColorOption())
     .action((planfile: string, flags: ShowFlags) => {
+      const out = outputFor(io, flags);
       const read = readPlanFile(planfile);
-      if (E.isLeft(read)) return setExit(reportError(io, flags.logFormat, read.left));
+      if (E.isLeft(read)) return setExit(out.error(read.left));
       const { file, plan } = read.right;
-      if (flags.json) {
-        io.stdout(renderPlanJson(plan));
-        return setExit(EXIT_OK);
-      }
-      const style = makeStyle({
-        color: wantsColor({ isTTY: io.isTTY, noColorFlag: !flags.color, env: io.env }),
+      reportResult(out, "show", {
+        document: renderPlanJson(plan),
+        render: (style) =>
+          `${style.bold("Saved plan")} ${escapeLinesForTerminal(file)} (made by ${escapeLinesForTerminal(
+            `${plan.tool.name} ${plan.tool.version}`,
+          )}; \`plugdeps apply ${escapeLinesForTerminal(planfile)}\` carries it out while the host and disk are unchanged)\n\n` +
+          renderPlanHuman(plan, style),
+        fields: { file, actions: plan.actions.length, summary: plan.summary },
       });
-      io.stdout(
-        `${style.bold("Saved plan")} ${escapeLinesForTerminal(file)} (made by ${escapeLinesForTerminal(
-          `${plan.tool.name} ${plan.tool.version}`,
-        )}; \`plugdeps apply ${escapeLinesForTerminal(planfile)}\` carries it out while the host and disk are unchanged)\n\n`,
-      );
-      io.stdout(renderPlanHuman(plan, style));
       setExit(EXIT_OK);
     });

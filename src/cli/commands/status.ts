@@ -2,9 +2,9 @@ import { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
 import { statusDocument } from "../../api/status.js";
 import { renderStatusHuman } from "../../render/status-human.js";
-import { makeStyle, wantsColor } from "../../render/style.js";
 import { commandOptionsFrom, type CommonFlags, withCommonOptions } from "../common-options.js";
-import { type CliIO, EXIT_ERROR, EXIT_OK, reportError } from "../io.js";
+import { type CliIO, EXIT_ERROR, EXIT_OK, outputFor } from "../io.js";
+import { reportResult } from "../output.js";
 
 interface StatusFlags extends CommonFlags {
   readonly json?: boolean;
@@ -27,16 +27,14 @@ export const statusCommand = (io: CliIO, setExit: (code: number) => void): Comma
       "also check every package of the live root on disk (entry file, version, owner); exit 1 on drift (slower)",
     )
     .action((flags: StatusFlags) => {
+      const out = outputFor(io, flags);
       const built = statusDocument({ ...commandOptionsFrom(flags, io), verify: flags.verify === true });
-      if (E.isLeft(built)) return setExit(reportError(io, flags.logFormat, built.left));
+      if (E.isLeft(built)) return setExit(out.error(built.left));
       const view = built.right;
-      if (flags.json) io.stdout(`${JSON.stringify(view, null, 2)}\n`);
-      else
-        io.stdout(
-          renderStatusHuman(
-            view,
-            makeStyle({ color: wantsColor({ isTTY: io.isTTY, noColorFlag: !flags.color, env: io.env }) }),
-          ),
-        );
+      reportResult(out, "status", {
+        document: `${JSON.stringify(view, null, 2)}\n`,
+        render: (style) => renderStatusHuman(view, style),
+        fields: { inSync: view.inSync },
+      });
       setExit(view.verify !== undefined && !view.verify.ok ? EXIT_ERROR : EXIT_OK);
     });

@@ -12,7 +12,7 @@ import {
   withCommonOptions,
 } from "../common-options.js";
 import { parseDuration } from "../../util/duration.js";
-import { type CliIO, EXIT_OK, reportError } from "../io.js";
+import { type CliIO, EXIT_OK, outputFor } from "../io.js";
 import { escapeLinesForTerminal } from "../../util/escape.js";
 import { passwdLookup } from "../../units/passwd.js";
 
@@ -53,18 +53,17 @@ export const unitsCommand = (io: CliIO, setExit: (code: number) => void): Comman
     .option("--host-unit <name>", "the host's own unit, which gets the drop-in (default: <host>.service)")
     .addOption(installTimeoutOption("pinned in the unit: how long one package-manager run may take"))
     .action((flags: UnitsFlags) => {
+      const out = outputFor(io, flags);
       const everyMs = parseDuration(flags.every);
       if (everyMs === null) {
         return setExit(
-          reportError(
-            io,
-            flags.logFormat,
+          out.error(
             usageError(`--every ${JSON.stringify(flags.every)} is not a duration (e.g. 15m, 1h, 1d)`),
           ),
         );
       }
       const installTimeout = installTimeoutFrom(flags);
-      if ("error" in installTimeout) return setExit(reportError(io, flags.logFormat, installTimeout.error));
+      if ("error" in installTimeout) return setExit(out.error(installTimeout.error));
       const scope = flags.user ? "user" : "system";
       const planned = unitsSpec(
         {
@@ -87,14 +86,25 @@ export const unitsCommand = (io: CliIO, setExit: (code: number) => void): Comman
         },
         { node: process.execPath, ...installedPaths() },
       );
-      if (E.isLeft(planned)) return setExit(reportError(io, flags.logFormat, planned.left));
+      if (E.isLeft(planned)) return setExit(out.error(planned.left));
       const { spec, notes, warnings } = planned.right;
       const outDir = flags.out === undefined ? undefined : path.resolve(flags.out);
       const units = renderUnits(spec, outDir ?? defaultInstallDir(scope, io.homedir, io.env));
-      for (const warning of warnings) io.stderr(`warning: ${escapeLinesForTerminal(warning)}\n`);
-      for (const note of notes) io.stderr(`note: ${note}\n`);
+      for (const warning of warnings) out.warn(warning);
+      for (const note of notes)
+        out.event("info", "units.note", note, {}, `note: ${escapeLinesForTerminal(note)}`);
+      const files = {
+        serviceName: units.serviceName,
+        timerName: units.timerName,
+        installDir: units.installDir,
+      };
+      const nextSteps = { hostDropIn: units.hostDropIn, installCommands: units.installCommands };
       if (outDir === undefined) {
-        io.stdout(renderUnitsText(units));
+        out.result("units.result", {
+          msg: `${units.serviceName} and ${units.timerName} for ${units.installDir} (not written: --out DIR writes them)`,
+          text: () => renderUnitsText(units),
+          fields: { ...files, service: units.service, timer: units.timer, ...nextSteps },
+        });
         return setExit(EXIT_OK);
       }
       const written = writeUnitFiles(
@@ -106,8 +116,18 @@ export const unitsCommand = (io: CliIO, setExit: (code: number) => void): Comman
         ],
         flags.force === true,
       );
-      if (E.isLeft(written)) return setExit(reportError(io, flags.logFormat, written.left));
-      for (const w of written.right) io.stdout(`${w.outcome}: ${w.path}\n`);
-      if (!flags.quiet) io.stdout(`\n${renderNextSteps(units)}`);
+      if (E.isLeft(written)) return setExit(out.error(written.left));
+      out.result("units.result", {
+        msg: written.right.map((w) => `${w.outcome}: ${w.path}`).join("; "),
+        text: () => written.right.map((w) => `${w.outcome}: ${escapeLinesForTerminal(w.path)}\n`).join(""),
+        fields: { ...files, written: written.right.map((w) => ({ path: w.path, outcome: w.outcome })) },
+      });
+      out.event(
+        "info",
+        "units.next",
+        "then add the drop-in to the host's own unit and enable the timer",
+        nextSteps,
+        `\n${renderNextSteps(units)}`.trimEnd(),
+      );
       setExit(EXIT_OK);
     });
