@@ -11,6 +11,7 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   plugdeps: [
     "$ plugdeps plan                  # what apply would do on this host (writes nothing)",
     "$ sudo plugdeps apply            # converge it",
+    "$ sudo plugdeps apply --log-format json   # every line one JSON object with an event name (docs/log-events.md)",
   ],
   plan: [
     "$ plugdeps plan --detailed-exitcode          # exit 2 when apply has work to do",
@@ -19,6 +20,7 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   apply: [
     "$ sudo plugdeps apply                       # plan and converge in one go",
     "$ sudo plugdeps apply /tmp/deps.plan        # exactly a saved plan (refused if stale)",
+    "$ sudo plugdeps apply --quiet               # only the result line, warnings and errors (cron, CI)",
   ],
   status: [
     "$ plugdeps status --json",
@@ -27,6 +29,7 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   show: [
     "$ plugdeps show /tmp/deps.plan            # a saved plan, as plan printed it",
     "$ plugdeps show /tmp/deps.plan --json     # its document",
+    "$ plugdeps show /tmp/deps.plan --log-format json   # one show.result line carrying that document",
   ],
   rollback: ["$ sudo plugdeps rollback            # the previous generation live again (validated first)"],
   units: [
