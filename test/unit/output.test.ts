@@ -80,7 +80,9 @@ describe("--log-format json", () => {
 
   it("an error is event error with tag and message (the shape errors always had), and exit code 1", () => {
     const c = capture({ format: "json" });
-    expect(c.out.error({ _tag: "LockTimeout", message: "timed out\nFix: wait" })).toBe(1);
+    expect(
+      c.out.error({ _tag: "LockTimeout", path: "/stage/root.lock", message: "timed out\nFix: wait" }),
+    ).toBe(1);
     expect(c.stdout()).toBe("");
     expect(lines(c.stderr())).toEqual([
       {
