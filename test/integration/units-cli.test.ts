@@ -76,9 +76,9 @@ describe("plugdeps units", () => {
     const dropIn = path.join(out, "openclaw.service.d", "plugdeps.conf");
     expect(first.stdout).toContain(`created: ${dropIn}`);
     expect(fs.readFileSync(dropIn, "utf8")).toMatch(/^After=plugdeps-openclaw\.service$/m);
-    // What remains to do, and nothing to paste by hand.
-    expect(first.stdout).toContain("systemctl restart openclaw.service");
-    expect(first.stdout).not.toContain("[Service]");
+    // What remains to do (on stderr, beside the result), and nothing to paste by hand.
+    expect(first.stderr).toContain("systemctl restart openclaw.service");
+    expect(first.stdout + first.stderr).not.toContain("[Service]");
     expect(fs.readFileSync(path.join(out, "plugdeps-openclaw.timer"), "utf8")).toMatch(
       /^OnCalendar=\*-\*-\* \*:00:00$/m,
     );

@@ -125,7 +125,7 @@ export const unitsCommand = (io: CliIO, setExit: (code: number) => void): Comman
       out.event(
         "info",
         "units.next",
-        "then add the drop-in to the host's own unit and enable the timer",
+        "then reload systemd, enable the timer and restart the host's unit",
         nextSteps,
         `\n${renderNextSteps(units)}`.trimEnd(),
       );
