@@ -21,7 +21,7 @@ import { makeMemo } from "./fastpath/memo.js";
 import type { PlugdepsError } from "./model/errors.js";
 import type { PlanDocument } from "./model/plan.js";
 import type { DoctorReport } from "./model/doctor.js";
-import type { ApplyDocument } from "./api/apply.js";
+import type { ApplyDocument } from "./model/apply.js";
 import type {
   ApplyCommandOptions,
   DoctorCommandOptions,
@@ -32,8 +32,8 @@ import type {
 import { planDocument } from "./api/plan.js";
 import { statusDocument } from "./api/status.js";
 import { resolveDocument } from "./api/resolve.js";
-import type { ResolveExplanation } from "./resolve/explain.js";
-import type { StatusView } from "./render/status-human.js";
+import type { ResolveDocument } from "./model/resolve.js";
+import type { StatusDocument } from "./model/status-view.js";
 
 /** createPlan's options: RunOptions, every one optional. */
 export type PlanOptions = Partial<RunOptions>;
@@ -80,10 +80,10 @@ export const apply = async (
   return E.map(applyDocument)(await runApply(options));
 };
 
-/** `plugdeps status`: the view `status --json` prints (read-only, no lock). */
+/** `plugdeps status`: the document `status --json` prints (read-only, no lock). */
 export const status = async (
   options: StatusCommandOptions = {},
-): Promise<E.Either<PlugdepsError, StatusView>> => statusDocument(options);
+): Promise<E.Either<PlugdepsError, StatusDocument>> => statusDocument(options);
 
 /**
  * `plugdeps doctor [--fix]`: the report `doctor --json` prints. A host that cannot be observed is
@@ -104,7 +104,7 @@ export const doctor = async (
  */
 export const resolve = async (
   options: ResolveCommandOptions,
-): Promise<E.Either<PlugdepsError, ResolveExplanation>> => resolveDocument(options);
+): Promise<E.Either<PlugdepsError, ResolveDocument>> => resolveDocument(options);
 
 export { observe, type Observation } from "./observe/observe.js";
 export { makePlan, summarize } from "./run/plan.js";
@@ -120,6 +120,28 @@ export { computeDesired } from "./desired/desired.js";
 export { renderPlanHuman } from "./render/plan-human.js";
 export { renderPlanJson, decodePlanJson } from "./render/plan-json.js";
 export { renderStatusHuman, type StatusView } from "./render/status-human.js";
+// The --json documents (docs/json.md): one io-ts codec each (the plan's is PlanDocumentJson, above),
+// a decode function that checks the formatVersion and names the key paths that do not match, and
+// the renderer of what the command prints.
+export { ApplyDocument, APPLY_FORMAT_VERSION } from "./model/apply.js";
+export { DoctorReport, DOCTOR_FORMAT_VERSION } from "./model/doctor.js";
+export { Landing, ResolveDocument, ResolveOutcome, RESOLVE_FORMAT_VERSION } from "./model/resolve.js";
+export { RollbackDocument, ROLLBACK_FORMAT_VERSION } from "./model/rollback.js";
+export { ReconcileDocument, ReconcileStatus, STATUS_FORMAT_VERSION } from "./model/status.js";
+export { ReconcileView, StatusDocument, STATUS_VIEW_FORMAT_VERSION } from "./model/status-view.js";
+export {
+  decodeApplyJson,
+  decodeDoctorJson,
+  decodeReconcileJson,
+  decodeResolveJson,
+  decodeRollbackJson,
+  decodeStatusJson,
+  renderApplyJson,
+  renderReconcileJson,
+  renderResolveJson,
+  renderRollbackJson,
+  renderStatusJson,
+} from "./render/documents.js";
 export type {
   ApplyCommandOptions,
   CommonCommandOptions,
@@ -129,9 +151,8 @@ export type {
   ResolveCommandOptions,
   StatusCommandOptions,
 } from "./api/options.js";
-export type { ApplyDocument } from "./api/apply.js";
-export type { DoctorReport, Finding, FixOutcome } from "./model/doctor.js";
+export type { Finding, FixOutcome } from "./model/doctor.js";
 export { renderDoctorJson } from "./model/doctor.js";
 export { doctorHasErrors } from "./doctor/doctor.js";
-export type { ResolveExplanation, Landing, Outcome as ResolveOutcome } from "./resolve/explain.js";
+export type { ResolveExplanation } from "./resolve/explain.js";
 export { makeStyle, plainStyle } from "./render/style.js";

@@ -1,30 +1,22 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { PlugdepsError } from "../model/errors.js";
-import type { PlanDocument, Summary } from "../model/plan.js";
+import { APPLY_FORMAT_VERSION, type ApplyDocument } from "../model/apply.js";
+import type { PlanDocument } from "../model/plan.js";
 import { apply, type ApplyResult } from "../run/apply.js";
 import { summarize } from "../run/plan.js";
 import { readPlanFile as readSavedPlan } from "./plan-file.js";
 import { type ApplyCommandOptions, DEFAULT_LOCK_TIMEOUT, durationOf, runOptionsOf } from "./options.js";
 import { withStrictUmask } from "./umask.js";
 
-/** What `plugdeps apply --json` prints: the outcome, counted, and the plan's desired fingerprint. */
-export interface ApplyDocument {
-  /** True when nothing had to be done. */
-  readonly noop: boolean;
-  /** The actions carried out, counted by type. */
-  readonly executed: Summary;
-  readonly packageManagerRuns: number;
-  /** Actions skipped at execution time, with the reason (e.g. a root locked meanwhile). */
-  readonly skipped: readonly string[];
-  /** The desired state's fingerprint (`desired.fingerprint` of the plan carried out). */
-  readonly fingerprint: string;
-}
+/** What `plugdeps apply --json` prints (model/apply.ts), built from apply's result. */
+export type { ApplyDocument };
 
 export const applyDocument = (r: ApplyResult): ApplyDocument => ({
+  formatVersion: APPLY_FORMAT_VERSION,
   noop: r.noop,
   executed: summarize(r.executed),
   packageManagerRuns: r.packageManagerRuns,
-  skipped: r.skipped,
+  skipped: [...r.skipped],
   fingerprint: r.plan.desired.fingerprint,
 });
 

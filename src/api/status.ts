@@ -6,7 +6,7 @@ import { rootPackages } from "../execute/materialization.js";
 import { measureDiskUse } from "../observe/disk-use.js";
 import { observe } from "../observe/observe.js";
 import { verifyLiveRoot } from "../observe/verify.js";
-import type { StatusView } from "../render/status-human.js";
+import { STATUS_VIEW_FORMAT_VERSION, type StatusDocument } from "../model/status-view.js";
 import { isConverged, makePlan } from "../run/plan.js";
 import { runOptionsOf, type StatusCommandOptions } from "./options.js";
 
@@ -15,7 +15,8 @@ import { runOptionsOf, type StatusCommandOptions } from "./options.js";
  * sync means what apply's own convergence test says (run/plan.ts isConverged): no action, and the
  * live record names this plan.
  */
-export const statusView = (plan: PlanDocument, converged: boolean): StatusView => ({
+export const statusView = (plan: PlanDocument, converged: boolean): StatusDocument => ({
+  formatVersion: STATUS_VIEW_FORMAT_VERSION,
   host: plan.host,
   stageBase: plan.observed.candidates.find((c) => c.role === "target") ?? null,
   candidates: plan.observed.candidates,
@@ -41,7 +42,7 @@ export const statusView = (plan: PlanDocument, converged: boolean): StatusView =
 export const statusDocument = (
   opts: StatusCommandOptions,
   nowMs = Date.now(),
-): E.Either<PlugdepsError, StatusView> => {
+): E.Either<PlugdepsError, StatusDocument> => {
   const built = observe({ ...runOptionsOf(opts, "access"), observeReadOnlyStage: true });
   if (E.isLeft(built)) return built;
   const plan = makePlan(built.right);

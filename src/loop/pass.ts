@@ -5,7 +5,14 @@ import { makePlan, summarize } from "../run/plan.js";
 import { apply, type ApplyOptions } from "../run/apply.js";
 import { statusFileIn } from "../model/layout.js";
 import type { PlanDocument, Summary } from "../model/plan.js";
-import type { Condition, PassError, PassOutcome, ReconcileStatus, StatusHost } from "../model/status.js";
+import {
+  type Condition,
+  type PassError,
+  type PassOutcome,
+  type ReconcileStatus,
+  STATUS_FORMAT_VERSION,
+  type StatusHost,
+} from "../model/status.js";
 import { escapeLinesForTerminal } from "../util/escape.js";
 import { toolInfo } from "../util/tool-version.js";
 import {
@@ -42,6 +49,8 @@ export interface PassRunnerOptions {
   readonly metrics: ReconcileMetrics | null;
   readonly watcher: ConfigWatcher | null;
   readonly clock?: () => number;
+  /** Each pass's status record as it is written (`reconcile --once --json` prints the last). */
+  readonly onRecord?: (record: ReconcileStatus) => void;
 }
 
 /** What the loop runs each pass (a resource Reconciler is another thing: reconcilers/reconciler.ts). */
@@ -284,8 +293,8 @@ export const createPassRunner = (opts: PassRunnerOptions): PassRunner => {
       },
       finishedAt,
     );
-    await write(r.statusFile, {
-      formatVersion: 1,
+    const record: ReconcileStatus = {
+      formatVersion: STATUS_FORMAT_VERSION,
       host: r.host,
       root: r.root,
       updatedAt: finishedAt,
@@ -300,7 +309,9 @@ export const createPassRunner = (opts: PassRunnerOptions): PassRunner => {
       conditions,
       ...(next !== null ? { nextPassAt: iso(r.finishedMs + next.delayMs) } : {}),
       tool: toolInfo(),
-    });
+    };
+    await write(r.statusFile, record);
+    opts.onRecord?.(record);
     completed++;
     opts.metrics?.setConditions(conditions);
 

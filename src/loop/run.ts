@@ -1,5 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { PlugdepsError } from "../model/errors.js";
+import type { ReconcileStatus } from "../model/status.js";
 import { findCondition } from "./conditions.js";
 import type { Logger } from "./log.js";
 import { runLoop, Wakeup } from "./loop.js";
@@ -31,6 +32,8 @@ export interface ReconcileRunOptions {
   readonly forceExit: (code: number) => void;
   readonly random?: () => number;
   readonly debounceMs?: number;
+  /** Each pass's status record as it is written (`reconcile --once --json` prints the last). */
+  readonly onRecord?: (record: ReconcileStatus) => void;
 }
 
 const SIGNALS = ["SIGTERM", "SIGINT"] as const;
@@ -102,6 +105,7 @@ export const runReconcile = async (opts: ReconcileRunOptions): Promise<E.Either<
       log,
       metrics,
       watcher,
+      ...(opts.onRecord !== undefined ? { onRecord: opts.onRecord } : {}),
     });
     const result = await runLoop(
       opts.schedule,

@@ -5,6 +5,7 @@ import { pipe } from "fp-ts/lib/function.js";
 import { decodeWith } from "../model/decode.js";
 import { fsError, type PlugdepsError } from "../model/errors.js";
 import { ReconcileStatus } from "../model/status.js";
+import { renderReconcileJson } from "../render/documents.js";
 import { ensureOwnedDir, untrustedRecord, writeOwnedFile } from "../util/owned-fs.js";
 import { parseJson, readTextFile } from "../util/read-json.js";
 
@@ -68,7 +69,7 @@ export const writeStatusFile = async (
     // name (a planted link is replaced, never written through: util/owned-fs.ts).
     const dir = ensureOwnedDir(path.dirname(path.dirname(file)), path.dirname(file));
     if (E.isLeft(dir)) return dir;
-    return writeOwnedFile(file, `${JSON.stringify(ReconcileStatus.encode(status), null, 2)}\n`);
+    return writeOwnedFile(file, renderReconcileJson(status));
   } catch (err) {
     return E.left(
       fsError(

@@ -1,5 +1,5 @@
 import type { PlanDocument } from "../model/plan.js";
-import type { ReconcileView } from "../render/status-human.js";
+import type { ReconcileView } from "../model/status-view.js";
 import { statusFileIn } from "../model/layout.js";
 import { recordStaleness } from "../model/status.js";
 import { readStatusFile } from "./status-file.js";

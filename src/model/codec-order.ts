@@ -182,3 +182,39 @@ const fromJsonNode = (node: JsonNode): unknown => {
   // fromEntries defines own properties, so a `__proto__` key stays data and never sets a prototype.
   return Object.fromEntries(node.entries.map(([key, child]) => [key, fromJsonNode(child)]));
 };
+
+/**
+ * The key paths of `value` its codec does not declare (`a.b[2].c`), walking the codec as
+ * serialization does: a union by the member that accepts the value, an intersection by all its
+ * members, a record's keys all declared. Decoding accepts such keys (a reader must take the
+ * optional keys a newer plugdeps adds, docs/json.md); this is the stricter check that what
+ * plugdeps itself prints is all documented by its codec.
+ */
+export const undeclaredKeys = (codec: t.Mixed | undefined, value: unknown, at = ""): string[] => {
+  // A codec that takes anything declares whatever is there.
+  if (
+    codec instanceof t.UnknownType ||
+    codec instanceof t.AnyType ||
+    codec instanceof t.AnyDictionaryType ||
+    codec instanceof t.AnyArrayType
+  )
+    return [];
+  const shape = shapeOf(codec, value);
+  if (Array.isArray(value)) {
+    const item = shape.kind === "array" ? shape.item : () => undefined;
+    return value.flatMap((v: unknown, i) => undeclaredKeys(item(i), v, `${at}[${i}]`));
+  }
+  if (!isPlainObject(value)) return [];
+  return Object.keys(value)
+    .filter((key) => !isOmitted(value[key]))
+    .flatMap((key) => {
+      const where = at === "" ? key : `${at}.${key}`;
+      const keyCodec =
+        shape.kind === "props"
+          ? (shape.props.get(key) ?? shape.rest)
+          : shape.kind === "record"
+            ? shape.codomain
+            : undefined;
+      return keyCodec === undefined ? [where] : undeclaredKeys(keyCodec, value[key], where);
+    });
+};

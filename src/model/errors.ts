@@ -113,6 +113,18 @@ export const decodeError = (path: string, what: string, problems: readonly strin
   message: `${path}: invalid ${what}:\n${problems.map((p) => `  - ${p}`).join("\n")}\nFix the listed keys.`,
 });
 
+/**
+ * A JSON document plugdeps printed (`status --json`, `apply --json`...) that this plugdeps cannot
+ * read as one: not JSON, not an object, or another formatVersion. Its keys' problems are a
+ * decodeError, naming each key path.
+ */
+export const documentInvalid = (path: string, what: string, detail: string): PlugdepsError => ({
+  _tag: "DecodeError",
+  path,
+  what,
+  message: `${path}: not a ${what} this plugdeps reads: ${detail}.`,
+});
+
 export const packageRootNotFound = (tried: readonly string[], hint: string): PlugdepsError => ({
   _tag: "PackageRootNotFound",
   tried,

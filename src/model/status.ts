@@ -95,6 +95,14 @@ export const ReconcileStatus = t.intersection(
 );
 export type ReconcileStatus = t.TypeOf<typeof ReconcileStatus>;
 
+/**
+ * `plugdeps reconcile --once --json` prints the record its pass wrote, byte for byte what
+ * `<stage base>/.plugdeps/status.json` holds (docs/json.md): one format for a one-shot caller, the
+ * file, and `status --json`'s `reconcile.record`.
+ */
+export const ReconcileDocument = ReconcileStatus;
+export type ReconcileDocument = ReconcileStatus;
+
 /** A status record is stale once its last sign of life is more than this many intervals old. */
 export const STALE_AFTER_INTERVALS = 2;
 

@@ -1,13 +1,5 @@
-import type {
-  Debris,
-  HostRootJson,
-  LockHolder,
-  PlanHost,
-  RootSummary,
-  StageCandidate,
-  Summary,
-} from "../model/plan.js";
-import type { ReconcileStatus } from "../model/status.js";
+import type { Debris, RootSummary, StageCandidate } from "../model/plan.js";
+import type { ReconcileView, StatusDocument } from "../model/status-view.js";
 import { type DiskUse, formatBytes } from "../model/disk-use.js";
 import type { Verification } from "../model/verify.js";
 import { describeLock } from "../model/lock-description.js";
@@ -16,52 +8,11 @@ import type { Style } from "./style.js";
 import { type CellInput, forTerminal, plural, shortPath, summarySentence, table } from "./text.js";
 
 /**
- * What `plugdeps status` shows. Plain data, assembled by the command from an observation (and,
- * when it computed one, a plan); the renderer does no I/O.
+ * What `plugdeps status` shows: the status document (model/status-view.ts), assembled by the
+ * command from an observation and its plan; the renderer does no I/O.
  */
-export interface StatusView {
-  readonly host: PlanHost;
-  /** The writable target stage base, or null when no candidate was writable. */
-  readonly stageBase: StageCandidate | null;
-  readonly candidates: readonly StageCandidate[];
-  readonly currentRoot: RootSummary | null;
-  readonly previousRoots: readonly RootSummary[];
-  /** The root the host itself reads (HostAdapter.hostRoot), for hosts that read only their own. */
-  readonly hostRoot?: HostRootJson;
-  readonly lock: LockHolder | null;
-  readonly debris: readonly Debris[];
-  readonly plugins: { readonly total: number; readonly active: number; readonly invalid: number };
-  /** null: not determined (no plan was computed). */
-  readonly inSync: boolean | null;
-  /** The pending plan's counts when out of sync, else null. */
-  readonly pendingActions: Summary | null;
-  /**
-   * The reconcile loop's status record (`<stage base>/.plugdeps/status.json`); absent when there
-   * is no writable stage base to look in.
-   */
-  readonly reconcile?: ReconcileView;
-  /** Disk use of this host's roots, their generations, the cache and the logs (model/disk-use.ts). */
-  readonly diskUse?: DiskUse;
-  /** `status --verify`: every package of the live root checked on disk (model/verify.ts). */
-  readonly verify?: Verification;
-}
-
-/** What `status` found of the reconcile status record. Staleness is judged by the caller (it has the clock). */
-export type ReconcileView =
-  | { readonly state: "missing"; readonly file: string }
-  | { readonly state: "invalid"; readonly file: string; readonly problem: string }
-  | {
-      readonly state: "found";
-      readonly file: string;
-      /** Older than two intervals: the loop that writes it is not running (or not passing). */
-      readonly stale: boolean;
-      /** null when the record's timestamps cannot be parsed (then it counts as stale). */
-      readonly ageSeconds: number | null;
-      readonly staleAfterSeconds: number;
-      /** False when the record is for another versioned root (e.g. written before a host upgrade). */
-      readonly forCurrentRoot: boolean;
-      readonly record: ReconcileStatus;
-    };
+export type StatusView = StatusDocument;
+export type { ReconcileView };
 
 /** kubectl-describe-like: aligned `key: value` lines, then candidates, debris, the verdict. */
 export const renderStatusHuman = (view: StatusView, style: Style): string => {

@@ -3,17 +3,15 @@ import * as path from "node:path";
 import type { Installed } from "../observe/installed-package.js";
 import { readInstalled } from "../observe/installed-package.js";
 import { resolveFrom } from "../observe/node-resolution.js";
-import {
-  type ResolutionDecision,
-  decide,
-  indexRecords,
-  pickCandidate,
-  type PluginRef,
-  type RootRef,
-  type Skip,
-} from "./decide.js";
+import { type ResolutionDecision, decide, indexRecords, pickCandidate, type PluginRef } from "./decide.js";
 import { notMaterializedMessage } from "./hook-core.js";
 import type { MaterializationRecord } from "./records.js";
+import {
+  type Landing,
+  RESOLVE_FORMAT_VERSION,
+  type ResolveDocument,
+  type ResolveOutcome,
+} from "../model/resolve.js";
 
 /**
  * `plugdeps resolve`: the decision the hook makes for one import (decide.ts + the same candidate
@@ -21,33 +19,10 @@ import type { MaterializationRecord } from "./records.js";
  * resolution lands when plugdeps leaves the import to Node. Read-only.
  */
 
-export type Outcome = "root" | "node" | "not-found";
-
-export interface Landing {
-  /** isolated / shared / external (a read-only layer), or node (Node's own resolution). */
-  readonly via: "isolated" | "shared" | "external" | "node";
-  readonly set: string | null;
-  readonly packageDir: string;
-  readonly version: string | null;
-  /** Set when the directory holds no usable package (broken install). */
-  readonly problem: string | null;
-}
-
-export interface ResolveExplanation {
-  readonly plugin: PluginRef;
-  readonly specifier: string;
-  readonly package: string | null;
-  readonly subpath: string | null;
-  readonly spec: string | null;
-  readonly root: RootRef | null;
-  /** True when plugdeps decides this import (a declared bare dependency), false when Node does. */
-  readonly handled: boolean;
-  readonly outcome: Outcome;
-  readonly lands: Landing | null;
-  readonly reason: string;
-  readonly skipped: readonly Skip[];
-  readonly error: string | null;
-}
+/** The document `resolve --json` prints (model/resolve.ts), under the names this module had. */
+export type ResolveExplanation = ResolveDocument;
+export type Outcome = ResolveOutcome;
+export type { Landing };
 
 export interface PluginChoice {
   readonly plugin: PluginRef;
@@ -119,6 +94,7 @@ const explainDeclared = (
   specifier: string,
 ): ResolveExplanation => {
   const base = {
+    formatVersion: RESOLVE_FORMAT_VERSION,
     plugin: d.plugin,
     specifier,
     package: d.name,
@@ -178,6 +154,7 @@ const explainUntouched = (
   specifier: string,
 ): ResolveExplanation => {
   const base = {
+    formatVersion: RESOLVE_FORMAT_VERSION,
     plugin,
     specifier,
     package: d.name,
@@ -185,7 +162,7 @@ const explainUntouched = (
     spec: null,
     root: d.root,
     handled: false,
-    skipped: d.skipped,
+    skipped: [...d.skipped],
   };
   const reason = `not handled by plugdeps: ${d.reason}; Node resolves it as usual`;
   if (d.name === null) return { ...base, outcome: "node", lands: null, reason, error: null };

@@ -8,6 +8,7 @@ import { relink } from "../execute/swap.js";
 import type { ExecutionTarget } from "../execute/target.js";
 import { type PlugdepsError, rollbackRefused, validationFailed } from "../model/errors.js";
 import type { RunOptions } from "../model/options.js";
+import type { RollbackOutcome } from "../model/rollback.js";
 import type { InstallSet, LockHolder } from "../model/plan.js";
 import type { RootState } from "../model/state.js";
 import { foreignGenerations, liveTree } from "../observe/generations.js";
@@ -47,19 +48,8 @@ export interface RollbackOptions extends RunOptions {
   readonly signal?: AbortSignal;
 }
 
-export interface RollbackResult {
-  readonly root: string;
-  /** The generation that was live. */
-  readonly from: string;
-  /** The generation that is live now. */
-  readonly to: string;
-  /** Packages validated in it. */
-  readonly checked: number;
-  /** When its record was written (the apply that made it). */
-  readonly updatedAt: string;
-  /** What the host's own root does now (null: the host reads through the register hook). */
-  readonly hostRoot: string | null;
-}
+/** What a rollback carried out reports (model/rollback.ts; `rollback --json` prints it as a RollbackDocument). */
+export type RollbackResult = RollbackOutcome;
 
 export const rollback = async (opts: RollbackOptions): Promise<E.Either<PlugdepsError, RollbackResult>> => {
   const seen = observe({ ...opts, probe: "write" });

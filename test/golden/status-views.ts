@@ -10,6 +10,7 @@ import { noChanges, rich } from "./plans.js";
 const candidate = (plan: typeof rich, role: "target") => plan.observed.candidates.find((c) => c.role === role) ?? null;
 
 export const inSync: StatusView = {
+  formatVersion: 1,
   host: noChanges.host,
   stageBase: candidate(noChanges, "target"),
   candidates: noChanges.observed.candidates,
@@ -23,6 +24,7 @@ export const inSync: StatusView = {
 };
 
 export const outOfSync: StatusView = {
+  formatVersion: 1,
   host: rich.host,
   stageBase: candidate(rich, "target"),
   candidates: rich.observed.candidates,

@@ -4,13 +4,20 @@ import fc from "fast-check";
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { describe, expect, it } from "vitest";
+import * as applyDocument from "../../src/model/apply.js";
+import * as diskUse from "../../src/model/disk-use.js";
+import * as doctor from "../../src/model/doctor.js";
 import * as lock from "../../src/model/lock.js";
 import * as manifest from "../../src/model/manifest.js";
 import * as openclaw from "../../src/hosts/openclaw/config-codec.js";
 import * as plan from "../../src/model/plan.js";
+import * as resolveDocument from "../../src/model/resolve.js";
+import * as rollbackDocument from "../../src/model/rollback.js";
 import * as settings from "../../src/model/settings.js";
 import * as state from "../../src/model/state.js";
 import * as status from "../../src/model/status.js";
+import * as statusView from "../../src/model/status-view.js";
+import * as verify from "../../src/model/verify.js";
 
 /**
  * decodeWith (model/decode.ts) and readInstalled answer from `codec.is` and return the input
@@ -20,13 +27,20 @@ import * as status from "../../src/model/status.js";
  * documents (the golden plans), on mutations of them, and on arbitrary JSON.
  */
 const modules: Record<string, unknown> = {
+  ...applyDocument,
+  ...diskUse,
+  ...doctor,
   ...lock,
   ...manifest,
   ...openclaw,
   ...plan,
+  ...resolveDocument,
+  ...rollbackDocument,
   ...settings,
   ...state,
   ...status,
+  ...statusView,
+  ...verify,
 };
 const codecs: [string, t.Mixed][] = Object.entries(modules)
   .flatMap(([name, value]): [string, t.Mixed][] =>
@@ -66,6 +80,12 @@ describe("model codecs: `is` accepts exactly what `decode` accepts, and decode r
         "InstalledPackageJson",
         "LockOwner",
         "Settings",
+        "StatusDocument",
+        "ApplyDocument",
+        "DoctorReport",
+        "ResolveDocument",
+        "RollbackDocument",
+        "ReconcileDocument",
       ]),
     );
   });

@@ -3,6 +3,7 @@ import { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
 import { applyDocument, runApply } from "../../api/apply.js";
 import { escapeForTerminal, escapeLinesForTerminal } from "../../util/escape.js";
+import { renderApplyJson } from "../../render/documents.js";
 import { summarize } from "../../run/plan.js";
 import {
   commandOptionsFrom,
@@ -82,7 +83,7 @@ export const applyCommand = (io: CliIO, setExit: (code: number) => void): Comman
           { reason: s },
           `${out.style.yellow("skipped:")} ${escapeLinesForTerminal(s)}`,
         );
-      const document = `${JSON.stringify(applyDocument(r), null, 2)}\n`;
+      const document = renderApplyJson(applyDocument(r));
       if (r.noop) {
         out.result("apply.noop", {
           msg: NO_CHANGES,

@@ -1,6 +1,8 @@
 import { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
 import { usageError } from "../../model/errors.js";
+import type { ReconcileStatus } from "../../model/status.js";
+import { renderReconcileJson } from "../../render/documents.js";
 import { runReconcile } from "../../loop/run.js";
 import { DEFAULT_BACKOFF_START_MS, DEFAULT_JITTER_PERCENT } from "../../loop/scheduler.js";
 import {
@@ -21,6 +23,7 @@ interface ReconcileFlags extends CommonFlags {
   readonly metricsHost: string;
   readonly lockTimeout: string;
   readonly installTimeout?: string;
+  readonly json?: boolean;
 }
 
 /** Below this an interval is a busy loop, not a controller. */
@@ -46,6 +49,10 @@ export const reconcileCommand = (io: CliIO, setExit: (code: number) => void): Co
     )
     .option("--once", "run a single pass and exit (0 on success, 1 on failure)")
     .option(
+      "--json",
+      "with --once: print the pass's status record as JSON on stdout (the log lines go to stderr)",
+    )
+    .option(
       "--metrics-port <port>",
       "serve Prometheus /metrics, /healthz and /readyz on this port (0: any free port)",
     )
@@ -56,6 +63,9 @@ export const reconcileCommand = (io: CliIO, setExit: (code: number) => void): Co
       // The loop's lines start with their time in text (render/output.ts).
       const out = outputFor(io, flags, { timestamps: true });
       const fail = (detail: string) => setExit(out.error(usageError(detail)));
+      if (flags.json === true && flags.once !== true) {
+        return fail("--json needs --once (the loop's log lines are its output: --log-format json)");
+      }
       const every = parseDuration(flags.every);
       if (every === null || every < MIN_INTERVAL_MS) {
         return fail(`--every ${JSON.stringify(flags.every)} is not a duration of at least 1s (e.g. 15m, 1h)`);
@@ -81,6 +91,8 @@ export const reconcileCommand = (io: CliIO, setExit: (code: number) => void): Co
         }
       }
       const { probe: _probe, ...run } = runOptionsFrom(flags, io, "write");
+      // `--once --json`: the pass's status record is the document (docs/json.md); stdout holds it alone.
+      const records: ReconcileStatus[] = [];
       const result = await runReconcile({
         apply: {
           ...run,
@@ -93,9 +105,13 @@ export const reconcileCommand = (io: CliIO, setExit: (code: number) => void): Co
         once: flags.once === true,
         metrics: metricsPort === null ? null : { host: flags.metricsHost, port: metricsPort },
         log: out,
+        onRecord: (record) => records.push(record),
         signals: process,
         forceExit: (code) => process.exit(code),
       });
       if (E.isLeft(result)) return setExit(out.error(result.left));
+      // --json: stdout is the pass's record alone (the output module sent the log lines to stderr).
+      const last = records.at(-1);
+      if (flags.json === true && last !== undefined) io.stdout(renderReconcileJson(last));
       setExit(result.right);
     });

@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
+import { renderResolveJson } from "../../render/documents.js";
 import { resolveDocument } from "../../api/resolve.js";
 import { renderResolveHuman } from "../../resolve/render.js";
 import { commandOptionsFrom, type CommonFlags, withCommonOptions } from "../common-options.js";
@@ -34,7 +35,7 @@ export const resolveCommand = (io: CliIO, setExit: (code: number) => void): Comm
       if (E.isLeft(explained)) return setExit(out.error(explained.left));
       const x = explained.right;
       reportResult(out, "resolve", {
-        document: `${JSON.stringify(x, null, 2)}\n`,
+        document: renderResolveJson(x),
         render: (style) => renderResolveHuman(x, style),
         msg: `${x.specifier} imported by plugin ${x.plugin.id}: ${x.outcome}`,
         fields: { outcome: x.outcome },

@@ -1,6 +1,8 @@
 import { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
 import { usageError } from "../../model/errors.js";
+import { rollbackDocument } from "../../model/rollback.js";
+import { renderRollbackJson } from "../../render/documents.js";
 import { rollback } from "../../run/rollback.js";
 import { parseDuration } from "../../util/duration.js";
 import { escapeLinesForTerminal } from "../../util/escape.js";
@@ -61,7 +63,7 @@ export const rollbackCommand = (io: CliIO, setExit: (code: number) => void): Com
         msg: `Rollback complete! ${done}`,
         text: (style) => `\n${style.green("Rollback complete!")} ${escapeLinesForTerminal(done)}\n`,
         fields: { root: r.root, from: r.from, to: r.to, checked: r.checked, updatedAt: r.updatedAt },
-        document: `${JSON.stringify({ rolledBack: true, ...r }, null, 2)}\n`,
+        document: renderRollbackJson(rollbackDocument(r)),
       });
       const note =
         "The desired state is unchanged: `plugdeps plan` shows what differs from it, `plugdeps apply` converges again " +

@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import * as E from "fp-ts/lib/Either.js";
 import { statusDocument } from "../../api/status.js";
+import { renderStatusJson } from "../../render/documents.js";
 import { renderStatusHuman } from "../../render/status-human.js";
 import { commandOptionsFrom, type CommonFlags, withCommonOptions } from "../common-options.js";
 import { type CliIO, EXIT_ERROR, EXIT_OK, outputFor } from "../io.js";
@@ -32,7 +33,7 @@ export const statusCommand = (io: CliIO, setExit: (code: number) => void): Comma
       if (E.isLeft(built)) return setExit(out.error(built.left));
       const view = built.right;
       reportResult(out, "status", {
-        document: `${JSON.stringify(view, null, 2)}\n`,
+        document: renderStatusJson(view),
         render: (style) => renderStatusHuman(view, style),
         fields: { inSync: view.inSync },
       });
