@@ -122,7 +122,7 @@ export const documentInvalid = (path: string, what: string, detail: string): Plu
   _tag: "DecodeError",
   path,
   what,
-  message: `${path}: not a ${what} this plugdeps reads: ${detail}.`,
+  message: `${path}: cannot read this ${what}: ${detail}.`,
 });
 
 export const packageRootNotFound = (tried: readonly string[], hint: string): PlugdepsError => ({

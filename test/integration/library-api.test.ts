@@ -176,6 +176,25 @@ describe("library API: the same documents as the CLI's --json", () => {
       );
       expect(where).toEqual({ _tag: "Right", right: JSON.parse(resolveCli.stdout) });
       expect(where._tag === "Right" && where.right.outcome).toBe("root");
+
+      // each value is its exported codec's document (docs/json.md), and renders to the CLI's bytes
+      const values = { applied: again, st, report, where };
+      const codecs = {
+        applied: lib.ApplyDocument,
+        st: lib.StatusDocument,
+        report: lib.DoctorReport,
+        where: lib.ResolveDocument,
+      };
+      for (const [name, value] of Object.entries(values)) {
+        expect(value._tag === "Right" && codecs[name as keyof typeof codecs].is(value.right), name).toBe(
+          true,
+        );
+      }
+      expect(lib.PlanDocumentJson.is(lib.planToJson(planned.right))).toBe(true);
+      if (again._tag === "Right") expect(lib.renderApplyJson(again.right)).toBe(applyCli.stdout);
+      if (st._tag === "Right") expect(lib.renderStatusJson(st.right)).toBe(statusCli.stdout);
+      if (report._tag === "Right") expect(lib.renderDoctorJson(report.right)).toBe(doctorCli.stdout);
+      if (where._tag === "Right") expect(lib.renderResolveJson(where.right)).toBe(resolveCli.stdout);
     },
     APPLY_TIMEOUT_MS * 2,
   );

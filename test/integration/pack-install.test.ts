@@ -31,6 +31,26 @@ const installedBin = path.join(prefix, "bin", "plugdeps");
 const installedPkg = path.join(prefix, "lib", "node_modules", PKG.name);
 let tarball = "";
 
+/** What the library exports for the `--json` documents (docs/json.md). */
+const DOCUMENT_CODECS = [
+  "PlanDocumentJson",
+  "StatusDocument",
+  "DoctorReport",
+  "ApplyDocument",
+  "ResolveDocument",
+  "RollbackDocument",
+  "ReconcileDocument",
+];
+const DOCUMENT_DECODERS = [
+  "decodePlanJson",
+  "decodeStatusJson",
+  "decodeDoctorJson",
+  "decodeApplyJson",
+  "decodeResolveJson",
+  "decodeRollbackJson",
+  "decodeReconcileJson",
+];
+
 /** PATH without the repository's node_modules/.bin: node (and npm beside it), then the system. */
 const PATH = [path.dirname(process.execPath), "/usr/bin", "/bin"].join(path.delimiter);
 const env = (extra: Record<string, string> = {}): Record<string, string> => ({
@@ -238,6 +258,32 @@ describe("the installed CLI on an OpenClaw-shaped host, and plugdeps/register in
     expect(out.createPlan).toBe("function");
     expect(out.register).toEqual({ esm: "module.register", cjs: "Module._resolveFilename", roots: 1 });
     expect(out.from).toContain(`${project}/node_modules/${PKG.name}/`);
+  });
+
+  it("import('plugdeps') exposes each --json document's codec and decode function (docs/json.md)", async () => {
+    const code = [
+      'const lib = await import("plugdeps");',
+      `const codecs = ${JSON.stringify(DOCUMENT_CODECS)};`,
+      `const decoders = ${JSON.stringify(DOCUMENT_DECODERS)};`,
+      "const isCodec = (c) => typeof c?.decode === 'function' && typeof c?.is === 'function' && typeof c?.encode === 'function';",
+      "const applied = { formatVersion: 1, noop: true, executed: { reuse: 0, install: 0, prune: 0, cleanLegacy: 0 }, packageManagerRuns: 0, skipped: [], fingerprint: 'sha256:0' };",
+      "console.log(JSON.stringify({",
+      "  codecs: codecs.filter((n) => !isCodec(lib[n])),",
+      "  decoders: decoders.filter((n) => typeof lib[n] !== 'function'),",
+      "  decoded: lib.decodeApplyJson(JSON.stringify(applied))._tag,",
+      "  valid: lib.ApplyDocument.is(applied),",
+      "  refused: lib.decodeApplyJson(JSON.stringify({ ...applied, formatVersion: 2 }), 'old.json').left?.message,",
+      "}));",
+    ].join("\n");
+    const r = ok(await sh(process.execPath, ["--input-type=module", "-e", code], project));
+    expect(JSON.parse(r.stdout)).toEqual({
+      codecs: [],
+      decoders: [],
+      decoded: "Right",
+      valid: true,
+      refused:
+        "old.json: cannot read this apply document: it has formatVersion 2, but this plugdeps reads formatVersion 1 only.",
+    });
   });
 
   it("a plugin's import of its dependency resolves from the root with the hook, and not without", async () => {
