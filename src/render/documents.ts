@@ -73,68 +73,42 @@ const checkFormatVersion =
     return E.right(input);
   };
 
-/** The decode function of one document: text in, the document or a DecodeError out. */
-const decoderOf =
-  <A>(format: DocumentFormat<A>) =>
-  (text: string, source = "<input>"): E.Either<PlugdepsError, A> =>
-    decodeDocument(format, source, (detail) => documentInvalid(source, format.what, detail))(text);
+/** A document's format with its decode function (text in, the document or a DecodeError out) and renderer. */
+export interface JsonDocument<A> extends DocumentFormat<A> {
+  readonly decode: (text: string, source?: string) => E.Either<PlugdepsError, A>;
+  readonly render: (document: A) => string;
+}
 
-export const STATUS_DOCUMENT: DocumentFormat<StatusDocument> = {
-  codec: StatusDocument,
-  formatVersion: STATUS_VIEW_FORMAT_VERSION,
-  what: "status document",
-};
-export const APPLY_DOCUMENT: DocumentFormat<ApplyDocument> = {
-  codec: ApplyDocument,
-  formatVersion: APPLY_FORMAT_VERSION,
-  what: "apply document",
-};
-export const DOCTOR_DOCUMENT: DocumentFormat<DoctorReport> = {
-  codec: DoctorReport,
-  formatVersion: DOCTOR_FORMAT_VERSION,
-  what: "doctor report",
-};
-export const RESOLVE_DOCUMENT: DocumentFormat<ResolveDocument> = {
-  codec: ResolveDocument,
-  formatVersion: RESOLVE_FORMAT_VERSION,
-  what: "resolve document",
-};
-export const ROLLBACK_DOCUMENT: DocumentFormat<RollbackDocument> = {
-  codec: RollbackDocument,
-  formatVersion: ROLLBACK_FORMAT_VERSION,
-  what: "rollback document",
-};
-export const RECONCILE_DOCUMENT: DocumentFormat<ReconcileDocument> = {
-  codec: ReconcileDocument,
-  formatVersion: STATUS_FORMAT_VERSION,
-  what: "reconcile status record",
+const jsonDocument = <A>(
+  codec: t.Type<A, unknown, unknown>,
+  formatVersion: number,
+  what: string,
+): JsonDocument<A> => {
+  const format = { codec, formatVersion, what };
+  return {
+    ...format,
+    decode: (text, source = "<input>") =>
+      decodeDocument(format, source, (detail) => documentInvalid(source, what, detail))(text),
+    render: (document) => renderDocumentJson(codec, document),
+  };
 };
 
-/** `status --json` read back. `source` names the text in errors (a file, `status --json`). */
-export const decodeStatusJson = decoderOf(STATUS_DOCUMENT);
-/** `apply --json` read back. */
-export const decodeApplyJson = decoderOf(APPLY_DOCUMENT);
-/** `doctor --json` read back. */
-export const decodeDoctorJson = decoderOf(DOCTOR_DOCUMENT);
-/** `resolve --json` read back. */
-export const decodeResolveJson = decoderOf(RESOLVE_DOCUMENT);
-/** `rollback --json` read back. */
-export const decodeRollbackJson = decoderOf(ROLLBACK_DOCUMENT);
-/** `reconcile --once --json`, and the status record `<stage base>/.plugdeps/status.json`, read back. */
-export const decodeReconcileJson = decoderOf(RECONCILE_DOCUMENT);
+export const STATUS_DOCUMENT = jsonDocument(StatusDocument, STATUS_VIEW_FORMAT_VERSION, "status document");
+export const APPLY_DOCUMENT = jsonDocument(ApplyDocument, APPLY_FORMAT_VERSION, "apply document");
+export const DOCTOR_DOCUMENT = jsonDocument(DoctorReport, DOCTOR_FORMAT_VERSION, "doctor report");
+export const RESOLVE_DOCUMENT = jsonDocument(ResolveDocument, RESOLVE_FORMAT_VERSION, "resolve document");
+export const ROLLBACK_DOCUMENT = jsonDocument(RollbackDocument, ROLLBACK_FORMAT_VERSION, "rollback document");
+/** `reconcile --once --json`, and the status record `<stage base>/.plugdeps/status.json`. */
+export const RECONCILE_DOCUMENT = jsonDocument(
+  ReconcileDocument,
+  STATUS_FORMAT_VERSION,
+  "reconcile status record",
+);
 
-/** What `status --json` prints. */
-export const renderStatusJson = (document: StatusDocument): string =>
-  renderDocumentJson(StatusDocument, document);
-/** What `apply --json` prints. */
-export const renderApplyJson = (document: ApplyDocument): string =>
-  renderDocumentJson(ApplyDocument, document);
-/** What `resolve --json` prints. */
-export const renderResolveJson = (document: ResolveDocument): string =>
-  renderDocumentJson(ResolveDocument, document);
-/** What `rollback --json` prints. */
-export const renderRollbackJson = (document: RollbackDocument): string =>
-  renderDocumentJson(RollbackDocument, document);
-/** What `reconcile --once --json` prints, and the status record's bytes on disk. */
-export const renderReconcileJson = (document: ReconcileDocument): string =>
-  renderDocumentJson(ReconcileDocument, document);
+// Read back: `source` names the text in errors (a file, `status --json`); printed: what the CLI prints.
+export const { decode: decodeStatusJson, render: renderStatusJson } = STATUS_DOCUMENT;
+export const { decode: decodeApplyJson, render: renderApplyJson } = APPLY_DOCUMENT;
+export const { decode: decodeDoctorJson } = DOCTOR_DOCUMENT;
+export const { decode: decodeResolveJson, render: renderResolveJson } = RESOLVE_DOCUMENT;
+export const { decode: decodeRollbackJson, render: renderRollbackJson } = ROLLBACK_DOCUMENT;
+export const { decode: decodeReconcileJson, render: renderReconcileJson } = RECONCILE_DOCUMENT;

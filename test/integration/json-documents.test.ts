@@ -2,28 +2,9 @@ import * as fs from "node:fs";
 import { Option } from "commander";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildProgram } from "../../src/cli/program.js";
-import {
-  PLAN_FORMAT_VERSION,
-  type PlanDocument,
-  PlanDocumentJson,
-  planToJson,
-} from "../../src/model/plan.js";
+import { planToJson } from "../../src/model/plan.js";
 import { statusFileIn } from "../../src/model/layout.js";
-import {
-  APPLY_DOCUMENT,
-  decodeApplyJson,
-  decodeDoctorJson,
-  decodeReconcileJson,
-  decodeResolveJson,
-  decodeRollbackJson,
-  decodeStatusJson,
-  DOCTOR_DOCUMENT,
-  RECONCILE_DOCUMENT,
-  RESOLVE_DOCUMENT,
-  ROLLBACK_DOCUMENT,
-  STATUS_DOCUMENT,
-} from "../../src/render/documents.js";
-import { decodePlanJson, renderPlanJson } from "../../src/render/plan-json.js";
+import { renderPlanJson } from "../../src/render/plan-json.js";
 import {
   addPlugin,
   APPLY_TIMEOUT_MS,
@@ -33,31 +14,19 @@ import {
   run,
 } from "../support/apply.js";
 import { configFixture, describeRun, type RunResult } from "../support/cli.js";
-import { expectDocument, type JsonDocument } from "../support/json-documents.js";
+import { DOCUMENTS, expectDocument } from "../support/json-documents.js";
 
 /**
  * Every `--json` output of the BUILT CLI against a real host and the local registry, held to its
  * document (docs/json.md) strictly: decoded by the exported decode function, its formatVersion
  * asserted, and no key its codec does not declare. The commands are taken from the CLI itself:
- * a command that gains `--json` without a document here fails the first test.
+ * a command that gains `--json` without a document in DOCUMENTS (test/support) fails the first test.
  */
 
 const CONFIG = configFixture("demo.json5");
 
-const PLAN: JsonDocument<PlanDocument> = {
-  codec: PlanDocumentJson,
-  formatVersion: PLAN_FORMAT_VERSION,
-  decode: decodePlanJson,
-};
-const STATUS = { ...STATUS_DOCUMENT, decode: decodeStatusJson };
-const DOCTOR = { ...DOCTOR_DOCUMENT, decode: decodeDoctorJson };
-const RESOLVE = { ...RESOLVE_DOCUMENT, decode: decodeResolveJson };
-const ROLLBACK = { ...ROLLBACK_DOCUMENT, decode: decodeRollbackJson };
-const RECONCILE = { ...RECONCILE_DOCUMENT, decode: decodeReconcileJson };
-const APPLY = { ...APPLY_DOCUMENT, decode: decodeApplyJson };
-
-/** Every command with a `--json` flag, and the document it prints. */
-const COVERED = ["apply", "doctor", "plan", "reconcile", "resolve", "rollback", "show", "status"];
+const { plan: PLAN, show: SHOW, status: STATUS, doctor: DOCTOR } = DOCUMENTS;
+const { apply: APPLY, resolve: RESOLVE, rollback: ROLLBACK, reconcile: RECONCILE } = DOCUMENTS;
 
 let sb: ApplySandbox;
 const cli = (...args: string[]) => run(sb, args);
@@ -81,7 +50,7 @@ describe("--json documents of the built CLI", () => {
       .filter((c) => c.options.some((o: Option) => o.long === "--json"))
       .map((c) => c.name())
       .sort();
-    expect(withJson).toEqual(COVERED);
+    expect(withJson).toEqual(Object.keys(DOCUMENTS).sort());
   });
 
   it(
@@ -92,7 +61,7 @@ describe("--json documents of the built CLI", () => {
       const plan = expectDocument(PLAN, exits(await target("plan", "--json", "--out", planFile), 0));
       expect(fs.readFileSync(planFile, "utf8")).toBe(renderPlanJson(plan));
       const shown = exits(await cli("show", planFile, "--json"), 0);
-      expectDocument(PLAN, shown);
+      expectDocument(SHOW, shown);
       expect(shown.stdout).toBe(fs.readFileSync(planFile, "utf8"));
       expect(JSON.parse(shown.stdout)).toEqual(planToJson(plan));
 

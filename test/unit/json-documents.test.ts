@@ -1,28 +1,13 @@
 import * as E from "fp-ts/lib/Either.js";
-import type * as t from "io-ts";
 import { describe, expect, it } from "vitest";
 import { undeclaredKeys } from "../../src/model/codec-order.js";
 import type { PlugdepsError } from "../../src/model/errors.js";
-import { planToJson, PlanDocumentJson, PLAN_FORMAT_VERSION } from "../../src/model/plan.js";
-import {
-  APPLY_DOCUMENT,
-  decodeApplyJson,
-  decodeDoctorJson,
-  decodeReconcileJson,
-  decodeResolveJson,
-  decodeRollbackJson,
-  decodeStatusJson,
-  DOCTOR_DOCUMENT,
-  RECONCILE_DOCUMENT,
-  renderDocumentJson,
-  RESOLVE_DOCUMENT,
-  ROLLBACK_DOCUMENT,
-  STATUS_DOCUMENT,
-} from "../../src/render/documents.js";
-import { decodePlanJson } from "../../src/render/plan-json.js";
+import { planToJson, PlanDocumentJson } from "../../src/model/plan.js";
+import { renderDocumentJson, STATUS_DOCUMENT } from "../../src/render/documents.js";
 import { goldenDoctorReports } from "../golden/doctor-reports.js";
 import { rich } from "../golden/plans.js";
 import { goldenStatusViews, reconcileReady, reconcileStaleDegraded } from "../golden/status-views.js";
+import { DOCUMENTS, type JsonDocument } from "../support/json-documents.js";
 
 /**
  * The `--json` documents (docs/json.md) as values: each renders with `formatVersion` first and
@@ -30,8 +15,6 @@ import { goldenStatusViews, reconcileReady, reconcileStaleDegraded } from "../go
  * naming the one it reads, and names the key path of a key of the wrong type; the strict check
  * the integration tests hold the CLI's output to (undeclaredKeys) finds a key no codec declares.
  */
-
-type Decode = (text: string, source?: string) => E.Either<PlugdepsError, unknown>;
 
 const reconcileRecord = reconcileReady.reconcile?.state === "found" ? reconcileReady.reconcile.record : null;
 
@@ -64,61 +47,31 @@ const resolveSample = {
   error: null,
 };
 
-/** command -> [codec, formatVersion, decode, a document of it] */
-const CASES: Record<string, readonly [t.Mixed, number, Decode, unknown]> = {
-  plan: [
-    PlanDocumentJson,
-    PLAN_FORMAT_VERSION,
-    (text, source) => decodePlanJson(text, source ?? "p.json"),
-    planToJson(rich),
-  ],
-  status: [
-    STATUS_DOCUMENT.codec,
-    STATUS_DOCUMENT.formatVersion,
-    decodeStatusJson,
-    goldenStatusViews["status-reconcile-stale-degraded"],
-  ],
-  doctor: [
-    DOCTOR_DOCUMENT.codec,
-    DOCTOR_DOCUMENT.formatVersion,
-    decodeDoctorJson,
-    goldenDoctorReports["doctor-fixed"],
-  ],
-  apply: [
-    APPLY_DOCUMENT.codec,
-    APPLY_DOCUMENT.formatVersion,
-    decodeApplyJson,
-    {
-      formatVersion: 1,
-      noop: false,
-      executed: { reuse: 2, install: 1, prune: 0, cleanLegacy: 1 },
-      packageManagerRuns: 1,
-      skipped: [],
-      fingerprint: "sha256:0123",
-    },
-  ],
-  resolve: [RESOLVE_DOCUMENT.codec, RESOLVE_DOCUMENT.formatVersion, decodeResolveJson, resolveSample],
-  rollback: [
-    ROLLBACK_DOCUMENT.codec,
-    ROLLBACK_DOCUMENT.formatVersion,
-    decodeRollbackJson,
-    {
-      formatVersion: 1,
-      rolledBack: true,
-      root: "/var/lib/openclaw/plugin-runtime-deps/openclaw-2026.4.20-0123456789ab",
-      from: "openclaw-2026.4.20-0123456789ab.g3",
-      to: "openclaw-2026.4.20-0123456789ab.g2",
-      checked: 4,
-      updatedAt: "2026-03-04T10:15:02.311Z",
-      hostRoot: null,
-    },
-  ],
-  reconcile: [
-    RECONCILE_DOCUMENT.codec,
-    RECONCILE_DOCUMENT.formatVersion,
-    decodeReconcileJson,
-    reconcileRecord,
-  ],
+/** command -> a document it prints */
+const SAMPLES: Record<Exclude<keyof typeof DOCUMENTS, "show">, unknown> = {
+  plan: planToJson(rich),
+  status: goldenStatusViews["status-reconcile-stale-degraded"],
+  doctor: goldenDoctorReports["doctor-fixed"],
+  apply: {
+    formatVersion: 1,
+    noop: false,
+    executed: { reuse: 2, install: 1, prune: 0, cleanLegacy: 1 },
+    packageManagerRuns: 1,
+    skipped: [],
+    fingerprint: "sha256:0123",
+  },
+  resolve: resolveSample,
+  rollback: {
+    formatVersion: 1,
+    rolledBack: true,
+    root: "/var/lib/openclaw/plugin-runtime-deps/openclaw-2026.4.20-0123456789ab",
+    from: "openclaw-2026.4.20-0123456789ab.g3",
+    to: "openclaw-2026.4.20-0123456789ab.g2",
+    checked: 4,
+    updatedAt: "2026-03-04T10:15:02.311Z",
+    hostRoot: null,
+  },
+  reconcile: reconcileRecord,
 };
 
 const withKey = (text: string, key: string, value: unknown): string =>
@@ -129,7 +82,12 @@ const leftMessage = (result: E.Either<PlugdepsError, unknown>): string => {
   return result.left.message;
 };
 
-describe.each(Object.entries(CASES))("the %s document", (_command, [codec, version, decode, sample]) => {
+describe.each(Object.entries(SAMPLES))("the %s document", (command, sample) => {
+  const {
+    codec,
+    formatVersion: version,
+    decode,
+  }: JsonDocument<unknown> = DOCUMENTS[command as keyof typeof SAMPLES];
   const text = renderDocumentJson(codec, sample);
 
   it("renders formatVersion first, declares every key it has, and decodes back", () => {
