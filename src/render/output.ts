@@ -154,7 +154,9 @@ export const makeOutput = (options: OutputOptions): Output => {
     result: (name, r) => {
       if (json && r.document !== undefined) return write("stdout", r.document);
       const level = r.level ?? "info";
-      const stream = level === "warn" || level === "error" ? "stderr" : "stdout";
+      // Under --json stdout is the document's alone: a result that is not it (the reconcile
+      // loop's pass line, whose command prints the pass's record) is a log line on stderr.
+      const stream = level === "warn" || level === "error" || json ? "stderr" : "stdout";
       if (format === "json" || r.text === undefined) {
         const document =
           format === "json" && r.document !== undefined && r.embed !== false

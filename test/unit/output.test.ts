@@ -260,6 +260,15 @@ describe("--json", () => {
     expect(c.stdout()).toBe('{"a":1}\n');
     expect(c.stderr()).toMatch(/^waiting for the install-root lock .*\nwarning: a warning\n$/);
   });
+
+  it("a result that is not the document (reconcile's pass line) is a log line on stderr", () => {
+    for (const format of ["text", "json"] as const) {
+      const c = capture({ format, json: true });
+      c.out.result("reconcile.pass", { msg: "pass 1: Applied", fields: { pass: 1 } });
+      expect(c.stdout()).toBe("");
+      expect(c.stderr()).toContain("pass 1: Applied");
+    }
+  });
 });
 
 describe("color and cursor codes", () => {
