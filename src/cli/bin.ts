@@ -2,6 +2,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { replayable, replayNoop } from "../fastpath/replay.js";
 import { logFormatOf, processLine } from "../util/json-line.js";
+import { tolerateClosedPipes } from "./closed-pipe.js";
 import { runBundle } from "./load-bundle.js";
 
 // This file is only ever run as the CommonJS bundle plugdeps.cjs (scripts/bundle.mjs).
@@ -15,6 +16,7 @@ declare const __dirname: string;
  * one CommonJS file costs neither. Anything else runs the full CLI (main.ts, itself bundled into
  * one CommonJS file, main.bundle.cjs) with its V8 code cache (load-bundle.ts).
  */
+tolerateClosedPipes();
 const argv = process.argv.slice(2);
 const debug = process.env["PLUGDEPS_DEBUG_NOOP_STAMP"] === "1";
 const replay = replayable(argv)

@@ -2,6 +2,7 @@
 import * as os from "node:os";
 import { replayNoop } from "../fastpath/replay.js";
 import { logFormatOf, processLine } from "../util/json-line.js";
+import { tolerateClosedPipes } from "./closed-pipe.js";
 import type { CliIO } from "./io.js";
 
 /**
@@ -13,6 +14,7 @@ import type { CliIO } from "./io.js";
  * else imports the full CLI. The packaged executable is bin.ts, which does the stamp check in a
  * single CommonJS file and imports this module only when it misses.
  */
+tolerateClosedPipes();
 const argv = process.argv.slice(2);
 const format = logFormatOf(argv);
 // Nothing plugdeps or its package manager writes is group- or world-writable, whatever umask the
