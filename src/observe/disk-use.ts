@@ -84,6 +84,8 @@ const treeUse = (p: string, w: Walked): TreeUse => {
 /**
  * Disk use of this host's roots (`roots`: the target root first, then the previous roots), each
  * generation of each, and `.plugdeps/cache` and `.plugdeps/logs` of the stage base. Read-only.
+ * A root that does not exist (no link, no directory, no generation: the target before the first
+ * apply) is left out, rather than listed as `(current) 0 B` under `current root: none yet`.
  */
 export const measureDiskUse = (stageBase: string, roots: readonly string[]): DiskUse => {
   const budget: Budget = { left: MAX_WALK_ENTRIES };
@@ -91,10 +93,11 @@ export const measureDiskUse = (stageBase: string, roots: readonly string[]): Dis
   const addTotal = (w: Walked) => {
     for (const [k, i] of w.inodes) total.set(k, i.bytes);
   };
-  const rootUses: RootUse[] = roots.map((root, index) => {
+  const rootUses: RootUse[] = roots.flatMap((root, index) => {
     const live = liveTree(root);
     const liveName = live._tag === "Generation" ? live.name : null;
     const names = listGenerations(root);
+    if (live._tag === "Absent" && names.length === 0) return [];
     const previous =
       liveName === null ? null : (names.filter((g) => g < liveName).sort(byAgeDesc)[0] ?? null);
     const inRoot = new Map<string, number>();
@@ -119,7 +122,7 @@ export const measureDiskUse = (stageBase: string, roots: readonly string[]): Dis
     }
     let bytes = 0;
     for (const b of inRoot.values()) bytes += b;
-    return { path: root, current: index === 0, bytes, generations };
+    return [{ path: root, current: index === 0, bytes, generations }];
   });
   const own = (dir: string): TreeUse | null => {
     const st = fs.lstatSync(dir, { throwIfNoEntry: false });

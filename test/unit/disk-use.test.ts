@@ -67,6 +67,19 @@ describe("measureDiskUse", () => {
     expect(use.truncated).toBe(false);
   });
 
+  it("leaves out a root that does not exist yet (found by the new-operator walk: `(current) 0 B` under `current root: none yet`)", () => {
+    const base = fs.mkdtempSync(path.join(tmp, "base-"));
+    const target = path.join(base, "openclaw-1.0.0-aaaaaaaaaaaa");
+    const previous = path.join(base, "openclaw-0.9.0-bbbbbbbbbbbb");
+    fs.mkdirSync(path.join(previous, "node_modules"), { recursive: true });
+    writeData(path.join(previous, "node_modules", "a", "index.js"), 4);
+    const use = measureDiskUse(base, [target, previous]);
+    expect(use.roots.map((r) => [path.basename(r.path), r.current])).toEqual([
+      [path.basename(previous), false],
+    ]);
+    expect(measureDiskUse(base, [target]).roots).toEqual([]);
+  });
+
   it("does not follow a .plugdeps/cache that is a link", () => {
     const base = fs.mkdtempSync(path.join(tmp, "base-"));
     fs.mkdirSync(path.join(base, ".plugdeps"));
