@@ -377,7 +377,9 @@ export const renderHostDropIn = (spec: UnitsSpec): string => {
     "",
     `# Alternative to ${service}: converge in the host's own unit before it starts. The host's unit`,
     ...(needs.writable.some((w) => w.path === spec.stage.target)
-      ? ["# (the stage base is writable above); a leading '-' would start the host even if apply fails."]
+      ? [
+          "# already has the stage base writable (above); a leading '-' would start the host even if apply fails.",
+        ]
       : [
           "# then needs the stage base writable too; a leading '-' would start the host even if apply fails.",
           `#${writable}`,
