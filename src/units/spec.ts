@@ -205,6 +205,16 @@ export const unitsSpec = (
     );
   }
   if (nonEmpty(req.stageDir) !== undefined) options.push("--stage-dir", stage.target);
+  const elsewhere = shellStageElsewhere(adapter.right, input, stage);
+  if (elsewhere !== null) notes.push(elsewhere);
+  const inTmp = pathsInPrivateTmp(req.scope, [
+    ["node", paths.node],
+    ["the CLI", paths.cli],
+    ["the package root", packageRoot.right],
+    ...(config.source === "--config" || isFile(config.path) ? [["the config", config.path] as const] : []),
+    ["the stage base", stage.target],
+  ]);
+  if (inTmp !== null) warnings.push(inTmp);
   if (!isFile(paths.register)) {
     notes.push(`the resolution hook ${paths.register} does not exist yet: build or reinstall plugdeps.`);
   }
@@ -310,6 +320,52 @@ const stageSpec = (adapter: HostAdapter, input: HostInput, scope: UnitScope): St
       ? [...candidates.filter((c) => c.role === "layer").map((c) => c.path), target]
       : [target];
   return { target, layers, variable };
+};
+
+/**
+ * The stage base `plugdeps plan` uses in this shell, when it is not the unit's and already holds
+ * something: an operator who ran the quick start before installing the units has two (found by the
+ * new-operator walk: the units' first pass installed everything again, and the shell's `status`
+ * kept describing a directory the host no longer reads). Said once, with how to look at the
+ * unit's. Null when they are the same or the shell's is empty.
+ */
+const shellStageElsewhere = (adapter: HostAdapter, input: HostInput, stage: StageSpec): string | null => {
+  const shell = adapter.stageCandidates(input).find((c) => c.role === "target" && fs.existsSync(c.path));
+  if (shell === undefined || path.resolve(shell.path) === stage.target) return null;
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(shell.path);
+  } catch {
+    return null;
+  }
+  if (entries.length === 0) return null;
+  const look =
+    stage.variable !== null
+      ? `${stage.variable}=${stage.target} plugdeps status`
+      : `plugdeps status --stage-dir ${stage.target}`;
+  return (
+    `the unit's stage base is ${stage.target}; \`plugdeps plan\` in this shell uses ${shell.path}, which the host ` +
+    `will not read once the drop-in is in place (remove it after the service's first run). ` +
+    `To look at the unit's from a shell: ${look}. Pass --stage-dir to choose another.`
+  );
+};
+
+/**
+ * System units run with PrivateTmp=yes: a path under /tmp or /var/tmp pinned in the unit is a
+ * different, empty directory for the service (a CLI or package root unpacked in /tmp).
+ */
+const pathsInPrivateTmp = (
+  scope: UnitScope,
+  pinned: readonly (readonly [string, string])[],
+): string | null => {
+  if (scope !== "system") return null;
+  const inTmp = pinned.filter(([, p]) => /^\/(var\/)?tmp(\/|$)/.test(path.resolve(p)));
+  if (inTmp.length === 0) return null;
+  return (
+    `${inTmp.map(([what, p]) => `${what} (${p})`).join(", ")} ${inTmp.length === 1 ? "is" : "are"} under /tmp or /var/tmp, ` +
+    "which the service does not see (PrivateTmp=yes gives it its own): install plugdeps and the host outside them " +
+    "(npm i -g), and pass --config / --stage-dir outside them."
+  );
 };
 
 const isFile = (p: string): boolean => {

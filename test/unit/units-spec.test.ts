@@ -36,6 +36,9 @@ const setup = () => {
   return { dir, host, home, request };
 };
 
+/** The sudo warnings among a spec's warnings (a sandbox under /tmp has a warning of its own). */
+const sudoWarnings = (warnings: readonly string[]) => warnings.filter((w) => w.includes("SUDO_USER"));
+
 const specOf = (req: UnitsRequest) => {
   const r = unitsSpec(req, PATHS);
   if (E.isLeft(r)) throw new Error(r.left.message);
@@ -263,7 +266,8 @@ describe("unitsSpec", () => {
 
     it("warns, naming the config used (none) and the user's own to pass", () => {
       const { req, rootHome, alice } = sudo();
-      const { spec, warnings } = specOf(req());
+      const { spec, warnings: all } = specOf(req());
+      const warnings = sudoWarnings(all);
       expect(spec.options).not.toContain("--config");
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toContain(`SUDO_USER=alice) with HOME=${rootHome}, root's`);
@@ -280,7 +284,8 @@ describe("unitsSpec", () => {
       const rootConfig = path.join(rootHome, ".openclaw", "openclaw.json");
       fs.mkdirSync(path.dirname(rootConfig), { recursive: true });
       fs.copyFileSync(configFixture("demo.json5"), rootConfig);
-      const { spec, warnings } = specOf(req());
+      const { spec, warnings: all } = specOf(req());
+      const warnings = sudoWarnings(all);
       expect(spec.options).toEqual(expect.arrayContaining(["--config", rootConfig]));
       expect(warnings[0]).toContain(`the unit pins root's config, ${rootConfig}`);
     });
@@ -288,14 +293,52 @@ describe("unitsSpec", () => {
     it("says nothing when the config is named (--config, OPENCLAW_CONFIG_PATH), HOME is kept, or no sudo", () => {
       const { req, alice } = sudo();
       const config = configFixture("demo.json5");
-      expect(specOf(req({ config })).warnings).toEqual([]);
+      expect(sudoWarnings(specOf(req({ config })).warnings)).toEqual([]);
       expect(
-        specOf(req({ env: { SUDO_USER: "alice", HOME: "/root", OPENCLAW_CONFIG_PATH: config } })).warnings,
+        sudoWarnings(
+          specOf(req({ env: { SUDO_USER: "alice", HOME: "/root", OPENCLAW_CONFIG_PATH: config } })).warnings,
+        ),
       ).toEqual([]);
       // sudo -H off / --preserve-env=HOME: HOME is alice's
-      expect(specOf(req({ homedir: alice, env: { SUDO_USER: "alice", HOME: alice } })).warnings).toEqual([]);
-      expect(specOf(req({ env: {} })).warnings).toEqual([]);
-      expect(specOf(req({ env: { SUDO_USER: "root" } })).warnings).toEqual([]);
+      expect(
+        sudoWarnings(specOf(req({ homedir: alice, env: { SUDO_USER: "alice", HOME: alice } })).warnings),
+      ).toEqual([]);
+      expect(sudoWarnings(specOf(req({ env: {} })).warnings)).toEqual([]);
+      expect(sudoWarnings(specOf(req({ env: { SUDO_USER: "root" } })).warnings)).toEqual([]);
+    });
+  });
+
+  describe("what the service would not see, or not share", () => {
+    it("warns when a pinned path is under /tmp or /var/tmp (PrivateTmp=yes), naming each; not for user units", () => {
+      const { request, host } = setup();
+      expect(fs.realpathSync(host)).toMatch(/^\/tmp\//);
+      const { warnings } = specOf(request({ stageDir: "/var/tmp/deps" }));
+      const tmp = warnings.filter((w) => w.includes("PrivateTmp=yes"));
+      expect(tmp).toHaveLength(1);
+      expect(tmp[0]).toContain(`the package root (${fs.realpathSync(host)})`);
+      expect(tmp[0]).toContain("the stage base (/var/tmp/deps)");
+      expect(tmp[0]).not.toContain("node (");
+      expect(specOf(request({ scope: "user" })).warnings.filter((w) => w.includes("PrivateTmp"))).toEqual([]);
+    });
+
+    it("notes the stage base this shell's plan uses when it is another and holds something", () => {
+      const { request, home } = setup();
+      const shell = path.join(home, ".openclaw", "plugin-runtime-deps");
+      const noteOf = () => specOf(request()).notes.filter((n) => n.includes("in this shell uses"));
+      expect(noteOf()).toEqual([]); // nothing there yet
+      fs.mkdirSync(shell, { recursive: true });
+      expect(noteOf()).toEqual([]); // empty
+      fs.mkdirSync(path.join(shell, "openclaw-2026.4.29-aaaaaaaaaaaa"));
+      const [note] = noteOf();
+      expect(note).toContain(`the unit's stage base is /var/lib/openclaw/plugin-runtime-deps`);
+      expect(note).toContain(`uses ${shell}`);
+      expect(note).toContain(
+        "OPENCLAW_PLUGIN_STAGE_DIR=/var/lib/openclaw/plugin-runtime-deps plugdeps status",
+      );
+      // The same directory: nothing to say.
+      expect(
+        specOf(request({ stageDir: shell })).notes.filter((n) => n.includes("in this shell uses")),
+      ).toEqual([]);
     });
   });
 });
