@@ -247,7 +247,7 @@ service_settings() { # SECTION-TEXT on stdin -> the active [Service] lines, KEY=
   awk '/^[[:space:]]*([#;]|$)/ { next } /^\[/ { s = $0; next } s == "[Service]"'
 }
 SERVICE=$(units_section '^### .*plugdeps-[^ ]*\.service$' | service_settings)
-DROPIN=$(units_section "^### Add to the host's own unit" | service_settings)
+DROPIN=$(units_section '^### .*\.service\.d/plugdeps\.conf$' | service_settings)
 
 # One Environment= line: one assignment, or several separated by spaces, or one in "quotes".
 env_words() {
