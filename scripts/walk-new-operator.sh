@@ -298,6 +298,14 @@ UNIT_STAGE=""
 for e in "${HOST_ENV[@]}"; do
   [[ $e == OPENCLAW_PLUGIN_STAGE_DIR=* ]] && UNIT_STAGE=${e#*=} && UNIT_STAGE=${UNIT_STAGE##*:}
 done
+# Fail closed: without it the emulated service below would write into this machine's real /var/lib
+# (an earlier version of this script did, when the drop-in's heading changed and nothing was parsed).
+[[ -n $UNIT_STAGE ]] || die "no OPENCLAW_PLUGIN_STAGE_DIR in the host's drop-in printed by \`plugdeps units\`"
+for e in "${SERVICE_ENV[@]}"; do
+  if [[ $e == OPENCLAW_PLUGIN_STAGE_DIR=* && ${e##*:} != "$UNIT_STAGE" ]]; then
+    die "the service's stage (${e#*=}) is not the drop-in's ($UNIT_STAGE): refusing to run it here"
+  fi
+done
 QUICKSTART_STAGE=$HOME/.openclaw/plugin-runtime-deps
 note "stage base of the quick start (plugdeps plan in this shell): $QUICKSTART_STAGE" \
   "stage base the units give the host:                         ${UNIT_STAGE:-(not set)}"
