@@ -302,9 +302,11 @@ done
 # (an earlier version of this script did, when the drop-in's heading changed and nothing was parsed).
 [[ -n $UNIT_STAGE ]] || die "no OPENCLAW_PLUGIN_STAGE_DIR in the host's drop-in printed by \`plugdeps units\`"
 for e in "${SERVICE_ENV[@]}"; do
-  if [[ $e == OPENCLAW_PLUGIN_STAGE_DIR=* && ${e##*:} != "$UNIT_STAGE" ]]; then
-    die "the service's stage (${e#*=}) is not the drop-in's ($UNIT_STAGE): refusing to run it here"
-  fi
+  [[ $e == OPENCLAW_PLUGIN_STAGE_DIR=* ]] || continue
+  service_stage=${e#*=}
+  service_stage=${service_stage##*:} # the writable target: the list's last entry
+  [[ $service_stage == "$UNIT_STAGE" ]] ||
+    die "the service's stage ($service_stage) is not the drop-in's ($UNIT_STAGE): refusing to run it here"
 done
 QUICKSTART_STAGE=$HOME/.openclaw/plugin-runtime-deps
 note "stage base of the quick start (plugdeps plan in this shell): $QUICKSTART_STAGE" \
